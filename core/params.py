@@ -67,7 +67,8 @@ def describe_validation_error(err: ValidationError, source: str = "") -> str:
     value = first.get("input")
     allowed = _allowed(key, first)
     where = f" (from {source})" if source else ""
-    return f"{key}={value!r}{where}: {first['msg'].lower()}; {allowed}"
+    line = f"{key}={value!r}{where}: {first['msg'].lower()}"
+    return f"{line}; {allowed}" if allowed else line
 
 
 def _allowed(key: str, error: dict[str, Any]) -> str:
@@ -79,7 +80,7 @@ def _allowed(key: str, error: dict[str, Any]) -> str:
         return "allowed: true or false"
     if error["type"] == "extra_forbidden":
         return f"allowed keys: {', '.join(Params.model_fields)}"
-    return "see DESIGN.md section 3"
+    return ""
 
 
 def make_params(values: dict[str, Any], source: str = "") -> Params:
