@@ -1,0 +1,403 @@
+"""Tolerant readers of soak artifacts, native and legacy (DESIGN.md section 7).
+
+The TUI, the watcher and the report read through this module only. Nothing here raises anything
+but `ReadError`: a malformed file becomes one error, a malformed field becomes None (and a note
+in `IterationView.problems`), and the rest of the run still loads.
+"""
+from __future__ import annotations
+
+import errno
+import json
+import math
+import os
+import re
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+ITER_FILE_RE = re.compile(r"^ITER_SUMMARY_(\d+)\.json$")
+
+# The KPIs every UI shows, read from `summary`. `fills` is special-cased (a count or an object).
+KPI_FIELDS: tuple[str, ...] = (
+    "maker_taker_ratio",
+    "net_bps",
+    "risk_ratio",
+    "adverse_bps_p95",
+    "slippage_bps_p95",
+    "p95_latency_ms",
+    "cancel_ratio",
+    "order_age_p95_ms",
+)
+
+
+class ReadError(Exception):
+    """A file that cannot be used. `kind` is one of the ERROR_KINDS; `message` is one line."""
+
+    def __init__(self, path: Path | None, kind: str, message: str) -> None:
+        self.path = path
+        self.kind = kind
+        self.message = " ".join(message.split())  # always one line
+        super().__init__(f"{path}: {self.message}" if path else self.message)
+
+
+ERROR_KINDS: tuple[str, ...] = (
+    "missing",
+    "unreadable",
+    "too_large",
+    "not_text",
+    "invalid_json",
+    "non_finite",
+    "wrong_shape",
+    "is_directory",
+    "not_a_file",
+    "symlink_loop",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Files
+
+
+def read_json(path: Path | str) -> Any:
+    """The JSON value in `path`; ReadError for anything that is not a small, finite JSON file."""
+    path = Path(path)
+    raw = _read_capped(path)
+    if b"\x00" in raw:
+        raise ReadError(path, "not_text", "binary data (contains NUL bytes), not JSON text")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ReadError(path, "not_text", f"not UTF-8 text (bad byte at offset {err.start})")
+    return _parse_json(path, text)
+
+
+def _read_capped(path: Path) -> bytes:
+    try:
+        # O_NONBLOCK: a FIFO planted under an artifact name must not hang the reader.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as err:
+        raise _os_error(path, err) from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise ReadError(path, "is_directory", "is a directory, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise ReadError(path, "not_a_file", "not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise ReadError(path, "too_large", _too_large(info.st_size))
+        # Read one byte past the cap in case the file grew after fstat.
+        with os.fdopen(fd, "rb", closefd=False) as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as err:
+        raise _os_error(path, err) from None
+    finally:
+        os.close(fd)
+    if len(raw) > MAX_FILE_BYTES:
+        raise ReadError(path, "too_large", _too_large(len(raw)))
+    return raw
+
+
+def _too_large(size: int) -> str:
+    return f"too large ({size / 1e6:.1f} MB > {MAX_FILE_BYTES / 1e6:.0f} MB limit), not read"
+
+
+def _os_error(path: Path, err: OSError) -> ReadError:
+    if err.errno == errno.ENOENT:
+        return ReadError(path, "missing", "no such file (missing or deleted)")
+    if err.errno == errno.ELOOP:
+        return ReadError(path, "symlink_loop", "symlink loop")
+    if err.errno == errno.EISDIR:
+        return ReadError(path, "is_directory", "is a directory, not a file")
+    if err.errno in (errno.EACCES, errno.EPERM):
+        return ReadError(path, "unreadable", "permission denied")
+    return ReadError(path, "unreadable", f"cannot read: {err.strerror or err}")
+
+
+def _reject_constant(name: str) -> Any:
+    raise _NonFinite(name)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # e.g. 1e999
+        raise _NonFinite(text)
+    return value
+
+
+class _NonFinite(ValueError):
+    pass
+
+
+def _parse_json(path: Path, text: str) -> Any:
+    try:
+        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except _NonFinite as err:
+        raise ReadError(path, "non_finite", f"JSON contains {err} (NaN/Infinity are not allowed)")
+    except json.JSONDecodeError as err:
+        raise ReadError(
+            path, "invalid_json", f"invalid JSON at line {err.lineno} column {err.colno}: {err.msg}"
+        )
+    except RecursionError:
+        raise ReadError(path, "invalid_json", "invalid JSON: nested too deeply")
+    except ValueError as err:  # e.g. an integer literal beyond Python's digit limit
+        raise ReadError(path, "invalid_json", f"invalid JSON: {err}")
+
+
+def iteration_number(path: Path | str) -> int | None:
+    """i for a file named ITER_SUMMARY_<i>.json, else None."""
+    match = ITER_FILE_RE.match(Path(path).name)
+    return int(match.group(1)) if match else None
+
+
+# --------------------------------------------------------------------------------------------
+# One iteration
+
+
+@dataclass(frozen=True)
+class IterationView:
+    """One iteration as every UI shows it, from a native or a legacy ITER_SUMMARY record.
+
+    KPI fields are None when absent or unusable; `problems` says which fields were unusable and
+    why, so nothing is dropped silently. `raw` is the record as read, for a detail screen.
+    """
+
+    iteration: int
+    maker_taker_ratio: float | None = None
+    net_bps: float | None = None
+    risk_ratio: float | None = None
+    adverse_bps_p95: float | None = None
+    slippage_bps_p95: float | None = None
+    p95_latency_ms: float | None = None
+    cancel_ratio: float | None = None
+    order_age_p95_ms: float | None = None
+    fills: float | None = None  # total fill count
+    verdict: str | None = None
+    gate_reasons: tuple[str, ...] = ()
+    thresholds: dict[str, tuple[str, float | None]] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    proposed_deltas: dict[str, float] = field(default_factory=dict)
+    applied_deltas: dict[str, float] = field(default_factory=dict)
+    applied: bool | None = None
+    skip_reason: str | None = None
+    param_status: dict[str, str] = field(default_factory=dict)
+    rationale: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+def read_iteration(path: Path | str) -> IterationView:
+    path = Path(path)
+    data = read_json(path)
+    try:
+        return iteration_view(data, fallback_iteration=iteration_number(path))
+    except ReadError as err:
+        raise ReadError(path, err.kind, err.message) from None
+
+
+def iteration_view(data: Any, fallback_iteration: int | None = None) -> IterationView:
+    """Normalise one ITER_SUMMARY record (native or legacy). ReadError("wrong_shape") only when
+    `data` is not an object or has no usable iteration number; any other bad field becomes None."""
+    if not isinstance(data, Mapping):
+        raise ReadError(None, "wrong_shape", f"expected a JSON object, got {_json_type(data)}")
+    notes = _Notes()
+    iteration = _iteration(data, fallback_iteration, notes)
+    summary = notes.mapping(data, "summary")
+    tuning = notes.mapping(data, "tuning")
+    gate = notes.mapping(data, "gate")
+    kpis = {name: notes.number(summary, name, f"summary.{name}") for name in KPI_FIELDS}
+    return IterationView(
+        iteration=iteration,
+        **kpis,
+        fills=_fill_count(summary.get("fills"), notes),
+        verdict=notes.text(gate, "verdict", "gate.verdict"),
+        gate_reasons=notes.lines(gate, "reasons", "gate.reasons"),
+        thresholds=_thresholds(gate.get("checks"), notes),
+        params=dict(notes.mapping(data, "params")),
+        proposed_deltas=notes.deltas(tuning, "proposed_deltas"),
+        applied_deltas=notes.deltas(tuning, "applied_deltas"),
+        applied=notes.flag(tuning, "applied", "tuning.applied"),
+        skip_reason=_skip_reason(tuning.get("skip_reason"), notes),
+        param_status=notes.text_map(tuning, "param_status"),
+        rationale=notes.lines(tuning, "rationale", "tuning.rationale"),
+        problems=tuple(notes),
+        raw=dict(data),
+    )
+
+
+def _iteration(data: Mapping, fallback: int | None, notes: _Notes) -> int:
+    value = data.get("iteration")
+    if _is_count(value):
+        number = int(value)
+        if fallback is not None and number != fallback:
+            notes.append(f"iteration: record says {number}, file name says {fallback}")
+        return number
+    if fallback is not None:
+        if "iteration" in data:
+            notes.append(f"iteration: unusable value {_show(value)}; using {fallback} from the file name")
+        return fallback
+    what = "no iteration number" if value is None else f"unusable iteration {_show(value)}"
+    raise ReadError(None, "wrong_shape", f"record has {what}")
+
+
+def _is_count(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value >= 0
+    return isinstance(value, float) and value.is_integer() and value >= 0
+
+
+def _fill_count(value: Any, notes: _Notes) -> float | None:
+    """Legacy tools write a number; native writes {maker_count, taker_count, ...}."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        return notes.number({"fills": value}, "fills", "summary.fills")
+    for key in ("total", "count"):
+        if key in value:
+            return notes.number(value, key, f"summary.fills.{key}")
+    for maker, taker in (("maker_count", "taker_count"), ("maker", "taker")):
+        if maker in value or taker in value:
+            parts = [notes.number(value, k, f"summary.fills.{k}") for k in (maker, taker)]
+            return None if None in parts else sum(parts)  # type: ignore[arg-type]
+    notes.append(f"summary.fills: no count in {_show(value)}")
+    return None
+
+
+def _thresholds(checks: Any, notes: _Notes) -> dict[str, tuple[str, float | None]]:
+    if checks is None:
+        return {}
+    if not isinstance(checks, list):
+        notes.append(f"gate.checks: expected a list, got {_json_type(checks)}")
+        return {}
+    found: dict[str, tuple[str, float | None]] = {}
+    for index, check in enumerate(checks):
+        where = f"gate.checks[{index}]"
+        if not isinstance(check, Mapping):
+            notes.append(f"{where}: expected an object, got {_json_type(check)}")
+            continue
+        kpi, op = notes.text(check, "kpi", f"{where}.kpi"), notes.text(check, "op", f"{where}.op")
+        if kpi is not None and op is not None:
+            found[kpi] = (op, notes.number(check, "fail", f"{where}.fail"))
+    return found
+
+
+def _skip_reason(value: Any, notes: _Notes) -> str | None:
+    """A string, or (legacy) an object of guard flags with an optional `note`:
+    {"oscillation": true, "cooldown": false, "note": "x"} -> "oscillation (x)"."""
+    if value is None or isinstance(value, str):
+        return value
+    if not isinstance(value, Mapping):
+        notes.append(f"tuning.skip_reason: unusable value {_show(value)}")
+        return _show(value)
+    flags = [str(key) for key, on in value.items() if key != "note" and on is True]
+    other = {k: v for k, v in value.items() if k != "note" and not isinstance(v, bool)}
+    note = value.get("note")
+    parts = [", ".join(flags)] if flags else []
+    if other:
+        parts.append(_show(other))
+    if note is not None:
+        text = note if isinstance(note, str) else _show(note)
+        parts.append(f"({text})" if parts else text)
+    return " ".join(parts) or None
+
+
+class _Notes(list[str]):
+    """Typed field access that records, instead of raising, every unusable field."""
+
+    def mapping(self, data: Mapping, key: str) -> Mapping:
+        value = data.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            self.append(f"{key}: expected an object, got {_json_type(value)}")
+            return {}
+        return value
+
+    def number(self, data: Mapping, key: str, where: str) -> float | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        number = _as_number(value)
+        if number is None:
+            self.append(f"{where}: expected a number, got {_show(value)}")
+        return number
+
+    def text(self, data: Mapping, key: str, where: str) -> str | None:
+        value = data.get(key)
+        if value is None or isinstance(value, str):
+            return value
+        self.append(f"{where}: expected text, got {_show(value)}")
+        return None
+
+    def flag(self, data: Mapping, key: str, where: str) -> bool | None:
+        value = data.get(key)
+        if value is None or isinstance(value, bool):
+            return value
+        self.append(f"{where}: expected true or false, got {_show(value)}")
+        return None
+
+    def lines(self, data: Mapping, key: str, where: str) -> tuple[str, ...]:
+        value = data.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            return (value,)
+        if not isinstance(value, list):
+            self.append(f"{where}: expected a list of text, got {_json_type(value)}")
+            return ()
+        return tuple(item if isinstance(item, str) else _show(item) for item in value)
+
+    def deltas(self, tuning: Mapping, key: str) -> dict[str, float]:
+        value = self.mapping(tuning, key)
+        found: dict[str, float] = {}
+        for name, delta in value.items():
+            number = self.number(value, name, f"tuning.{key}.{name}")
+            if number is not None:
+                found[str(name)] = number
+        return found
+
+    def text_map(self, tuning: Mapping, key: str) -> dict[str, str]:
+        value = self.mapping(tuning, key)
+        found: dict[str, str] = {}
+        for name in value:
+            text = self.text(value, name, f"tuning.{key}.{name}")
+            if text is not None:
+                found[str(name)] = text
+        return found
+
+
+def _as_number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer too large for a float
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return "an object" if isinstance(value, Mapping) else type(value).__name__
+
+
+def _show(value: Any, limit: int = 60) -> str:
+    """A short one-line rendering of a JSON value for messages."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (ValueError, RecursionError):  # huge integers, deep nesting
+        return f"<{_json_type(value)}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
