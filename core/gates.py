@@ -1,0 +1,197 @@
+"""KPI gates (DESIGN.md section 6): per-iteration verdicts and the run's verdict."""
+from __future__ import annotations
+
+import math
+import operator
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.kpi import IterationKPIs
+from core.records import GateCheck, GateRecord, RunVerdict, Verdict
+
+GATE_DIR = Path(__file__).parent / "gate_profiles"
+GATES: tuple[str, ...] = tuple(sorted(p.stem for p in GATE_DIR.glob("*.toml")))
+DEFAULT_GATE = "smoke"
+RUN_WINDOW = 8
+PASS_SHARE = 0.75  # of the judged window, for a PASS run
+
+_COMPARE = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
+_NEGATED = {">=": "<", ">": "<=", "<=": ">", "<": ">="}
+_OPS = (*_COMPARE, "present")
+_SEVERITY: dict[str, int] = {"PASS": 0, "WARN": 1, "FAIL": 2}
+_RULE_KEYS = {"op", "fail", "warn"}
+GATEABLE_KPIS: tuple[str, ...] = tuple(
+    name for name, field in IterationKPIs.model_fields.items() if field.annotation in (int, float)
+)
+
+
+class GateError(ValueError):
+    """A gate the user named cannot be used; the message is one line."""
+
+
+@dataclass(frozen=True)
+class GateRule:
+    """`kpi op fail` must hold or the iteration FAILs; `kpi op warn` must hold or it WARNs."""
+
+    kpi: str
+    op: str
+    fail: float | None = None
+    warn: float | None = None
+
+
+@dataclass(frozen=True)
+class GateProfile:
+    name: str
+    rules: tuple[GateRule, ...]
+
+
+def load_gate(name_or_path: str) -> GateProfile:
+    """A gate by name (core/gate_profiles) or from a path to a TOML file."""
+    path = Path(name_or_path)
+    if path.suffix != ".toml":
+        if name_or_path not in GATES:
+            raise GateError(
+                f"unknown gate {name_or_path!r}; allowed: {', '.join(GATES)} or a path to a .toml file"
+            )
+        path = GATE_DIR / f"{name_or_path}.toml"
+    if not path.is_file():
+        raise GateError(f"gate file not found: {path}")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return GateProfile(name=path.stem, rules=_parse_rules(data))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as err:
+        raise GateError(f"malformed gate {path}: {err}") from None
+    except GateError as err:
+        raise GateError(f"malformed gate {path}: {err}") from None
+
+
+def _parse_rules(data: dict[str, Any]) -> tuple[GateRule, ...]:
+    unknown = sorted(set(data) - {"kpi"})
+    if unknown:
+        raise GateError(f"unknown top-level key {unknown[0]!r}; allowed: [kpi.<name>] tables")
+    table = data.get("kpi")
+    if not isinstance(table, dict) or not table:
+        raise GateError("no [kpi.<name>] rules")
+    return tuple(_parse_rule(kpi, spec) for kpi, spec in table.items())
+
+
+def _parse_rule(kpi: str, spec: Any) -> GateRule:
+    if kpi not in GATEABLE_KPIS:
+        raise GateError(f"unknown KPI {kpi!r}; allowed: {', '.join(GATEABLE_KPIS)}")
+    if not isinstance(spec, dict):
+        raise GateError(f"kpi.{kpi} must be a table with op, fail and optional warn")
+    extra = sorted(set(spec) - _RULE_KEYS)
+    if extra:
+        raise GateError(f"kpi.{kpi}: unknown key {extra[0]!r}; allowed: op, fail, warn")
+    op = spec.get("op")
+    if op not in _OPS:
+        raise GateError(f"kpi.{kpi}.op={op!r}; allowed: {', '.join(_OPS)}")
+    if op == "present":
+        if "fail" in spec or "warn" in spec:
+            raise GateError(f"kpi.{kpi}: op 'present' takes no fail or warn")
+        return GateRule(kpi, op)
+    fail = _threshold(kpi, "fail", spec.get("fail"))
+    warn = _threshold(kpi, "warn", spec["warn"]) if "warn" in spec else None
+    passing_side = operator.ge if op in (">=", ">") else operator.le
+    if warn is not None and not passing_side(warn, fail):
+        raise GateError(f"kpi.{kpi}: warn={warn:g} must lie on the passing side of fail={fail:g} ({op})")
+    return GateRule(kpi, op, fail, warn)
+
+
+def _threshold(kpi: str, key: str, value: Any) -> float:
+    if not _is_number(value):
+        raise GateError(f"kpi.{kpi}.{key}={value!r}; allowed: a finite number")
+    return float(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def evaluate_iteration(summary: Mapping[str, Any], gate: GateProfile) -> GateRecord:
+    """PASS, WARN or FAIL for one iteration's KPIs, with one reason per check that did not pass."""
+    checks: list[GateCheck] = []
+    reasons: list[str] = []
+    for rule in gate.rules:
+        check, reason = _check(rule, summary.get(rule.kpi))
+        checks.append(check)
+        if reason:
+            reasons.append(reason)
+    verdict = worst(c.status for c in checks)
+    return GateRecord(verdict=verdict, reasons=reasons, checks=checks)
+
+
+def worst(verdicts: Any) -> Verdict:
+    return max(verdicts, key=_SEVERITY.__getitem__, default="PASS")
+
+
+def _check(rule: GateRule, raw: Any) -> tuple[GateCheck, str | None]:
+    def record(value: float | None, status: Verdict) -> GateCheck:
+        return GateCheck(kpi=rule.kpi, op=rule.op, value=value, fail=rule.fail, warn=rule.warn, status=status)
+
+    if not _is_number(raw):
+        return record(None, "FAIL"), f"{rule.kpi} {_describe_missing(raw)} (FAIL)"
+    value = float(raw)
+    if rule.op == "present":
+        return record(value, "PASS"), None
+    assert rule.fail is not None
+    holds = _COMPARE[rule.op]
+    if not holds(value, rule.fail):
+        return record(value, "FAIL"), _reason(rule, value, rule.fail, "FAIL")
+    if rule.warn is not None and not holds(value, rule.warn):
+        return record(value, "WARN"), _reason(rule, value, rule.warn, "WARN")
+    return record(value, "PASS"), None
+
+
+def _describe_missing(raw: Any) -> str:
+    if raw is None:
+        return "missing"
+    if isinstance(raw, float):
+        return f"not a finite number ({raw})"
+    return f"not a number ({raw!r})"
+
+
+def _reason(rule: GateRule, value: float, edge: float, status: str) -> str:
+    shown_value, shown_edge = _distinct(value, edge)
+    return f"{rule.kpi} {shown_value} {_NEGATED[rule.op]} {shown_edge} ({status})"
+
+
+def _distinct(value: float, edge: float) -> tuple[str, str]:
+    """Short numbers, with just enough digits that a value near its threshold does not print equal."""
+    for digits in range(3, 13):
+        shown_value, shown_edge = f"{value:.{digits}g}", f"{edge:.{digits}g}"
+        if shown_value != shown_edge or value == edge:
+            break
+    return shown_value, shown_edge
+
+
+def run_verdict(verdicts: Sequence[str], window: int = RUN_WINDOW) -> RunVerdict:
+    """The run's verdict over its last min(window, len(verdicts)) iteration verdicts."""
+    if window < 1:
+        raise ValueError(f"window={window}; allowed: an integer >= 1")
+    judged = list(verdicts)[-window:]
+    unknown = [v for v in judged if v not in _SEVERITY]
+    if unknown:
+        raise ValueError(f"unknown verdict {unknown[0]!r}; allowed: PASS, WARN, FAIL")
+    n = len(judged)
+    passed, warned, failed = (judged.count(v) for v in ("PASS", "WARN", "FAIL"))
+    counts = {"window": n, "passed": passed, "warned": warned, "failed": failed}
+    if n == 0:
+        return RunVerdict(verdict="FAIL", reasons=["no iterations finished"], **counts)
+    tally = f"{passed}/{n} of the last {n} iterations passed"
+    if passed >= PASS_SHARE * n:
+        return RunVerdict(verdict="PASS", reasons=[f"{tally} (>= {PASS_SHARE:.0%})"], **counts)
+    if failed == 0:
+        return RunVerdict(verdict="WARN", reasons=[f"{tally} (< {PASS_SHARE:.0%}), none failed"], **counts)
+    return RunVerdict(verdict="FAIL", reasons=[f"{tally} (< {PASS_SHARE:.0%}), {failed} failed"], **counts)
+
+
+def exit_code_for(verdict: str | RunVerdict) -> int:
+    """0 for PASS or WARN, 1 for FAIL (DESIGN.md section 6)."""
+    name = verdict.verdict if isinstance(verdict, RunVerdict) else verdict
+    if name not in _SEVERITY:
+        raise ValueError(f"unknown verdict {name!r}; allowed: PASS, WARN, FAIL")
+    return 1 if name == "FAIL" else 0
