@@ -1,0 +1,206 @@
+"""The soak loop: runs iterations, gates and tunes them, writes artifacts, yields events.
+
+It knows nothing of any UI. `run()` is a blocking generator; `pause`, `resume` and `cancel` are
+safe to call from any thread and take effect between iterations and inside the pacing wait.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from core.artifacts import ArtifactError, RunDirectory
+from core.config import SoakConfig
+from core.drivers import CommandDriver, Driver, DriverError, SimDriver
+from core.events import (
+    IterationFinished, RunFinished, RunPaused, RunResumed, RunStarted, SoakEvent, TuningApplied,
+    TuningSkipped,
+)
+from core.gates import GateProfile, evaluate_iteration, exit_code_for, load_gate, run_verdict
+from core.params import Params
+from core.records import IterationRecord, RunVerdict, TuningRecord
+from core.tuner import Tuner, apply_deltas, summarise_guards
+
+HEARTBEAT_S = 1.0  # how often RUN.json's heartbeat is refreshed while waiting
+EXIT_INTERRUPTED = 130
+EXIT_ERROR = 2
+AUTO_TUNE_OFF = "auto_tune_off"
+
+
+def tool_version() -> str:
+    try:
+        return version("mm-soak")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class SoakLoop:
+    def __init__(self, config: SoakConfig, clock=time.monotonic) -> None:
+        self.config = config
+        self._clock = clock
+        self._cancelled = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+        self.gate: GateProfile = load_gate(config.settings.gate)
+        self.driver = self._make_driver()
+
+    # -- control, from any thread -------------------------------------------------------------
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    # -- the run --------------------------------------------------------------------------------
+    def run(self) -> Iterator[SoakEvent]:
+        settings = self.config.settings
+        run_dir = RunDirectory.create(settings.out, settings.seed)
+        manifest = self._manifest(run_dir, self.driver)
+        run_dir.start(manifest)
+        run_dir.update_latest()
+        yield RunStarted(run_dir.run_id, run_dir.path, manifest, self.config.total_iterations, settings.window_s)
+        run = _RunState(run_dir.run_id, self.config.params, self._clock())
+        status, error, exit_code = "completed", None, 0
+        try:
+            yield from self._iterations(run_dir, run)
+        except (DriverError, ArtifactError) as err:
+            status, error, exit_code = "failed", str(err), EXIT_ERROR
+        verdict = run_verdict([r.gate.verdict for r in run.records]) if run.records else None
+        if status == "completed" and self.cancelled:
+            status, exit_code = "aborted", EXIT_INTERRUPTED
+        elif status == "completed":
+            exit_code = exit_code_for(verdict.verdict) if verdict else EXIT_ERROR
+        error = error or self._finish(run_dir, status, verdict)
+        yield RunFinished(run_dir.run_id, status, verdict, exit_code, error, len(run.records))
+
+    def _iterations(self, run_dir: RunDirectory, run: _RunState) -> Iterator[SoakEvent]:
+        run_dir.write_overrides(run.params.model_dump())
+        tuner = Tuner() if self.config.settings.auto_tune else None
+        for iteration in range(1, self.config.total_iterations + 1):
+            yield from self._hold_while_paused(run_dir, iteration)
+            if self.cancelled:
+                return
+            record = self._iterate(run_dir, tuner, run, iteration)
+            run.records.append(record)
+            run_dir.write_iteration(record)
+            run_dir.write_tuning_report(run.records, self._report_summary(run.records))
+            run.params = apply_deltas(run.params, record.tuning.applied_deltas)
+            run_dir.write_overrides(run.params.model_dump())
+            run_dir.heartbeat()
+            yield IterationFinished(record, self._clock() - run.started)
+            yield self._tuning_event(record, run.params)
+            if iteration < self.config.total_iterations:
+                self._pace(run_dir, run.iteration_started)
+
+    def _iterate(self, run_dir: RunDirectory, tuner: Tuner | None, run: _RunState, iteration: int) -> IterationRecord:
+        run.iteration_started = self._clock()
+        started_utc = utc_now()
+        result = self.driver.run(run.params, iteration, run_dir.path)
+        gate = evaluate_iteration(result.summary, self.gate)
+        soak_elapsed_s = iteration * self.config.settings.window_s
+        tuning = (
+            tuner.decide(iteration, run.params, result.summary, gate, soak_elapsed_s)
+            if tuner else _untuned()
+        )
+        runtime = {
+            "run_id": run.run_id, "driver": self.driver.name, "seed": self.config.settings.seed,
+            "window_s": self.config.settings.window_s, "soak_elapsed_s": soak_elapsed_s,
+            "started_utc": started_utc, "wall_ms": round((self._clock() - run.iteration_started) * 1000, 3),
+            **result.runtime,
+        }
+        return IterationRecord(
+            iteration=iteration, runtime=runtime, params=run.params.model_dump(),
+            summary=result.summary, tuning=tuning, gate=gate,
+        )
+
+    def _hold_while_paused(self, run_dir: RunDirectory, iteration: int) -> Iterator[SoakEvent]:
+        if self._running.is_set():
+            return
+        yield RunPaused(iteration)
+        while not self._running.wait(HEARTBEAT_S):
+            run_dir.heartbeat()
+        if not self.cancelled:
+            yield RunResumed(iteration)
+
+    def _pace(self, run_dir: RunDirectory, iteration_started: float) -> None:
+        pace = self.config.settings.pace
+        if pace == "fast":
+            return
+        seconds = self.config.settings.window_s if pace == "realtime" else float(pace)
+        deadline = iteration_started + seconds
+        while not self.cancelled and (remaining := deadline - self._clock()) > 0:
+            self._cancelled.wait(min(remaining, HEARTBEAT_S))
+            run_dir.heartbeat()
+
+    def _make_driver(self) -> Driver:
+        s = self.config.settings
+        argv = self.config.driver_argv
+        if argv is None:
+            return SimDriver(s.scenario, s.seed, s.window_s)
+        return CommandDriver(argv, s.seed, s.window_s, self._cancelled)
+
+    def _manifest(self, run_dir: RunDirectory, driver: Driver) -> dict[str, Any]:
+        s = self.config.settings
+        values = {**s.model_dump(mode="json"), **self.config.params.model_dump()}
+        return {
+            "run_id": run_dir.run_id, "status": "running", "started_utc": utc_now(),
+            "seed": s.seed, "driver": driver.name, "profile": s.profile, "gate": s.gate,
+            "scenario": s.scenario, "window_s": s.window_s, "iterations": self.config.total_iterations,
+            "config": {k: {"value": v, "source": self.config.sources.get(k, "default")} for k, v in values.items()},
+            "tool_version": tool_version(), "pid": os.getpid(), "host": socket.gethostname(),
+        }
+
+    def _report_summary(self, records: list[IterationRecord]) -> dict[str, Any]:
+        verdict = run_verdict([r.gate.verdict for r in records])
+        return {"verdict": verdict.model_dump(), **summarise_guards([r.tuning for r in records])}
+
+    @staticmethod
+    def _tuning_event(record: IterationRecord, params: Params) -> SoakEvent:
+        if record.tuning.applied:
+            return TuningApplied(record.iteration, record.tuning.applied_deltas, params.model_dump())
+        return TuningSkipped(record.iteration, record.tuning.skip_reason or "none")
+
+    @staticmethod
+    def _finish(run_dir: RunDirectory, status: str, verdict: RunVerdict | None) -> str | None:
+        try:
+            run_dir.finish(status, verdict.model_dump() if verdict else None)
+        except ArtifactError as err:
+            return str(err)
+        return None
+
+
+class _RunState:
+    def __init__(self, run_id: str, params: Params, started: float) -> None:
+        self.run_id = run_id
+        self.params = params
+        self.records: list[IterationRecord] = []
+        self.started = started
+        self.iteration_started = started
+
+
+def _untuned() -> TuningRecord:
+    return TuningRecord(
+        proposed_deltas={}, applied_deltas={}, applied=False, skip_reason=AUTO_TUNE_OFF,
+        param_status={}, guards_fired=[], changed_keys=[], state_hash="", rationale=[],
+    )

@@ -1,0 +1,92 @@
+"""The `soak` command line: parses arguments, then hands off to the headless runner or the TUI.
+
+Nothing here imports Textual unless a UI is opened: `soak run --no-ui` must stay light.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="soak", description="Soak-test a market-making strategy with live auto-tuning.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = commands.add_parser("run", help="run a soak (TUI in a terminal, headless otherwise)")
+    length = run.add_mutually_exclusive_group()
+    length.add_argument("--iterations", metavar="N", help="number of iterations (default 10)")
+    length.add_argument("--hours", metavar="H", help="run until H hours of market time are covered")
+    run.add_argument("--window", dest="window_s", metavar="SECONDS", help="market time per iteration (600)")
+    run.add_argument("--seed", metavar="S", help="random seed (42)")
+    run.add_argument("--auto-tune", action=argparse.BooleanOptionalAction, default=None,
+                     help="let the tuner apply deltas between iterations (on)")
+    driver = run.add_mutually_exclusive_group()
+    driver.add_argument("--mock", dest="driver", action="store_const", const="sim",
+                        help="the seeded market simulation (same as --driver sim)")
+    driver.add_argument("--driver", metavar="CMD", help='"sim" or an external command run per iteration')
+    run.add_argument("--profile", metavar="NAME", help="parameter profile: name or .toml path (default)")
+    run.add_argument("--set", dest="overrides", metavar="KEY=VALUE", action="append", default=[],
+                     help="override one parameter (repeatable)")
+    run.add_argument("--gate", metavar="NAME", help="KPI gate: smoke or nightly or a .toml path (smoke)")
+    run.add_argument("--scenario", metavar="NAME", help="market scenario (normal)")
+    run.add_argument("--pace", metavar="fast|realtime|SECONDS", help="wait between iterations (fast)")
+    run.add_argument("--out", metavar="DIR", help="artifact root (artifacts/soak)")
+    run.add_argument("--no-ui", action="store_true", help="headless: progress lines, summary, exit code")
+    run.add_argument("--json", dest="json_events", action="store_true", default=None,
+                     help="headless: one JSON object per event")
+    run.add_argument("--junit", metavar="PATH", help="write the gate checks as JUnit XML")
+    run.add_argument("--summary-md", metavar="PATH", help="write a Markdown summary")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from core.errors import USER_ERRORS
+
+    try:
+        return _run(args)
+    except USER_ERRORS as err:
+        print(f"soak: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _run(args: argparse.Namespace) -> int:
+    from core.config import ConfigError, build_config
+    from core.loop import SoakLoop
+
+    cli = {key: getattr(args, key) for key in (
+        "iterations", "hours", "window_s", "seed", "auto_tune", "driver", "profile", "gate",
+        "scenario", "pace", "out", "json_events", "junit", "summary_md")}
+    config = build_config(cli, os.environ, _parse_overrides(args.overrides, ConfigError))
+    loop = SoakLoop(config)
+    if args.no_ui or config.settings.json_events or not sys.stdout.isatty():
+        from core.headless import cancel_on_signals, run_headless
+
+        cancel_on_signals(loop.cancel)
+        return run_headless(loop.run(), config.settings.json_events)
+    from tui.app import run_live
+
+    return run_live(config)
+
+
+def _parse_overrides(pairs: list[str], error: type[Exception]) -> dict[str, str]:
+    overrides = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise error(f"--set {pair!r}: expected KEY=VALUE, for example base_spread_bps=1.5")
+        overrides[key.strip()] = value.strip()
+    return overrides
+
+
+if __name__ == "__main__":
+    sys.exit(main())
