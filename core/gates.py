@@ -140,10 +140,12 @@ def _check(rule: GateRule, raw: Any) -> tuple[GateCheck, str | None]:
     assert rule.fail is not None
     holds = _COMPARE[rule.op]
     if not holds(value, rule.fail):
-        return record(value, "FAIL"), _reason(rule, value, rule.fail, "FAIL")
-    if rule.warn is not None and not holds(value, rule.warn):
-        return record(value, "WARN"), _reason(rule, value, rule.warn, "WARN")
-    return record(value, "PASS"), None
+        check = record(value, "FAIL")
+    elif rule.warn is not None and not holds(value, rule.warn):
+        check = record(value, "WARN")
+    else:
+        return record(value, "PASS"), None
+    return check, describe_miss(check)
 
 
 def _describe_missing(raw: Any) -> str:
@@ -154,9 +156,12 @@ def _describe_missing(raw: Any) -> str:
     return f"not a number ({raw!r})"
 
 
-def _reason(rule: GateRule, value: float, edge: float, status: str) -> str:
-    shown_value, shown_edge = _distinct(value, edge)
-    return f"{rule.kpi} {shown_value} {_NEGATED[rule.op]} {shown_edge} ({status})"
+def describe_miss(check: GateCheck) -> str:
+    """The reason line of a WARN or FAIL check that has a value, e.g. "net_bps 1.93 < 2.7 (FAIL)"."""
+    assert check.value is not None and check.fail is not None
+    edge = check.warn if check.status == "WARN" and check.warn is not None else check.fail
+    shown_value, shown_edge = _distinct(check.value, edge)
+    return f"{check.kpi} {shown_value} {_NEGATED[check.op]} {shown_edge} ({check.status})"
 
 
 def _distinct(value: float, edge: float) -> tuple[str, str]:
