@@ -14,8 +14,12 @@ import re
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from core.artifacts import RUN_FILE, RUNS_DIR, TUNING_REPORT_FILE, is_stale
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 ITER_FILE_RE = re.compile(r"^ITER_SUMMARY_(\d+)\.json$")
@@ -262,7 +266,10 @@ def _fill_count(value: Any, notes: _Notes) -> float | None:
     for maker, taker in (("maker_count", "taker_count"), ("maker", "taker")):
         if maker in value or taker in value:
             parts = [notes.number(value, k, f"summary.fills.{k}") for k in (maker, taker)]
-            return None if None in parts else sum(parts)  # type: ignore[arg-type]
+            if None in parts:
+                notes.append(f"summary.fills: no total, {maker} and {taker} needed in {_show(value)}")
+                return None
+            return sum(parts)  # type: ignore[arg-type]
     notes.append(f"summary.fills: no count in {_show(value)}")
     return None
 
@@ -401,3 +408,166 @@ def _show(value: Any, limit: int = 60) -> str:
     except (ValueError, RecursionError):  # huge integers, deep nesting
         return f"<{_json_type(value)}>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# --------------------------------------------------------------------------------------------
+# Runs
+
+
+class RunKind(StrEnum):
+    NATIVE = "native"  # runs/<run_id>/ with RUN.json
+    LEGACY = "legacy"  # an older tool's flat directory: ITER_SUMMARY_*.json, no RUN.json
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    path: Path
+    kind: RunKind
+    run_id: str  # from RUN.json; the directory name for a legacy run
+    status: str  # running|completed|aborted|failed; "legacy"; "unknown" if RUN.json is unusable
+    manifest: dict[str, Any] | None
+    stale: bool  # status running, but the heartbeat is too old: the writer is presumed dead
+    error: ReadError | None = None  # why RUN.json could not be used
+
+
+@dataclass(frozen=True)
+class RunSnapshot:
+    info: RunInfo
+    iterations: list[IterationView]  # sorted by iteration
+    errors: list[ReadError]  # one per file that could not be used; the rest still loads
+    tuning_report: dict[str, Any] | None
+
+
+def detect_run(directory: Path | str, now: datetime | None = None) -> RunInfo | None:
+    """What kind of run `directory` holds, or None when it is not a run (or not readable)."""
+    directory = Path(directory)
+    try:
+        names = set(os.listdir(directory))
+    except OSError:
+        return None
+    if RUN_FILE in names:
+        return _native_info(directory, now)
+    if TUNING_REPORT_FILE in names or any(ITER_FILE_RE.match(name) for name in names):
+        return RunInfo(directory, RunKind.LEGACY, directory.name, "legacy", None, stale=False)
+    return None
+
+
+def _native_info(directory: Path, now: datetime | None) -> RunInfo:
+    path = directory / RUN_FILE
+    try:
+        manifest = read_json(path)
+        if not isinstance(manifest, dict):
+            raise ReadError(path, "wrong_shape", f"expected a JSON object, got {_json_type(manifest)}")
+    except ReadError as err:
+        return RunInfo(directory, RunKind.NATIVE, directory.name, "unknown", None, False, err)
+    run_id = manifest.get("run_id")
+    status = manifest.get("status")
+    return RunInfo(
+        path=directory,
+        kind=RunKind.NATIVE,
+        run_id=run_id if isinstance(run_id, str) and run_id else directory.name,
+        status=status if isinstance(status, str) else "unknown",
+        manifest=manifest,
+        stale=is_stale(manifest, now),
+    )
+
+
+def read_run(directory: Path | str, now: datetime | None = None) -> RunSnapshot:
+    """Everything readable in one run. ReadError only when the directory itself is unusable."""
+    directory = Path(directory)
+    info = detect_run(directory, now)
+    if info is None:
+        if not directory.exists():
+            raise ReadError(directory, "missing", "no such run directory (missing or deleted)")
+        raise ReadError(directory, "wrong_shape", "not a run: no RUN.json, ITER_SUMMARY_*.json or "
+                                                  "TUNING_REPORT.json (or not readable)")
+    errors = [info.error] if info.error else []
+    iterations = []
+    for path in _iteration_files(directory):
+        try:
+            iterations.append(read_iteration(path))
+        except ReadError as err:
+            errors.append(err)
+    report = _tuning_report(directory / TUNING_REPORT_FILE, errors)
+    if not iterations and report is not None:
+        iterations = _report_iterations(directory / TUNING_REPORT_FILE, report, errors)
+    iterations.sort(key=lambda view: view.iteration)
+    return RunSnapshot(info, iterations, errors, report)
+
+
+def _iteration_files(directory: Path) -> list[Path]:
+    try:
+        names = os.listdir(directory)
+    except OSError:  # deleted since detect_run: nothing left to read
+        return []
+    numbered = [(number, name) for name in names if (number := iteration_number(name)) is not None]
+    return [directory / name for _, name in sorted(numbered)]
+
+
+def _tuning_report(path: Path, errors: list[ReadError]) -> dict[str, Any] | None:
+    try:
+        report = read_json(path)
+    except ReadError as err:
+        if err.kind != "missing":
+            errors.append(err)
+        return None
+    if not isinstance(report, dict):
+        errors.append(ReadError(path, "wrong_shape", f"expected a JSON object, got {_json_type(report)}"))
+        return None
+    return report
+
+
+def _report_iterations(path: Path, report: dict, errors: list[ReadError]) -> list[IterationView]:
+    """A run with a TUNING_REPORT.json but no ITER_SUMMARY files: show the report's entries."""
+    entries = report.get("iterations")
+    if not isinstance(entries, list):
+        return []
+    views = []
+    for index, entry in enumerate(entries):
+        try:
+            views.append(iteration_view(entry))
+        except ReadError as err:
+            errors.append(ReadError(path, err.kind, f"iterations[{index}]: {err.message}"))
+    return views
+
+
+def discover_runs(root: Path | str, now: datetime | None = None) -> list[RunInfo]:
+    """Every run under `root`, each once, ordered by run_id.
+
+    `root` may be an artifact root (runs/<id>/ and `latest`), a runs/ directory, a single run
+    directory, or a legacy flat directory. A `latest` link does not add a second copy of the run
+    it points to; a legacy flat `latest` directory is a run of its own.
+    """
+    root = Path(root)
+    found: dict[str, RunInfo] = {}
+    for candidate in _candidates(root):
+        info = detect_run(candidate, now)
+        if info is None:
+            continue
+        try:
+            key = os.path.realpath(candidate, strict=True)
+        except OSError:  # deleted or a broken link by now
+            continue
+        if key not in found or found[key].path.is_symlink():  # prefer runs/<id> to latest
+            found[key] = info
+    return sorted(found.values(), key=lambda info: (info.run_id, str(info.path)))
+
+
+def _candidates(root: Path) -> list[Path]:
+    return [root, *_subdirectories(root), *_subdirectories(root / RUNS_DIR)]
+
+
+def _subdirectories(directory: Path) -> list[Path]:
+    try:
+        with os.scandir(directory) as entries:
+            return sorted(Path(entry.path) for entry in entries if _is_dir(entry))
+    except OSError:
+        return []
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()  # follows `latest`; False for a loop or a dangling link
+    except OSError:
+        return False
+
