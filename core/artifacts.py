@@ -52,10 +52,10 @@ def iter_file_name(iteration: int) -> str:
 # Atomic JSON
 
 
-def _encode_json(path: Path, obj: Any) -> bytes:
+def _encode_json(path: Path, obj: Any, indent: int | None) -> bytes:
     """UTF-8 JSON with sorted keys; NaN/Infinity or a non-JSON value is a bug -> ArtifactError."""
     try:
-        text = json.dumps(obj, allow_nan=False, sort_keys=True, indent=2, ensure_ascii=False)
+        text = json.dumps(obj, allow_nan=False, sort_keys=True, indent=indent, ensure_ascii=False)
     except ValueError:
         where = _non_finite_at(obj) or "?"
         raise ArtifactError(path, f"NaN or Infinity at {where} (JSON allows neither)") from None
@@ -80,14 +80,15 @@ def _non_finite_at(obj: Any, where: str = "$") -> str | None:
     return None
 
 
-def atomic_write_json(path: Path | str, obj: Any) -> None:
+def atomic_write_json(path: Path | str, obj: Any, indent: int | None = 2) -> None:
     """Write `obj` to `path` so that a reader sees the old file or the new one, never a part.
 
     Temp file in the same directory, fsync, os.replace, fsync of the directory. On failure the
-    temp file is removed and an OSError becomes ArtifactError.
+    temp file is removed and an OSError becomes ArtifactError. indent=None writes compact JSON
+    (several times faster to encode: for files rewritten often and growing with the run).
     """
     path = Path(path)
-    data = _encode_json(path, obj)
+    data = _encode_json(path, obj, indent)
     temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
         _write_synced(temp, data)
@@ -287,7 +288,7 @@ class RunDirectory:
         entries = [tuning_entry(by_iteration[i]) for i in sorted(by_iteration)]
         report = {"iterations": entries, "summary": {**(summary or {}), "count": len(entries)}}
         path = self.path / TUNING_REPORT_FILE
-        atomic_write_json(path, report)
+        atomic_write_json(path, report, indent=None)  # rewritten every iteration: keep it cheap
         return path
 
     def write_overrides(self, params: Mapping[str, Any]) -> Path:

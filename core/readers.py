@@ -361,7 +361,7 @@ class _Notes(list[str]):
     def deltas(self, tuning: Mapping, key: str) -> dict[str, float]:
         value = self.mapping(tuning, key)
         found: dict[str, float] = {}
-        for name, delta in value.items():
+        for name in value:
             number = self.number(value, name, f"tuning.{key}.{name}")
             if number is not None:
                 found[str(name)] = number
