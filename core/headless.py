@@ -118,10 +118,14 @@ def run_headless(events: Iterable[SoakEvent], json_events: bool, out: TextIO = s
     printer = HeadlessPrinter(out, use_colour(out))
     exit_code = 2
     for event in events:
-        if json_events:
-            print(event_json(event), file=out, flush=True)
-        else:
-            printer.handle(event)
+        try:
+            if json_events:
+                print(event_json(event), file=out, flush=True)
+            else:
+                printer.handle(event)
+        except BrokenPipeError:
+            # The reader went away (`| head`): the soak and its artifacts go on without output.
+            printer.out = out = open(os.devnull, "w")
         if isinstance(event, RunFinished):
             exit_code = event.exit_code
     return exit_code

@@ -5,16 +5,13 @@ safe to call from any thread and take effect between iterations and inside the p
 """
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from core.artifacts import ArtifactError, RunDirectory
+from core.artifacts import ArtifactError, RunDirectory, utc_stamp
 from core.config import SoakConfig
 from core.drivers import CommandDriver, Driver, DriverError, SimDriver
 from core.events import (
@@ -30,17 +27,6 @@ HEARTBEAT_S = 1.0  # how often RUN.json's heartbeat is refreshed while waiting
 EXIT_INTERRUPTED = 130
 EXIT_ERROR = 2
 AUTO_TUNE_OFF = "auto_tune_off"
-
-
-def tool_version() -> str:
-    try:
-        return version("mm-soak")
-    except PackageNotFoundError:
-        return "0+unknown"
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class SoakLoop:
@@ -76,8 +62,7 @@ class SoakLoop:
     def run(self) -> Iterator[SoakEvent]:
         settings = self.config.settings
         run_dir = RunDirectory.create(settings.out, settings.seed)
-        manifest = self._manifest(run_dir, self.driver)
-        run_dir.start(manifest)
+        manifest = run_dir.start(self._manifest(self.driver))
         run_dir.update_latest()
         yield RunStarted(run_dir.run_id, run_dir.path, manifest, self.config.total_iterations, settings.window_s)
         run = _RunState(run_dir.run_id, self.config.params, self._clock())
@@ -91,7 +76,7 @@ class SoakLoop:
             status, exit_code = "aborted", EXIT_INTERRUPTED
         elif status == "completed":
             exit_code = exit_code_for(verdict.verdict) if verdict else EXIT_ERROR
-        error = error or self._finish(run_dir, status, verdict)
+        error = self._finish(run_dir, status, verdict, error) or error
         yield RunFinished(run_dir.run_id, status, verdict, exit_code, error, len(run.records))
 
     def _iterations(self, run_dir: RunDirectory, run: _RunState) -> Iterator[SoakEvent]:
@@ -115,7 +100,7 @@ class SoakLoop:
 
     def _iterate(self, run_dir: RunDirectory, tuner: Tuner | None, run: _RunState, iteration: int) -> IterationRecord:
         run.iteration_started = self._clock()
-        started_utc = utc_now()
+        started_utc = utc_stamp()
         result = self.driver.run(run.params, iteration, run_dir.path)
         gate = evaluate_iteration(result.summary, self.gate)
         soak_elapsed_s = iteration * self.config.settings.window_s
@@ -160,15 +145,14 @@ class SoakLoop:
             return SimDriver(s.scenario, s.seed, s.window_s)
         return CommandDriver(argv, s.seed, s.window_s, self._cancelled)
 
-    def _manifest(self, run_dir: RunDirectory, driver: Driver) -> dict[str, Any]:
+    def _manifest(self, driver: Driver) -> dict[str, Any]:
         s = self.config.settings
         values = {**s.model_dump(mode="json"), **self.config.params.model_dump()}
         return {
-            "run_id": run_dir.run_id, "status": "running", "started_utc": utc_now(),
-            "seed": s.seed, "driver": driver.name, "profile": s.profile, "gate": s.gate,
+            "driver": driver.name, "profile": s.profile, "gate": s.gate,
             "scenario": s.scenario, "window_s": s.window_s, "iterations": self.config.total_iterations,
             "config": {k: {"value": v, "source": self.config.sources.get(k, "default")} for k, v in values.items()},
-            "tool_version": tool_version(), "pid": os.getpid(), "host": socket.gethostname(),
+            "host": socket.gethostname(),
         }
 
     def _report_summary(self, records: list[IterationRecord]) -> dict[str, Any]:
@@ -182,9 +166,9 @@ class SoakLoop:
         return TuningSkipped(record.iteration, record.tuning.skip_reason or "none")
 
     @staticmethod
-    def _finish(run_dir: RunDirectory, status: str, verdict: RunVerdict | None) -> str | None:
+    def _finish(run_dir: RunDirectory, status: str, verdict: RunVerdict | None, error: str | None) -> str | None:
         try:
-            run_dir.finish(status, verdict.model_dump() if verdict else None)
+            run_dir.finish(status, verdict, error)
         except ArtifactError as err:
             return str(err)
         return None

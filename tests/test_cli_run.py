@@ -80,7 +80,7 @@ def test_sources_of_config_values_are_recorded(soak, tmp_path):
 
 @pytest.mark.parametrize("args, needle", [
     (("--bogus",), "unrecognized arguments"),
-    (("--iterations", "0"), "iterations=0"),
+    (("--iterations", "0"), "iterations='0'"),
     (("--iterations", "abc"), "iterations='abc'"),
     (("--profile", "nope"), "unknown profile 'nope'"),
     (("--gate", "nope"), "nope"),
