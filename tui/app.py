@@ -1,0 +1,196 @@
+"""The live monitor (DESIGN.md section 9): header, iteration table, tuning panel, trends, footer.
+
+The app renders whatever its `RunSource` posts (tui/messages.py) and asks the source to pause,
+resume or stop; it never runs the soak itself. `create_app` is the one factory for the CLI, the
+tests, the screenshot script and the benchmark.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer
+
+from textual.markup import escape
+
+from core.config import SoakConfig
+from core.loop import EXIT_ERROR, EXIT_INTERRUPTED
+from tui.format import VERDICT_STYLES
+from tui.messages import IterationArrived, RunEnded, RunOpened, RunStateChanged
+from tui.screens.detail import IterationDetailScreen
+from tui.screens.help import HelpScreen
+from tui.sources import RunSource
+from tui.sources.live import LiveLoopSource
+from tui.widgets.iteration_table import IterationTable
+from tui.widgets.run_header import RUNNING_STATES, Clock, RunHeader
+from tui.widgets.trends import TrendPanel
+from tui.widgets.tuning_panel import TuningPanel
+
+DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
+
+
+class SoakApp(App[int]):
+    """Returns the exit code: the run's (from its gate) once it has ended, 130 if quit before."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "mm-soak"
+    BINDINGS = [
+        Binding("p", "pause", "pause", tooltip="Pause the loop once the current iteration is done"),
+        Binding("p", "resume", "resume", tooltip="Resume a paused loop"),
+        Binding("s", "stop", "stop", tooltip="Stop the run; finished iterations stay on disk"),
+        Binding("question_mark", "help", "help", key_display="?", tooltip="This screen"),
+        Binding("ctrl+s", "screenshot_to_file", "screenshot",
+                tooltip="Save an SVG of the screen in the current directory"),
+        Binding("q", "quit", "quit", tooltip="Quit; a run still going is stopped (exit code 130)"),
+    ]
+
+    def __init__(self, source: RunSource, *, clock: Clock | None = time.monotonic,
+                 screenshot_dir: Path | None = None) -> None:
+        super().__init__()
+        self.source = source
+        self.clock = clock
+        self.screenshot_dir = screenshot_dir or Path.cwd()
+        self.status = "starting"
+        self.exit_code: int | None = None  # set when the run ends
+
+    # -- layout ---------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield RunHeader(self.clock)
+        table = IterationTable(id="iterations")
+        table.border_title = "iterations"
+        yield table
+        with Horizontal(id="lower"):
+            trends = TrendPanel(id="trends")
+            trends.border_title = "trends"
+            yield trends
+            tuning = TuningPanel(id="tuning")
+            tuning.border_title = "tuning"
+            yield tuning
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(IterationTable).focus()
+        self.source.start(self)
+
+    def on_unmount(self) -> None:
+        self.source.stop()  # interrupts the pacing wait, so the worker's thread ends promptly
+
+    # -- what the source says -------------------------------------------------------------------
+    def on_run_opened(self, message: RunOpened) -> None:
+        self.query_one(RunHeader).show_run(message.info)
+        self._set_status("running")
+
+    def on_iteration_arrived(self, message: IterationArrived) -> None:
+        view = message.view
+        table = self.query_one(IterationTable)
+        with self.batch_update():
+            latest = not table.views or view.iteration >= max(table.views)
+            table.show_iteration(view)
+            table.border_subtitle = verdict_tally(table)
+            if latest:
+                self.query_one(TrendPanel).add(view)
+                self.query_one(TuningPanel).show(view)
+                self.query_one(RunHeader).show_progress(view.iteration)
+
+    def on_run_state_changed(self, message: RunStateChanged) -> None:
+        if self.status in RUNNING_STATES and self.status != "stopping":
+            self._set_status(message.state)
+
+    def on_run_ended(self, message: RunEnded) -> None:
+        self.exit_code = message.exit_code
+        self._set_status(message.status, message.verdict)
+        detail = message.error or "; ".join(message.reasons)
+        self.notify(detail or f"exit code {message.exit_code}", title=f"run {message.status}",
+                    severity="error" if message.status == "failed" else "information")
+
+    def _set_status(self, status: str, verdict: str | None = None) -> None:
+        self.status = status
+        self.query_one(RunHeader).show_status(status, verdict)
+        self.refresh_bindings()
+
+    # -- keys -----------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        controllable = self.source.controllable
+        if action == "pause":
+            return controllable and self.status in ("starting", "running")
+        if action == "resume":
+            return controllable and self.status in ("pausing", "paused")
+        if action == "stop":
+            return controllable and self.status in ("starting", *RUNNING_STATES) and self.status != "stopping"
+        return True
+
+    def action_pause(self) -> None:
+        self.source.pause()
+        self._set_status("pausing")
+
+    def action_resume(self) -> None:
+        self.source.resume()
+        self._set_status("running")
+
+    def action_stop(self) -> None:
+        self.source.stop()
+        self._set_status("stopping")
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            palette = Binding(self.COMMAND_PALETTE_BINDING, "command_palette", "commands",
+                              tooltip="Command palette: these commands, and the themes")
+            self.push_screen(HelpScreen([*self.BINDINGS, *IterationTable.BINDINGS, palette]))
+
+    def action_details(self) -> None:
+        view = self.query_one(IterationTable).selected_view()
+        if view is not None:
+            self.push_screen(IterationDetailScreen(view))
+
+    def on_data_table_row_selected(self, _: DataTable.RowSelected) -> None:
+        self.action_details()
+
+    def action_screenshot_to_file(self) -> None:
+        path = self.save_screenshot(path=str(self.screenshot_dir))
+        self.notify(path, title="screenshot saved")
+
+    async def action_quit(self) -> None:
+        if self.exit_code is None:
+            self.source.stop()
+        self.exit(EXIT_INTERRUPTED if self.exit_code is None else self.exit_code)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":  # ours saves where ctrl+s does
+                yield command
+        for binding in self.BINDINGS:
+            if binding.action != "quit" and self.check_action(binding.action, ()):
+                yield SystemCommand(binding.description.capitalize(), binding.tooltip,
+                                    getattr(self, f"action_{binding.action}"))
+        yield SystemCommand("Details", "Open the selected iteration: full record and rationale",
+                            self.action_details)
+        yield SystemCommand("Dark theme", f"Switch to {DARK_THEME}", lambda: self._use_theme(DARK_THEME))
+        yield SystemCommand("Light theme", f"Switch to {LIGHT_THEME}", lambda: self._use_theme(LIGHT_THEME))
+
+    def _use_theme(self, name: str) -> None:
+        self.theme = name
+
+
+def verdict_tally(table: IterationTable) -> str:
+    """'PASS ×15  WARN ×1  FAIL ×1' (markup: the border subtitle reads it, so names are escaped)."""
+    order = {verdict: rank for rank, verdict in enumerate(VERDICT_STYLES)}
+    counted = sorted((v for v, n in table.verdicts.items() if n > 0), key=lambda v: (order.get(v, 9), v))
+    return "  ".join(f"{escape(verdict)} ×{table.verdicts[verdict]}" for verdict in counted)
+
+
+def create_app(config: SoakConfig, *, clock: Clock | None = time.monotonic, hold_at: int | None = None,
+               screenshot_dir: Path | None = None) -> SoakApp:
+    """The monitor of a live run of `config`. Raises the core's one-line user errors (bad gate,
+    driver) before anything is drawn."""
+    return SoakApp(LiveLoopSource(config, hold_at=hold_at), clock=clock, screenshot_dir=screenshot_dir)
+
+
+def run_live(config: SoakConfig) -> int:
+    app = create_app(config)
+    code = app.run()
+    return code if code is not None else (app.return_code or EXIT_ERROR)

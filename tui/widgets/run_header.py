@@ -1,0 +1,107 @@
+"""The one-line header: who the run is, how far it got, how long it took and what state it is in."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.timer import Timer
+from textual.widgets import Static
+
+from tui.format import MISSING, duration, literal
+from tui.messages import RunInfo
+
+Clock = Callable[[], float]
+RUNNING_STATES = ("running", "pausing", "paused", "stopping")
+VERDICTS = ("PASS", "WARN", "FAIL")
+
+
+class RunHeader(Horizontal):
+    """Elapsed time ticks once a second while the run goes on and freezes when it ends (no timer
+    is left behind, so an idle monitor stays idle). With `clock=None` no time is shown at all.
+    The state and verdict badges are coloured by the stylesheet, through the theme."""
+
+    def __init__(self, clock: Clock | None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.clock = clock
+        self.info: RunInfo | None = None
+        self.done = 0
+        self.status = "starting"
+        self.started: float | None = None
+        self.ended: float | None = None
+        self._ticker: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("mm-soak", style="bold"), id="identity")
+        yield Static(id="progress")
+        yield Static(id="status")
+        yield Static(id="verdict")
+
+    def on_mount(self) -> None:
+        self._show_status()
+        self._show_progress()
+
+    def show_run(self, info: RunInfo) -> None:
+        self.info = info
+        self.query_one("#identity", Static).update(identity(info))
+        if self.clock is not None:
+            self.started = self.clock()
+            self._ticker = self.set_interval(1.0, self._show_progress)
+        self._show_progress()
+
+    def show_progress(self, iteration: int) -> None:
+        self.done = max(self.done, iteration)
+        self._show_progress()
+
+    def show_status(self, status: str, verdict: str | None = None) -> None:
+        self.status = status
+        if status not in ("starting", *RUNNING_STATES):
+            self._stop_clock()
+        self._show_status(verdict)
+        self._show_progress()
+
+    def _stop_clock(self) -> None:
+        if self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
+        if self.clock is not None and self.started is not None and self.ended is None:
+            self.ended = self.clock()
+
+    def _show_status(self, verdict: str | None = None) -> None:
+        badge = self.query_one("#status", Static)
+        badge.update(f" {self.status.upper()} ")
+        badge.set_classes(f"-{self.status}")
+        stamp = self.query_one("#verdict", Static)
+        stamp.update(f" {verdict} " if verdict else "")
+        stamp.set_classes(f"-{verdict.lower()}" if verdict in VERDICTS else "")
+        stamp.display = verdict is not None
+
+    def _show_progress(self) -> None:
+        total = self.info.total_iterations if self.info else None
+        line = Text.assemble(("iter ", "dim"), f"{self.done}/{total if total is not None else '?'}")
+        elapsed = self._elapsed()
+        if elapsed is not None:
+            line.append("  ")
+            line.append(duration(elapsed))
+            if self.status in RUNNING_STATES and total and self.done:
+                line.append("  ETA ", style="dim")
+                line.append(duration(elapsed / self.done * (total - self.done)))
+        self.query_one("#progress", Static).update(line)
+
+    def _elapsed(self) -> float | None:
+        if self.clock is None or self.started is None:
+            return None
+        return (self.ended if self.ended is not None else self.clock()) - self.started
+
+
+def identity(info: RunInfo) -> Text:
+    line = Text.assemble(("mm-soak", "bold"), "  ")
+    driver = "/".join(part for part in (info.driver, info.scenario) if part) or MISSING
+    for label, value in (("run", info.run_id), ("", driver), ("seed", info.seed),
+                         ("profile", info.profile), ("gate", info.gate)):
+        if label:
+            line.append(f"{label} ", style="dim")
+        line.append_text(literal(value if value is not None else MISSING))
+        line.append("  ")
+    return line
