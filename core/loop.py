@@ -30,14 +30,14 @@ AUTO_TUNE_OFF = "auto_tune_off"
 
 
 class SoakLoop:
-    def __init__(self, config: SoakConfig, clock=time.monotonic) -> None:
+    def __init__(self, config: SoakConfig, driver: Driver | None = None, clock=time.monotonic) -> None:
         self.config = config
         self._clock = clock
         self._cancelled = threading.Event()
         self._running = threading.Event()
         self._running.set()
         self.gate: GateProfile = load_gate(config.settings.gate)
-        self.driver = self._make_driver()
+        self.driver = driver or self._make_driver()
 
     # -- control, from any thread -------------------------------------------------------------
     def pause(self) -> None:
@@ -92,7 +92,6 @@ class SoakLoop:
             run_dir.write_tuning_report(run.records, self._report_summary(run.records))
             run.params = apply_deltas(run.params, record.tuning.applied_deltas)
             run_dir.write_overrides(run.params.model_dump())
-            run_dir.heartbeat()
             yield IterationFinished(record, self._clock() - run.started)
             yield self._tuning_event(record, run.params)
             if iteration < self.config.total_iterations:
