@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from core.gates import RUN_WINDOW, GateProfile, evaluate_iteration, run_verdict
 from core.guards import GUARDS
+from core.params import TUNABLES
 from core.readers import KPI_FIELDS, IterationView, RunInfo
 from core.records import RunVerdict, Verdict
 
@@ -318,8 +319,10 @@ def held_by(view: IterationView) -> set[str]:
 
 
 def param_changes(views: Sequence[IterationView]) -> list[ParamChange]:
-    names = dict.fromkeys(name for view in views for name in view.params)
-    return [_param_change(name, views) for name in names]
+    """The tunables in their usual order, then any other recorded parameter by name."""
+    names = {name for view in views for name in view.params}
+    known = [name for name in (*TUNABLES, "post_only") if name in names]
+    return [_param_change(name, views) for name in [*known, *sorted(names - set(known))]]
 
 
 def _param_change(name: str, views: Sequence[IterationView]) -> ParamChange:
