@@ -88,7 +88,11 @@ def atomic_write_json(path: Path | str, obj: Any, indent: int | None = 2) -> Non
     (several times faster to encode: for files rewritten often and growing with the run).
     """
     path = Path(path)
-    data = _encode_json(path, obj, indent)
+    atomic_write_bytes(path, _encode_json(path, obj, indent))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """The atomic write itself (see atomic_write_json)."""
     temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
         _write_synced(temp, data)
@@ -185,6 +189,7 @@ class RunDirectory:
         self.seed = seed
         self.path = root / RUNS_DIR / run_id
         self._manifest: dict[str, Any] = {}
+        self._report_entries: dict[int, bytes] = {}  # encoded TUNING_REPORT entries by iteration
         self._lock = threading.Lock()  # heartbeat() may come from another thread than finish()
 
     @classmethod
@@ -285,10 +290,14 @@ class RunDirectory:
         by_iteration = {record.iteration: record for record in records}
         if len(by_iteration) != len(records):
             raise ValueError("write_tuning_report: two records share an iteration number")
-        entries = [tuning_entry(by_iteration[i]) for i in sorted(by_iteration)]
-        report = {"iterations": entries, "summary": {**(summary or {}), "count": len(entries)}}
         path = self.path / TUNING_REPORT_FILE
-        atomic_write_json(path, report, indent=None)  # rewritten every iteration: keep it cheap
+        # Rewritten every iteration: each entry is encoded once, so a long run stays linear.
+        for i, record in by_iteration.items():
+            if i not in self._report_entries:
+                self._report_entries[i] = _encode_json(path, tuning_entry(record), None).rstrip()
+        entries = b",".join(self._report_entries[i] for i in sorted(by_iteration))
+        summary_json = _encode_json(path, {**(summary or {}), "count": len(by_iteration)}, None).rstrip()
+        atomic_write_bytes(path, b'{"iterations": [' + entries + b'], "summary": ' + summary_json + b"}\n")
         return path
 
     def write_overrides(self, params: Mapping[str, Any]) -> Path:
