@@ -24,15 +24,17 @@ def report_command(
     run_dir: Path,
     md_path: Path | None,
     json_path: Path | None,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
     *,
     gate: str | None = None,
 ) -> int:
-    """Write the Markdown and/or JSON report; with neither path, print the Markdown to `out`.
+    """Write the Markdown and/or JSON report; with neither path, print the Markdown to `out`
+    (stdout by default). Returns 0; a run or file that cannot be used raises ReportError.
 
     `gate` re-judges every iteration against that gate; without it, recorded verdicts stand and
     only iterations without one are judged (against the run's gate, else the default gate).
     """
+    out = out or sys.stdout
     report = load_report(run_dir, gate)
     if md_path is None and json_path is None:
         out.write(report_markdown(report))
