@@ -23,13 +23,10 @@ MISSING = "—"
 _MD_SPECIAL = re.compile(r"[\\`*\[\]|~]|(?<!\w)_|_(?!\w)|<(?=[A-Za-z/!?])|&(?=[#A-Za-z])")
 
 
-def report_json(report: RunReport) -> dict:
-    """The JSON report: the model as it is, keys sorted when written."""
-    return report.model_dump(mode="json")
-
-
 def report_json_text(report: RunReport) -> str:
-    return json.dumps(report_json(report), allow_nan=False, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    """The JSON report: the model as it is, keys sorted."""
+    data = report.model_dump(mode="json")
+    return json.dumps(data, allow_nan=False, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
 def report_markdown(report: RunReport) -> str:
