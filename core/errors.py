@@ -6,8 +6,9 @@ from core.config import ConfigError
 from core.drivers import DriverError
 from core.gates import GateError
 from core.params import ParamError
+from core.report import ReportError
 from core.scenarios import ScenarioError
 
 USER_ERRORS: tuple[type[Exception], ...] = (
-    ArtifactError, ConfigError, DriverError, GateError, ParamError, ScenarioError,
+    ArtifactError, ConfigError, DriverError, GateError, ParamError, ReportError, ScenarioError,
 )

@@ -5,10 +5,11 @@ safe to call from any thread and take effect between iterations and inside the p
 """
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from core.artifacts import ArtifactError, RunDirectory, utc_stamp
@@ -30,8 +31,12 @@ AUTO_TUNE_OFF = "auto_tune_off"
 
 
 class SoakLoop:
-    def __init__(self, config: SoakConfig, driver: Driver | None = None, clock=time.monotonic) -> None:
+    def __init__(
+        self, config: SoakConfig, driver: Driver | None = None, clock=time.monotonic,
+        env: Mapping[str, str] = os.environ,
+    ) -> None:
         self.config = config
+        self.env = env
         self._clock = clock
         self._cancelled = threading.Event()
         self._running = threading.Event()
@@ -77,6 +82,9 @@ class SoakLoop:
         elif status == "completed":
             exit_code = exit_code_for(verdict.verdict) if verdict else EXIT_ERROR
         error = self._finish(run_dir, status, verdict, error) or error
+        ci_error = self._write_ci_outputs(run_dir, run.records, verdict)
+        if ci_error:
+            error, exit_code = ci_error, EXIT_ERROR
         yield RunFinished(run_dir.run_id, status, verdict, exit_code, error, len(run.records))
 
     def _iterations(self, run_dir: RunDirectory, run: _RunState) -> Iterator[SoakEvent]:
@@ -169,6 +177,23 @@ class SoakLoop:
         try:
             run_dir.finish(status, verdict, error)
         except ArtifactError as err:
+            return str(err)
+        return None
+
+
+    def _write_ci_outputs(
+        self, run_dir: RunDirectory, records: list[IterationRecord], verdict: RunVerdict | None
+    ) -> str | None:
+        """JUnit, Markdown summary and GitHub's step summary, when asked for; an error line or None."""
+        from core.ci_outputs import STEP_SUMMARY_ENV, write_run_outputs
+        from core.report import ReportError
+
+        s = self.config.settings
+        if s.junit is None and s.summary_md is None and not self.env.get(STEP_SUMMARY_ENV):
+            return None
+        try:
+            write_run_outputs(run_dir.path, records, verdict, s.gate, s.junit, s.summary_md, self.env)
+        except ReportError as err:
             return str(err)
         return None
 

@@ -45,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="headless: one JSON object per event")
     run.add_argument("--junit", metavar="PATH", help="write the gate checks as JUnit XML")
     run.add_argument("--summary-md", metavar="PATH", help="write a Markdown summary")
+    report = commands.add_parser("report", help="post-soak report (Markdown and JSON) of a run directory")
+    report.add_argument("run_dir", metavar="RUN_DIR")
+    report.add_argument("--md", metavar="PATH", help="write the Markdown report here (default: stdout)")
+    report.add_argument("--json", metavar="PATH", help="write the JSON report here")
+    report.add_argument("--gate", metavar="NAME", help="judge every iteration again against this gate")
     return parser
 
 
@@ -53,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from core.errors import USER_ERRORS
 
     try:
-        return _run(args)
+        return COMMANDS[args.command](args)
     except USER_ERRORS as err:
         print(f"soak: error: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -76,6 +81,18 @@ def _run(args: argparse.Namespace) -> int:
     from tui.app import run_live
 
     return run_live(config)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from core.report import report_command
+
+    optional = lambda value: Path(value) if value else None  # noqa: E731
+    return report_command(Path(args.run_dir), optional(args.md), optional(args.json), gate=args.gate)
+
+
+COMMANDS = {"run": _run, "report": _report}
 
 
 def _parse_overrides(pairs: list[str], error: type[Exception]) -> dict[str, str]:
