@@ -52,5 +52,6 @@ class IterationKPIs(BaseModel):
     orders_sent: int = Field(ge=0)
     cancels_sent: int = Field(ge=0)
     rejects: int = Field(ge=0)
+    crossings: int = Field(default=0, ge=0)  # quotes that crossed on arrival and filled as taker
     hedges: int = Field(ge=0)
     market_orders: int = Field(ge=0)

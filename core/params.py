@@ -5,7 +5,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 PROFILES_DIR = Path(__file__).parent / "profiles"
 
@@ -20,13 +20,13 @@ class ParamSpec(NamedTuple):
 
 # The tunables of DESIGN.md section 3. Units are in the names.
 PARAM_SPECS: dict[str, ParamSpec] = {
-    "base_spread_bps": ParamSpec(1.0, 0.2, 10.0, 0.5),
+    "base_spread_bps": ParamSpec(2.0, 0.2, 10.0, 0.5),
     "min_interval_ms": ParamSpec(100, 20, 2000, 100, integer=True),
     "replace_threshold_bps": ParamSpec(0.3, 0.05, 5.0, 0.25),
     "replace_rate_per_min": ParamSpec(600, 30, 3000, 120, integer=True),
     "tail_age_ms": ParamSpec(2000, 200, 30000, 1000, integer=True),
-    "inventory_skew_bps": ParamSpec(0.5, 0.0, 10.0, 0.5),
-    "max_position": ParamSpec(10.0, 1.0, 100.0, 2.0),
+    "inventory_skew_bps": ParamSpec(0.3, 0.0, 10.0, 0.5),
+    "max_position": ParamSpec(4.0, 1.0, 100.0, 2.0),
     "impact_cap_ratio": ParamSpec(0.5, 0.05, 1.0, 0.1),
     "concurrency_limit": ParamSpec(8, 1, 64, 2, integer=True),
 }
@@ -54,6 +54,14 @@ class Params(BaseModel):
     impact_cap_ratio: float = _field("impact_cap_ratio")
     concurrency_limit: int = _field("concurrency_limit")
     post_only: bool = False
+
+    @field_validator(*TUNABLES, mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, value: Any) -> Any:
+        # Lax mode would read true as 1.0: a flag where a number belongs is a typo, not a value.
+        if isinstance(value, bool):
+            raise ValueError("expected a number, got a boolean")
+        return value
 
 
 class ParamError(ValueError):

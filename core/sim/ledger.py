@@ -1,0 +1,161 @@
+"""The KPIs of DESIGN.md section 4, computed from a window's tape and its market.
+
+Edge decomposition, per fill of signed size d*qty at `price` (touch = price without slippage):
+    d*qty*(mid_end - price) =   d*qty*(mid_fill - touch)        gross
+                              - d*qty*(price - touch)           slippage
+                              - (-d*qty*(mid_markout - mid_fill))  adverse
+                              - (-d*qty*(mid_end - mid_markout))   inventory
+and the sum over fills, less fees, is the mark-to-market PnL. Each term is computed on its own,
+and net comes from cash and inventory, so the identity is a check, not a definition.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from core.kpi import BLOCK_REASONS, BlockStats, FillStats, IterationKPIs
+from core.sim.market import CELL_S, MarketPath
+from core.sim.tape import Tape
+
+MARKOUT_S = 5.0
+DRAWDOWN_SAMPLE_CELLS = 10  # mark the PnL to market every 100 ms
+
+
+def summarise(tape: Tape, market: MarketPath, max_position: float) -> IterationKPIs:
+    fills = _Fills(tape, market)
+    edge = fills.edge_bps(tape.position)
+    return IterationKPIs(
+        fills=fills.stats(),
+        maker_taker_ratio=fills.maker_share(),
+        maker_taker_source="fills_volume" if fills.notional.sum() > 0 else "fills_count",
+        **edge,
+        adverse_bps_p95=_p95(fills.per_fill_bps(fills.adverse)),
+        slippage_bps_p95=_p95(fills.per_fill_bps(fills.slippage)[~fills.maker]),
+        order_age_p95_ms=_p95(tape.order_ages_ms),
+        p95_latency_ms=_p95(tape.latencies_ms),
+        cancel_ratio=tape.cancels_sent / tape.orders_sent if tape.orders_sent else 0.0,
+        risk_ratio=min(1.0, fills.mean_abs_position() / max_position),
+        blocks=_blocks(tape),
+        neg_edge_drivers=_neg_edge_drivers(edge),
+        pnl=fills.pnl(tape.position),
+        max_drawdown=fills.max_drawdown(),
+        orders_sent=tape.orders_sent,
+        cancels_sent=tape.cancels_sent,
+        rejects=tape.rejects,
+        crossings=tape.crossings,
+        hedges=tape.hedges,
+        market_orders=len(market.order_time),
+    )
+
+
+class _Fills:
+    """The tape's fills as arrays, and the PnL terms per fill (quote currency)."""
+
+    def __init__(self, tape: Tape, market: MarketPath) -> None:
+        self.market = market
+        self.time = np.asarray(tape.fill_time, dtype=float)
+        self.side = np.asarray(tape.fill_side, dtype=float)
+        self.qty = np.asarray(tape.fill_qty, dtype=float)
+        self.price = np.asarray(tape.fill_price, dtype=float)
+        self.fee = np.asarray(tape.fill_fee, dtype=float)
+        self.maker = np.asarray(tape.fill_maker, dtype=bool)
+        touch = np.asarray(tape.fill_touch, dtype=float)
+        mid = market.mid
+        cell = (self.time / CELL_S).astype(np.int64)
+        mid_fill = mid[cell]
+        mid_markout = mid[np.minimum(cell + round(MARKOUT_S / CELL_S), market.cells)]
+        mid_end = mid[market.cells]
+        signed = self.side * self.qty
+        self.notional = self.qty * self.price
+        self.gross = signed * (mid_fill - touch)
+        self.slippage = signed * (self.price - touch)
+        self.adverse = -signed * (mid_markout - mid_fill)
+        self.inventory = -signed * (mid_end - mid_markout)
+
+    def stats(self) -> FillStats:
+        return FillStats(
+            maker_count=int(self.maker.sum()),
+            taker_count=int((~self.maker).sum()),
+            maker_volume=float(self.notional[self.maker].sum()),
+            taker_volume=float(self.notional[~self.maker].sum()),
+        )
+
+    def maker_share(self) -> float:
+        volume = self.notional.sum()
+        if volume > 0:
+            return float(self.notional[self.maker].sum() / volume)
+        return float(self.maker.mean()) if len(self.maker) else 0.0
+
+    def edge_bps(self, position: float) -> dict[str, float]:
+        volume = math.fsum(self.notional.tolist())
+        if volume <= 0:
+            return dict.fromkeys(
+                ("gross_bps", "fees_eff_bps", "slippage_bps", "adverse_bps", "inventory_bps",
+                 "net_bps"), 0.0)
+        to_bps = 1e4 / volume
+        return {
+            "gross_bps": math.fsum(self.gross.tolist()) * to_bps,
+            "fees_eff_bps": math.fsum(self.fee.tolist()) * to_bps,
+            "slippage_bps": math.fsum(self.slippage.tolist()) * to_bps,
+            "adverse_bps": math.fsum(self.adverse.tolist()) * to_bps,
+            "inventory_bps": math.fsum(self.inventory.tolist()) * to_bps,
+            "net_bps": self.pnl(position) * to_bps,
+        }
+
+    def pnl(self, position: float) -> float:
+        """Cash plus the inventory marked at the last mid, less fees."""
+        cash = math.fsum((-self.side * self.qty * self.price).tolist())
+        mid_end = float(self.market.mid[self.market.cells])
+        return cash + position * mid_end - math.fsum(self.fee.tolist())
+
+    def per_fill_bps(self, term: np.ndarray) -> np.ndarray:
+        return term / self.notional * 1e4 if len(term) else term
+
+    def mean_abs_position(self) -> float:
+        window = self.market.window_s
+        position = np.cumsum(self.side * self.qty)
+        held = np.diff(np.append(self.time, window))
+        return float(np.abs(position) @ held / window)
+
+    def max_drawdown(self) -> float:
+        mid = self.market.mid
+        cells = np.append(np.arange(0, self.market.cells, DRAWDOWN_SAMPLE_CELLS), self.market.cells)
+        done = np.searchsorted(self.time, cells * CELL_S, side="right")
+        position = np.concatenate(([0.0], np.cumsum(self.side * self.qty)))
+        cash = np.concatenate(([0.0], np.cumsum(-self.side * self.qty * self.price - self.fee)))
+        marked = np.concatenate(([0.0], cash[done] + position[done] * mid[cells]))
+        return float(np.max(np.maximum.accumulate(marked) - marked))
+
+
+def _p95(values) -> float:
+    """The 95th percentile, interpolated linearly as numpy.percentile does by default."""
+    if not len(values):
+        return 0.0
+    position = 0.95 * (len(values) - 1)
+    low = int(position)
+    high = min(low + 1, len(values) - 1)
+    ranked = np.partition(np.asarray(values, dtype=float), (low, high))
+    return float(ranked[low] + (position - low) * (ranked[high] - ranked[low]))
+
+
+def _blocks(tape: Tape) -> BlockStats:
+    actions = tape.actions
+    return BlockStats(
+        counts=dict(tape.blocks),
+        ratios={r: (tape.blocks[r] / actions if actions else 0.0) for r in BLOCK_REASONS},
+    )
+
+
+def _neg_edge_drivers(edge: dict[str, float]) -> list[str]:
+    """The largest costs, when the window lost money: components that pulled net down."""
+    if edge["net_bps"] >= 0:
+        return []
+    costs = {
+        "adverse_bps": edge["adverse_bps"],
+        "fees_eff_bps": edge["fees_eff_bps"],
+        "slippage_bps": edge["slippage_bps"],
+        "inventory_bps": edge["inventory_bps"],
+        "gross_bps": -edge["gross_bps"],
+    }
+    return [k for k, v in sorted(costs.items(), key=lambda kv: -kv[1]) if v > 0][:3]
