@@ -23,7 +23,7 @@ PARAM_SPECS: dict[str, ParamSpec] = {
     "base_spread_bps": ParamSpec(2.0, 0.2, 10.0, 0.5),
     "min_interval_ms": ParamSpec(100, 20, 2000, 100, integer=True),
     "replace_threshold_bps": ParamSpec(0.3, 0.05, 5.0, 0.25),
-    "replace_rate_per_min": ParamSpec(600, 30, 3000, 120, integer=True),
+    "replace_rate_per_min": ParamSpec(600, 30, 6000, 120, integer=True),
     "tail_age_ms": ParamSpec(2000, 200, 30000, 1000, integer=True),
     "inventory_skew_bps": ParamSpec(0.3, 0.0, 10.0, 0.5),
     "max_position": ParamSpec(4.0, 1.0, 100.0, 2.0),
