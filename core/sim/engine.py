@@ -64,8 +64,7 @@ class Session:
         self.live_since = [0.0, 0.0]
         self.applied_gen = [0, 0]
         # Gateway: requests in flight, latency draws and the recent request rate.
-        self.in_flight: list[tuple[float, int, int, int, float, int]] = []
-        self.seq = 0
+        self.in_flight: list[tuple[float, int, int, float, int]] = []  # (arrival, kind, side, value, gen)
         self.draws: list[float] = []
         self.rate = 0.0
         self.last_send = 0.0
@@ -73,10 +72,7 @@ class Session:
     # --- the loop -------------------------------------------------------------------------
     def run(self) -> Tape:
         p, tape, market = self.p, self.tape, self.market
-        cells = market.order_cell()
-        reach = market.mid[cells] * (1.0 + market.order_side * market.order_reach_bps * 1e-4)
-        times = market.order_time.tolist() + [math.inf]
-        sides, reach, sizes = market.order_side.tolist(), reach.tolist(), market.order_size.tolist()
+        times, hit_side, reach, sizes = self.market_orders()
         observed = memoryview(market.observed_mid)
         end, interval = market.window_s, self.interval
         in_flight, pop = self.in_flight, heapq.heappop
@@ -85,7 +81,7 @@ class Session:
         threshold = p.replace_threshold_bps * 1e-4
         tail_age = p.tail_age_ms * 1e-3
         next_tick = 0.0
-        i = 0
+        i = refreshes = 0
         while True:
             t = times[i]
             tick = next_tick <= t
@@ -95,15 +91,15 @@ class Session:
             if t >= end:
                 break
             while in_flight and in_flight[0][0] <= t:
-                self.arrive(*pop(in_flight))
+                self.arrive(pop(in_flight))
             if not tick:
-                side = ASK if sides[i] > 0 else BID
+                side, j = hit_side[i], i
                 i += 1
-                if not (live[side] and SIGN[side] * (live_px[side] - reach[i - 1]) >= 0.0):
+                if not (live[side] and SIGN[side] * (live_px[side] - reach[j]) >= 0.0):
                     continue
-                self.maker_fill(t, side, sizes[i - 1])  # then refresh at once
+                self.maker_fill(t, side, sizes[j])  # then refresh at once
             # Refresh: quote both sides around the (delayed) mid, leaning against inventory.
-            tape.actions += 1
+            refreshes += 1
             mid = observed[int(t * (1.0 / CELL_S))]
             q = self.position
             lean = skew * (q / limit if -limit < q < limit else (1.0 if q > 0 else -1.0))
@@ -111,52 +107,57 @@ class Session:
             ask = mid + mid * (half_spread - lean)
             band = threshold * mid
             bid_now, ask_now = wanted
-            if (bid_now is not None and ask_now is not None and q + QUOTE_SIZE <= limit
-                    and QUOTE_SIZE - q <= limit and -band <= bid - bid_now <= band
-                    and -band <= ask - ask_now <= band and t - wanted_at[BID] <= tail_age
-                    and t - wanted_at[ASK] <= tail_age):
-                continue  # both quotes still good: the common case
-            self.requote(t, BID, bid, q + QUOTE_SIZE > limit, band)
-            self.requote(t, ASK, ask, QUOTE_SIZE - q > limit, band)
+            bid_at_limit, ask_at_limit = q + QUOTE_SIZE > limit, QUOTE_SIZE - q > limit
+            if (bid_at_limit or bid_now is None or not -band <= bid - bid_now <= band
+                    or t - wanted_at[BID] > tail_age):
+                self.requote(t, BID, bid, bid_at_limit)
+            if (ask_at_limit or ask_now is None or not -band <= ask - ask_now <= band
+                    or t - wanted_at[ASK] > tail_age):
+                self.requote(t, ASK, ask, ask_at_limit)
         while in_flight and in_flight[0][0] <= end:
-            self.arrive(*pop(in_flight))
+            self.arrive(pop(in_flight))
         for side in (BID, ASK):
             if live[side]:
                 tape.order_ages_ms.append((end - self.live_since[side]) * 1e3)
         tape.position = self.position
+        tape.actions += refreshes
         return tape
 
-    def requote(self, t: float, side: int, price: float, at_limit: bool, band: float) -> None:
-        """Move one side's quote to `price` if it is off by more than `band` or too old."""
+    def market_orders(self) -> tuple[list[float], list[int], list[float], list[float]]:
+        """Per market order: time (then a sentinel), our side it can hit, the price it reaches
+        to, its size."""
+        m = self.market
+        reach = m.mid[m.order_cell()] * (1.0 + m.order_side * m.order_reach_bps * 1e-4)
+        hit_side = np.where(m.order_side > 0, ASK, BID)
+        times = m.order_time.tolist() + [math.inf]
+        return times, hit_side.tolist(), reach.tolist(), m.order_size.tolist()
+
+    def requote(self, t: float, side: int, price: float, at_limit: bool) -> None:
+        """Act on a side whose quote is missing, off by more than the threshold, or too old."""
         tape, current = self.tape, self.wanted[side]
+        tape.actions += 1
         if at_limit:
-            tape.actions += 1
             tape.blocks["risk"] += 1
             if current is not None:
                 self.request(t, CANCEL, side, 0.0)
             return
-        if (current is not None and abs(price - current) <= band
-                and (t - self.wanted_at[side]) * 1e3 <= self.p.tail_age_ms):
-            return
-        tape.actions += 1
         if 0.0 < t - self.last_update < self.interval - 1e-9:  # both sides may move at once
             tape.blocks["min_interval"] += 1
-        elif current is not None and self.throttled(t):
-            tape.blocks["throttle"] += 1
-        elif len(self.in_flight) >= self.p.concurrency_limit:
-            tape.blocks["concurrency"] += 1
-        else:
-            if current is not None:
-                self.replaced.append(t)
-            self.last_update = t
-            self.request(t, QUOTE, side, price)
-
-    def throttled(self, t: float) -> bool:
-        """replace_rate_per_min replacements in the last minute already."""
+            return
         replaced = self.replaced
-        while replaced and replaced[0] <= t - THROTTLE_WINDOW_S:
-            replaced.popleft()
-        return len(replaced) >= self.p.replace_rate_per_min
+        if current is not None:
+            while replaced and replaced[0] <= t - THROTTLE_WINDOW_S:
+                replaced.popleft()
+            if len(replaced) >= self.p.replace_rate_per_min:
+                tape.blocks["throttle"] += 1
+                return
+        if len(self.in_flight) >= self.p.concurrency_limit:
+            tape.blocks["concurrency"] += 1
+            return
+        if current is not None:
+            replaced.append(t)
+        self.last_update = t
+        self.request(t, QUOTE, side, price)
 
     # --- gateway --------------------------------------------------------------------------
     def request(self, t: float, kind: int, side: int, value: float) -> None:
@@ -169,22 +170,26 @@ class Session:
         rate = self.rate * math.exp((self.last_send - t) * (1.0 / RATE_WINDOW_S)) + 1.0 / RATE_WINDOW_S
         self.rate, self.last_send = rate, t
         latency_ms = draws.pop() + self.queue_ms_per_rps * rate
-        tape = self.tape
+        tape, wanted = self.tape, self.wanted
         tape.latencies_ms.append(latency_ms)
         gen = 0
         if kind != HEDGE:
             gen = self.sent_gen[side] = self.sent_gen[side] + 1
-            if self.wanted[side] is not None:
+            if wanted[side] is not None:
                 tape.cancels_sent += 1  # a cancel, or a replace: it cancels what it replaces
             if kind == QUOTE:
                 tape.orders_sent += 1
                 self.wanted_at[side] = t
-            self.wanted[side] = value if kind == QUOTE else None
-        self.seq += 1
-        heapq.heappush(self.in_flight, (t + latency_ms * 1e-3, self.seq, kind, side, value, gen))
+                wanted[side] = value
+            else:
+                wanted[side] = None
+        # Ties in arrival time (zero latency) resolve by the rest of the tuple: any fixed order is
+        # fine, as the generations decide which request of a side counts.
+        heapq.heappush(self.in_flight, (t + latency_ms * 1e-3, kind, side, value, gen))
 
     # --- exchange -------------------------------------------------------------------------
-    def arrive(self, t: float, _seq: int, kind: int, side: int, value: float, gen: int) -> None:
+    def arrive(self, request: tuple[float, int, int, float, int]) -> None:
+        t, kind, side, value, gen = request
         if kind == HEDGE:
             self.hedge_fill(t, side, value)
             return
