@@ -1,4 +1,5 @@
-"""Simulator throughput: simulated seconds per wall second, default parameters, `normal`, one process.
+"""Simulator throughput: simulated seconds per wall second (default parameters, `normal`, one
+process).
 
 Prints per-run timings and, as its last line, `sim_seconds_per_wall_second=<median>`.
 """

@@ -64,7 +64,7 @@ def test_bad_values_name_key_value_and_what_is_allowed(values, expected):
 
 
 def test_unknown_key_lists_the_allowed_keys():
-    with pytest.raises(ParamError, match=r"^spread=1: extra inputs .*allowed keys: base_spread_bps"):
+    with pytest.raises(ParamError, match=r"^spread=1: extra inputs .*allowed keys: base_spread"):
         make_params({"spread": 1})
 
 

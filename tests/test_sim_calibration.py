@@ -54,7 +54,8 @@ def tuned() -> list[dict]:
 
 
 def failed_kpis(summary: dict, gate: str) -> set[str]:
-    return {c.kpi for c in evaluate_iteration(summary, load_gate(gate)).checks if c.status == "FAIL"}
+    checks = evaluate_iteration(summary, load_gate(gate)).checks
+    return {check.kpi for check in checks if check.status == "FAIL"}
 
 
 def test_defaults_pass_smoke_comfortably(defaults):

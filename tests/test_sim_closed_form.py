@@ -35,7 +35,8 @@ def test_fills_per_side_follow_the_avellaneda_stoikov_intensity(spread_bps):
     params = Params(base_spread_bps=spread_bps, **FASTEST_REFRESH)
     bids = asks = 0
     for seed in SEEDS:
-        bid_fills, ask_fills = maker_fills_per_side(simulate_regime(params, INSTANT, seed, 1, WINDOW_S))
+        result = simulate_regime(params, INSTANT, seed, 1, WINDOW_S)
+        bid_fills, ask_fills = maker_fills_per_side(result)
         bids, asks = bids + bid_fills, asks + ask_fills
     rate = INSTANT.arrival_rate * math.exp(-INSTANT.depth_decay_k * spread_bps)
     predicted = rate * WINDOW_S * len(SEEDS)

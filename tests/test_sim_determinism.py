@@ -1,4 +1,5 @@
-"""Seeds: identical runs are identical; parameters never change the market (common random numbers)."""
+"""Seeds: identical runs are identical; parameters never change the market (common random
+numbers)."""
 from __future__ import annotations
 
 import numpy as np
@@ -42,8 +43,8 @@ def test_each_seed_and_iteration_has_its_own_reproducible_market():
 
 
 def test_a_static_scenario_runs_every_iteration_in_the_same_regime():
-    regimes = {simulate_iteration(Params(), "calm", 3, i, window_s=10.0).regime for i in range(1, 6)}
-    assert regimes == {"calm"}
+    runs = [simulate_iteration(Params(), "calm", 3, i, window_s=10.0) for i in range(1, 6)]
+    assert {run.regime for run in runs} == {"calm"}
 
 
 @pytest.mark.parametrize(

@@ -55,7 +55,9 @@ def _check(params: Params, seed: int, iteration: int, window_s: float) -> None:
     if isinstance(window_s, bool) or not isinstance(window_s, (int, float)) or not (
         window_s >= MIN_WINDOW_S
     ):
-        raise SimInputError(f"window_s={window_s!r}: expected a number of seconds >= {MIN_WINDOW_S:g}")
+        raise SimInputError(
+            f"window_s={window_s!r}: expected a number of seconds >= {MIN_WINDOW_S:g}"
+        )
 
 
 __all__ = [

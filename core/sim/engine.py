@@ -5,7 +5,8 @@ Three kinds of event, in time order: market orders (from the MarketPath), strate
 exchange after their latency (a heap). The strategy keeps one quote per side and moves it with
 cancel-replace requests; the exchange applies the latest request of a side that arrives and drops
 older ones, and drops requests about an order that filled before they arrived.
-The hot loop works on plain floats and lists (DESIGN.md section 2, Speed).
+The strategy learns of its own fills at once. The hot loop works on plain floats and lists
+(DESIGN.md section 2, Speed).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import numpy as np
 
 from core.params import Params
 from core.scenarios import MarketRegime
-from core.sim.market import CELL_S, MarketPath
+from core.sim.market import CELLS_PER_S, MarketPath
 from core.sim.tape import Tape
 
 QUOTE_SIZE = 1.0  # units per quote
@@ -63,8 +64,9 @@ class Session:
         self.live_qty = [0.0, 0.0]
         self.live_since = [0.0, 0.0]
         self.applied_gen = [0, 0]
-        # Gateway: requests in flight, latency draws and the recent request rate.
-        self.in_flight: list[tuple[float, int, int, float, int]] = []  # (arrival, kind, side, value, gen)
+        # Gateway: requests in flight as (arrival, kind, side, value, gen), latency draws, and
+        # the recent request rate.
+        self.in_flight: list[tuple[float, int, int, float, int]] = []
         self.draws: list[float] = []
         self.rate = 0.0
         self.last_send = 0.0
@@ -77,7 +79,8 @@ class Session:
         end, interval = market.window_s, self.interval
         in_flight, pop = self.in_flight, heapq.heappop
         wanted, wanted_at, live, live_px = self.wanted, self.wanted_at, self.live, self.live_px
-        half_spread, skew, limit = p.base_spread_bps * 1e-4, p.inventory_skew_bps * 1e-4, p.max_position
+        half_spread, skew = p.base_spread_bps * 1e-4, p.inventory_skew_bps * 1e-4
+        limit = p.max_position
         threshold = p.replace_threshold_bps * 1e-4
         tail_age = p.tail_age_ms * 1e-3
         next_tick = 0.0
@@ -100,7 +103,7 @@ class Session:
                 self.maker_fill(t, side, sizes[j])  # then refresh at once
             # Refresh: quote both sides around the (delayed) mid, leaning against inventory.
             refreshes += 1
-            mid = observed[int(t * (1.0 / CELL_S))]
+            mid = observed[int(t * CELLS_PER_S)]
             q = self.position
             lean = skew * (q / limit if -limit < q < limit else (1.0 if q > 0 else -1.0))
             bid = mid - mid * (half_spread + lean)
@@ -166,9 +169,11 @@ class Session:
         if not draws:
             z = self.rng.standard_normal(LATENCY_CHUNK)
             draws = self.draws = (self.latency_median_ms * np.exp(self.latency_sigma * z)).tolist()
+            draws.reverse()  # pop() from the end hands them out in the order drawn
         # Queueing grows with the recent request rate: a chattier strategy waits longer.
-        rate = self.rate * math.exp((self.last_send - t) * (1.0 / RATE_WINDOW_S)) + 1.0 / RATE_WINDOW_S
-        self.rate, self.last_send = rate, t
+        decay = math.exp((self.last_send - t) / RATE_WINDOW_S)
+        rate = self.rate = self.rate * decay + 1.0 / RATE_WINDOW_S
+        self.last_send = t
         latency_ms = draws.pop() + self.queue_ms_per_rps * rate
         tape, wanted = self.tape, self.wanted
         tape.latencies_ms.append(latency_ms)
@@ -197,16 +202,14 @@ class Session:
         if gen <= applied[side]:
             return  # superseded by a later request, or about an order that has filled
         applied[side] = gen
-        live = self.live
-        if live[side]:  # the order this request cancels or replaces leaves the book
-            live[side] = False
-            self.tape.order_ages_ms.append((t - self.live_since[side]) * 1e3)
+        if self.live[side]:  # the order this request cancels or replaces leaves the book
+            self.retire(t, side)
         if kind == CANCEL:
             return
         sign = SIGN[side]
-        touch = self.mid[int(t * (1.0 / CELL_S))] * (1.0 + sign * self.half_spread_frac)
+        touch = self.mid[int(t * CELLS_PER_S)] * (1.0 + sign * self.half_spread_frac)
         if sign * (value - touch) < 0.0:
-            live[side] = True
+            self.live[side] = True
             self.live_px[side] = value
             self.live_qty[side] = QUOTE_SIZE
             self.live_since[side] = t
@@ -242,7 +245,7 @@ class Session:
 
     def hedge_fill(self, t: float, side: int, qty: float) -> None:
         sign = SIGN[side]
-        touch = self.mid[int(t * (1.0 / CELL_S))] * (1.0 + sign * self.half_spread_frac)
+        touch = self.mid[int(t * CELLS_PER_S)] * (1.0 + sign * self.half_spread_frac)
         price = self.taker_price(touch, sign, qty)
         self.fill(t, sign, qty, price, touch, self.regime.taker_fee_bps, False)
         self.hedging = False

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from core.kpi import BLOCK_REASONS, BlockStats, FillStats, IterationKPIs
-from core.sim.market import CELL_S, MarketPath
+from core.sim.market import CELLS_PER_S, MarketPath, cells_of
 from core.sim.tape import Tape
 
 MARKOUT_S = 5.0
@@ -62,9 +62,9 @@ class _Fills:
         self.maker = np.asarray(tape.fill_maker, dtype=bool)
         touch = np.asarray(tape.fill_touch, dtype=float)
         mid = market.mid
-        cell = (self.time / CELL_S).astype(np.int64)
+        cell = cells_of(self.time)
         mid_fill = mid[cell]
-        mid_markout = mid[np.minimum(cell + round(MARKOUT_S / CELL_S), market.cells)]
+        mid_markout = mid[np.minimum(cell + round(MARKOUT_S * CELLS_PER_S), market.cells)]
         mid_end = mid[market.cells]
         signed = self.side * self.qty
         self.notional = self.qty * self.price
@@ -121,7 +121,7 @@ class _Fills:
     def max_drawdown(self) -> float:
         mid = self.market.mid
         cells = np.append(np.arange(0, self.market.cells, DRAWDOWN_SAMPLE_CELLS), self.market.cells)
-        done = np.searchsorted(self.time, cells * CELL_S, side="right")
+        done = np.searchsorted(self.time, cells / CELLS_PER_S, side="right")
         position = np.concatenate(([0.0], np.cumsum(self.side * self.qty)))
         cash = np.concatenate(([0.0], np.cumsum(-self.side * self.qty * self.price - self.fee)))
         marked = np.concatenate(([0.0], cash[done] + position[done] * mid[cells]))

@@ -12,6 +12,7 @@ import numpy as np
 from core.scenarios import MarketRegime
 
 CELL_S = 0.01  # the mid is piecewise constant on a 10 ms grid
+CELLS_PER_S = 100.0  # cell of time t: int(t * CELLS_PER_S), the same everywhere
 FEED_BLOCK_CELLS = 10  # the feed's latency is drawn once per 100 ms
 START_PRICE = 100.0  # quote currency per unit
 
@@ -41,13 +42,17 @@ class MarketPath:
         return len(self.mid) - 1
 
     def order_cell(self) -> np.ndarray:
-        return (self.order_time / CELL_S).astype(np.int64)
+        return cells_of(self.order_time)
+
+
+def cells_of(times: np.ndarray) -> np.ndarray:
+    return (times * CELLS_PER_S).astype(np.int64)
 
 
 def generate_market(
     regime: MarketRegime, rng: np.random.Generator, window_s: float
 ) -> MarketPath:
-    n = int(round(window_s / CELL_S))
+    n = int(round(window_s * CELLS_PER_S))
     # Draw everything first, in a fixed order, so the draws never depend on what follows.
     steps = rng.standard_normal(n)
     count = int(rng.poisson(2.0 * regime.arrival_rate * window_s))
@@ -60,13 +65,13 @@ def generate_market(
     # Permanent impact grows with size (square root) and with how deep the order swept; it
     # moves the mid from the cell after the order's.
     impact = order_side * regime.impact_bps * np.sqrt(size) * reach_unit
-    order_cell = (order_time / CELL_S).astype(np.int64)
+    order_cell = cells_of(order_time)
     mid_bps = np.bincount(order_cell + 1, weights=impact, minlength=n + 1)[: n + 1]
     mid_bps[1:] += regime.sigma_bps * np.sqrt(CELL_S) * steps
     mid = START_PRICE * (1.0 + np.cumsum(mid_bps) * 1e-4)
 
     feed_lag = regime.feed_latency_median_ms * np.exp(regime.feed_latency_sigma * feed_z)
-    lag_cells = (feed_lag * (1e-3 / CELL_S)).astype(np.int64)
+    lag_cells = cells_of(feed_lag * 1e-3)
     seen = np.arange(n + 1) - np.repeat(lag_cells, FEED_BLOCK_CELLS)[: n + 1]
     observed_mid = mid[np.maximum(seen, 0)]
     reach = reach_unit / regime.depth_decay_k
