@@ -56,6 +56,8 @@ def test_a_static_scenario_runs_every_iteration_in_the_same_regime():
         (dict(iteration=True), "iteration=True: expected an integer >= 0"),
         (dict(window_s=0.5), "window_s=0.5: expected a number of seconds >= 1"),
         (dict(window_s=float("nan")), "window_s=nan: expected a number of seconds >= 1"),
+        (dict(window_s=float("inf")), "window_s=inf: expected a number of seconds >= 1"),
+        (dict(window_s="600"), "window_s='600': expected a number of seconds >= 1"),
     ],
 )
 def test_bad_arguments_are_one_line_errors(kwargs, message):

@@ -1,7 +1,9 @@
 """The seeded market-making simulation: the default system under soak (DESIGN.md section 2)."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from numbers import Integral, Real
 
 from core.kpi import IterationKPIs
 from core.params import Params
@@ -50,10 +52,10 @@ def _check(params: Params, seed: int, iteration: int, window_s: float) -> None:
     if not isinstance(params, Params):
         raise SimInputError(f"params={type(params).__name__}: expected core.params.Params")
     for key, value in (("seed", seed), ("iteration", iteration)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
             raise SimInputError(f"{key}={value!r}: expected an integer >= 0")
-    if isinstance(window_s, bool) or not isinstance(window_s, (int, float)) or not (
-        window_s >= MIN_WINDOW_S
+    if isinstance(window_s, bool) or not isinstance(window_s, Real) or not (
+        MIN_WINDOW_S <= window_s < math.inf
     ):
         raise SimInputError(
             f"window_s={window_s!r}: expected a number of seconds >= {MIN_WINDOW_S:g}"
