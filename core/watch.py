@@ -31,8 +31,8 @@ from core.artifacts import (
     FINAL_STATUSES, RUN_FILE, RUNS_DIR, STALE_AFTER_S, TUNING_REPORT_FILE, is_stale, parse_utc,
 )
 from core.readers import (
-    ITER_FILE_RE, IterationView, ReadError, RunInfo, detect_run, discover_runs, iteration_number,
-    read_iteration, read_run,
+    ITER_FILE_RE, IterationView, ReadError, RunInfo, detect_run, discover_runs, read_iteration,
+    read_run,
 )
 
 # watchfiles groups changes for up to 1600 ms by default; a live view wants them within ~50 ms.
@@ -280,7 +280,7 @@ class RunWatcher:
 
     def _files_changed(self, run: _Run, names: Collection[str]) -> Iterator[WatchEvent]:
         """Iterations in order, then the report, then RUN.json: a run ends after its iterations."""
-        numbered = sorted((n, name) for name in names if (n := iteration_number(name)) is not None)
+        numbered = sorted((int(match.group(1)), name) for name in names if (match := ITER_FILE_RE.match(name)))
         for _, name in numbered:
             yield from self._file_changed(run, name)
         for name in (TUNING_REPORT_FILE, RUN_FILE):

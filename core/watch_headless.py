@@ -73,7 +73,7 @@ class RunFollower:
             case FileUnreadable(run=run, error=error) if self._followed(run):
                 self._error(str(error))
             case RunFinished(info=info) if self._followed(info.path):
-                return self._end(info, _exit_code(info))
+                return self._end(info, exit_code_of(info))
             case RunWentStale(info=info) if self._followed(info.path):
                 self._error(f"run {info.run_id} went stale: RUN.json says running but its heartbeat "
                             "stopped, so its writer is presumed dead")
@@ -96,7 +96,7 @@ class RunFollower:
     def _choose(self) -> None:
         self.choosing = False
         if self.running:
-            self._start(max(self.running.values(), key=_start_time))
+            self._start(max(self.running.values(), key=start_time))
 
     def _start(self, info: RunInfo) -> None:
         self.run = info
@@ -114,7 +114,7 @@ class RunFollower:
             self._print("")
             for line in summary_table(self.views[i] for i in sorted(self.views)):
                 self._print(line)
-        verdict = _verdict(info)
+        verdict = recorded_verdict(info)
         head = f"run {info.status}: {len(self.views)} iteration(s)"
         if verdict:
             head += f"  verdict {verdict.get('verdict')}  " + "; ".join(map(str, verdict.get("reasons") or ()))
@@ -131,11 +131,11 @@ class RunFollower:
         print(f"soak watch: {line}", file=sys.stderr, flush=True)
 
 
-def _exit_code(info: RunInfo) -> int:
-    """What `soak run` exited with: the gate's code, 130 aborted, 2 failed (DESIGN.md 6)."""
+def exit_code_of(info: RunInfo) -> int:
+    """The exit code `soak run` gave a finished run: the gate's, 130 aborted, 2 failed."""
     if info.status == "aborted":
         return EXIT_INTERRUPTED
-    verdict = _verdict(info)
+    verdict = recorded_verdict(info)
     if info.status != "completed" or verdict is None:
         return EXIT_ERROR
     try:
@@ -144,7 +144,8 @@ def _exit_code(info: RunInfo) -> int:
         return EXIT_ERROR
 
 
-def _verdict(info: RunInfo) -> dict[str, Any] | None:
+def recorded_verdict(info: RunInfo) -> dict[str, Any] | None:
+    """RUN.json's verdict of a finished native run: {"verdict", "reasons", ...}."""
     verdict = (info.manifest or {}).get("verdict")
     return verdict if isinstance(verdict, dict) else None
 
@@ -154,6 +155,7 @@ def _total(info: RunInfo | None) -> int | None:
     return total if isinstance(total, int) and not isinstance(total, bool) else None
 
 
-def _start_time(info: RunInfo) -> tuple[str, str]:
+def start_time(info: RunInfo) -> tuple[str, str]:
+    """A sort key: when the run started (RUN.json), then its id."""
     started = (info.manifest or {}).get("started_utc")
     return (started if isinstance(started, str) else "", info.run_id)

@@ -124,3 +124,39 @@ class Output(io.StringIO):
     def wait_for(self, predicate: Callable[[str], bool]) -> None:
         with self._written:
             assert self._written.wait_for(lambda: predicate(self.getvalue()), PATIENCE_S)
+
+
+class AppMessages:
+    """A `run_test` message hook that lets a test await what the app has been told."""
+
+    def __init__(self) -> None:
+        self.seen: list[Any] = []
+        self._arrived = asyncio.Event()
+
+    def __call__(self, message: Any) -> None:
+        self.seen.append(message)
+        self._arrived.set()
+
+    def of(self, kind: type) -> list:
+        return [message for message in self.seen if isinstance(message, kind)]
+
+    async def wait_for(self, predicate: Callable[[Any], bool]) -> Any:
+        async with asyncio.timeout(PATIENCE_S):
+            while True:
+                for message in self.seen:
+                    if predicate(message):
+                        return message
+                self._arrived.clear()
+                await self._arrived.wait()
+
+
+def recorded_run(out: Path, iterations: int = 5, seed: int = 7) -> Path:
+    """A real run of the soak loop, in this process; returns its directory."""
+    from core.config import build_config
+    from core.events import RunStarted
+    from core.loop import SoakLoop
+
+    loop = SoakLoop(build_config({"iterations": iterations, "seed": seed, "pace": "fast",
+                                  "window_s": 60, "out": str(out)}, {}))
+    started = [event for event in loop.run() if isinstance(event, RunStarted)]
+    return started[0].run_dir

@@ -1,0 +1,149 @@
+"""How fast `soak watch` shows what lands on disk (issue 5's speed figures; a benchmark, not a test).
+
+    python bench/watch_latency.py [--landings 200] [--iterations 10000]
+
+1. watch_latency_ms_p50 / _p95: the monitor (headless, 120x40) watches a root with a running run;
+   iterations land one by one, each written to a temporary file and fsynced first, then put in
+   place with os.replace, a random 0-50 ms after the previous one was shown. Latency is from
+   just before os.replace to the moment the app dispatches that iteration's IterationArrived to
+   its handler (Textual's message hook). The table repaints with the app's own cadence after that.
+2. ingest_10k_s / ingest_10k_rss_mb: a native run of --iterations iterations is built in a temp
+   directory first; then a fresh process opens the monitor on that root and waits until the table
+   holds the newest iteration and its verdict tally counts every iteration, and the screen has been
+   drawn. Time from before the app is built; RSS is that process's peak (ru_maxrss).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from core.artifacts import RUN_FILE, RUNS_DIR, atomic_write_json, iter_file_name, utc_stamp  # noqa: E402
+
+SIZE = (120, 40)
+TEMPLATE = ROOT / "tests" / "fixtures" / "native" / "ITER_SUMMARY_3.json"
+
+
+def record(i: int, rng: random.Random) -> dict:
+    data = json.loads(TEMPLATE.read_text(encoding="utf-8"))
+    data["iteration"] = i
+    data["summary"].update(maker_taker_ratio=round(rng.uniform(0.7, 0.95), 4),
+                           net_bps=round(rng.gauss(2.5, 1.0), 4), risk_ratio=round(rng.uniform(0.2, 0.5), 4),
+                           p95_latency_ms=round(rng.uniform(150, 400), 1))
+    data["gate"]["verdict"] = rng.choice(["PASS", "PASS", "PASS", "WARN", "FAIL"])
+    return data
+
+
+def make_run(root: Path, run_id: str, iterations: int, status: str) -> Path:
+    directory = root / RUNS_DIR / run_id
+    directory.mkdir(parents=True)
+    stamp = utc_stamp()
+    atomic_write_json(directory / RUN_FILE, {
+        "run_id": run_id, "status": status, "driver": "sim", "seed": 1, "profile": "default",
+        "gate": "smoke", "iterations": iterations or None, "started_utc": stamp, "heartbeat_utc": stamp})
+    rng = random.Random(1)
+    for i in range(1, iterations + 1):  # plain writes: this is the setup, not what is measured
+        (directory / iter_file_name(i)).write_text(json.dumps(record(i, rng)), encoding="utf-8")
+    return directory
+
+
+def land(directory: Path, i: int, rng: random.Random) -> float:
+    """Write iteration i atomically; returns the time just before it is put in place."""
+    path = directory / iter_file_name(i)
+    temp = directory / f".{path.name}.tmp"
+    with open(temp, "w", encoding="utf-8") as stream:
+        json.dump(record(i, rng), stream)
+        stream.flush()
+        os.fsync(stream.fileno())
+    started = time.perf_counter()
+    os.replace(temp, path)
+    return started
+
+
+async def latencies(landings: int) -> list[float]:
+    from tui.launch import create_watch_app
+    from tui.messages import IterationArrived, RunOpened
+
+    arrived: dict[int, float] = {}
+    shown, opened = asyncio.Event(), asyncio.Event()
+
+    def hook(message: object) -> None:
+        if isinstance(message, IterationArrived):
+            arrived[message.view.iteration] = time.perf_counter()
+            shown.set()
+        elif isinstance(message, RunOpened):
+            opened.set()
+
+    rng = random.Random(7)
+    result = []
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = make_run(Path(tmp), "latency", 0, "running")
+        app = create_watch_app(tmp, clock=None)
+        async with app.run_test(size=SIZE, message_hook=hook):
+            await asyncio.wait_for(opened.wait(), 10)  # the scan found the run
+            for i in range(1, landings + 1):
+                await asyncio.sleep(rng.uniform(0, 0.05))
+                shown.clear()
+                started = land(directory, i, rng)
+                async with asyncio.timeout(10):
+                    while i not in arrived:
+                        await shown.wait()
+                        shown.clear()
+                result.append((arrived[i] - started) * 1000)
+    return result
+
+
+async def ingest(root: str, iterations: int) -> float:
+    from tui.launch import create_watch_app
+    from tui.widgets.iteration_table import IterationTable
+
+    started = time.perf_counter()
+    app = create_watch_app(root, clock=None)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.query_one(IterationTable)
+        while iterations not in table.views or sum(table.verdicts.values()) < iterations:
+            await asyncio.sleep(0.005)
+            table = app.query_one(IterationTable)  # a run switch would build a new one
+        await pilot.pause()
+        return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--landings", type=int, default=200)
+    parser.add_argument("--iterations", type=int, default=10_000)
+    parser.add_argument("--ingest-root", help=argparse.SUPPRESS)  # the measuring child process
+    args = parser.parse_args()
+    if args.ingest_root:
+        seconds = asyncio.run(ingest(args.ingest_root, args.iterations))
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"{seconds:.3f} {rss_mb:.1f}")
+        return
+
+    values = asyncio.run(latencies(args.landings))
+    print(f"watch_latency_ms_p50={statistics.median(values):.1f}")
+    print(f"watch_latency_ms_p95={statistics.quantiles(values, n=20)[-1]:.1f}")
+    with tempfile.TemporaryDirectory() as tmp:
+        make_run(Path(tmp), "big", args.iterations, "completed")
+        child = subprocess.run([sys.executable, __file__, "--ingest-root", tmp, "--iterations",
+                                str(args.iterations)], capture_output=True, text=True, check=True)
+    seconds, rss_mb = child.stdout.split()
+    label = "10k" if args.iterations == 10_000 else str(args.iterations)
+    print(f"ingest_{label}_s={float(seconds):.2f}")
+    print(f"ingest_{label}_rss_mb={float(rss_mb):.0f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""The monitor for runs this process does not run: `soak watch` and `soak replay` (for tui/cli.py).
+
+Both build the same SoakApp as `soak run`, with another source; `soak watch` adds the run list.
+Building the source reads the directory first, so bad input is one line before any screen:
+core.readers.ReadError (missing directory, not a run, nothing to replay) or ValueError (speed).
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+
+from core.loop import EXIT_ERROR
+from tui.app import SoakApp
+from tui.sources.replay import ReplaySource
+from tui.sources.watch import FilesUnreadable, RunsChanged, WatchSource
+from tui.widgets.run_header import Clock
+from tui.widgets.run_list import RunList, RunsPanel
+from tui import format as fmt
+
+NOTICE_FILES = 3  # files named in one notice; the run list's panel names them all
+
+
+class WatchApp(SoakApp):
+    """The monitor with the run list beside it: pick a run to follow it."""
+
+    BINDINGS = [Binding("r", "runs", "runs", tooltip="Show or hide the run list")]
+
+    source: WatchSource
+
+    def compose(self) -> ComposeResult:
+        yield RunsPanel(id="runs")
+        yield from super().compose()
+
+    def on_mount(self) -> None:
+        self._show_runs()
+
+    def on_runs_changed(self, _: RunsChanged) -> None:
+        self._show_runs()
+
+    def on_files_unreadable(self, message: FilesUnreadable) -> None:
+        names = [fmt.escape_controls(str(error.path)) for error in message.errors]
+        more = f" and {len(names) - NOTICE_FILES} more" if len(names) > NOTICE_FILES else ""
+        self.notify("\n".join(names[:NOTICE_FILES]) + more, title="cannot read", severity="warning",
+                    markup=False)
+
+    def on_run_list_picked(self, message: RunList.Picked) -> None:
+        self.source.select(message.run)
+
+    def action_runs(self) -> None:
+        panel = self.query_one(RunsPanel)
+        panel.display = not panel.display
+        if panel.display:
+            self.query_one(RunList).focus()
+
+    def _show_runs(self) -> None:
+        self.query_one(RunsPanel).show(self.source.runs, self.source.current)
+
+
+def create_watch_app(root: Path | str, *, clock: Clock | None = time.monotonic) -> WatchApp:
+    return WatchApp(WatchSource(root), clock=clock)
+
+
+def create_replay_app(run_dir: Path | str, speed: float, *, clock: Clock | None = time.monotonic) -> SoakApp:
+    return SoakApp(ReplaySource(run_dir, speed), clock=clock)
+
+
+def run_watch(root: Path | str) -> int:
+    """The exit code of the followed run once it has ended (as `soak run` gave it), else 130."""
+    return _run(create_watch_app(root))
+
+
+def run_replay(run_dir: Path | str, speed: float) -> int:
+    return _run(create_replay_app(run_dir, speed))
+
+
+def _run(app: SoakApp) -> int:
+    code = app.run()
+    return code if code is not None else (app.return_code or EXIT_ERROR)

@@ -1,0 +1,217 @@
+"""The watch source: runs written by other processes, followed through core.watch.
+
+It keeps the run list (every run under the root, with its status, iteration count and the files
+it could not use) and follows one run at a time in the monitor: the run the root names, else the
+newest running one, else the newest; a run that starts later is followed as it appears, until the
+user picks one. Picking another run posts RunSwitched (the monitor starts afresh) and its
+recorded iterations.
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from textual.app import App
+from textual.message import Message
+
+from core.artifacts import FINAL_STATUSES
+from core.loop import EXIT_ERROR
+from core.readers import IterationView, ReadError, RunInfo, detect_run, read_run
+from core.watch import (
+    FileUnreadable, IterationAdded, RunDiscovered, RunFinished, RunRemoved, RunUpdated,
+    RunWatcher, RunWentStale, ScanComplete, WatchEvent,
+)
+from core.watch_headless import exit_code_of, start_time
+from tui import messages
+from tui.sources.recorded import header_info, run_ended
+
+WORKER_GROUP = "soak-watch"
+
+
+@dataclass
+class WatchedRun:
+    """One row of the run list."""
+
+    info: RunInfo
+    iterations: set[int] = field(default_factory=set)
+    problems: dict[Path, ReadError] = field(default_factory=dict)  # by file
+    removed: bool = False
+
+    @property
+    def status(self) -> str:
+        if self.removed:
+            return "removed"
+        return "stale" if self.info.stale else self.info.status
+
+
+class RunsChanged(Message):
+    """The run list changed (runs, statuses, counts or problems); read it from the source."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RunsChanged)
+
+
+class FilesUnreadable(Message):
+    """Files that could not be used, to be named in a notice."""
+
+    def __init__(self, errors: tuple[ReadError, ...]) -> None:
+        super().__init__()
+        self.errors = errors
+
+
+class WatchSource:
+    controllable = False  # the run belongs to another process
+
+    def __init__(self, root: Path | str) -> None:
+        """Raises ReadError (one line, naming the path) when `root` is not a directory."""
+        self.watcher = RunWatcher(root)
+        self.given = self.watcher.root if detect_run(self.watcher.root) is not None else None
+        self.runs: dict[Path, WatchedRun] = {}
+        self.current: Path | None = None
+        self.pinned = False  # the user picked a run: new runs no longer take over
+        self._choosing = True  # the scan reports every run before any iteration
+        self._history: list[IterationView] | None = []  # the followed run's, until the scan ends
+        self._shown: set[int] = set()
+        self._app: App | None = None
+        self._commands: asyncio.Queue[WatchEvent | list | Path | BaseException | None] | None = None
+
+    # -- RunSource ------------------------------------------------------------------------------
+    def start(self, app: App) -> None:
+        self._app = app
+        self._commands = asyncio.Queue()
+        app.run_worker(self._follow(), name="soak watch", group=WORKER_GROUP, exit_on_error=False)
+
+    def pause(self) -> None:
+        pass
+
+    def resume(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        self.watcher.stop()
+
+    def select(self, run: Path) -> None:
+        """Follow `run` from now on (the user picked it)."""
+        self.pinned = True
+        if self._commands is not None and run != self.current:
+            self._commands.put_nowait(run)
+
+    # -- the worker -----------------------------------------------------------------------------
+    async def _follow(self) -> None:
+        pump = asyncio.create_task(self._pump())
+        try:
+            while (item := await self._commands.get()) is not None:
+                if isinstance(item, Path):
+                    await self._switch(item, load=True)
+                elif isinstance(item, BaseException):
+                    self._post(messages.RunEnded("failed", EXIT_ERROR, error=f"the watch stopped: {item}"))
+                    return
+                else:
+                    await self._apply(item)
+        finally:
+            self.watcher.stop()
+            pump.cancel()
+
+    async def _pump(self) -> None:
+        """The watcher's batches into the same queue as the user's picks, so both go in order."""
+        try:
+            async for batch in self.watcher.batches():
+                self._commands.put_nowait(batch)
+        except Exception as err:  # the root went away, say
+            self._commands.put_nowait(err)
+            return
+        self._commands.put_nowait(None)
+
+    async def _apply(self, batch: list[WatchEvent]) -> None:
+        problems: list[ReadError] = []
+        for event in batch:
+            if self._choosing and not isinstance(event, RunDiscovered):
+                await self._choose()
+            match event:
+                case RunDiscovered(info=info):
+                    self.runs[info.path] = WatchedRun(info)
+                    if not self._choosing and self._takes_over(info):
+                        await self._switch(info.path, load=False)
+                case IterationAdded(run=run, view=view):
+                    self.runs[run].iterations.add(view.iteration)
+                    self.runs[run].problems.pop(event.path, None)  # it was half written
+                    if run == self.current and (event.revised or view.iteration not in self._shown):
+                        self._show([view])
+                case FileUnreadable(run=run, error=error):
+                    self.runs[run].problems[error.path] = error
+                    problems.append(error)
+                case ScanComplete():
+                    history, self._history = self._history or [], None
+                    self._show(history)
+                    if self.current is not None:
+                        await self._state_changed(revived=False)
+                case RunFinished(info=info) | RunWentStale(info=info) | RunUpdated(info=info):
+                    self.runs[info.path].info = info
+                    if info.path == self.current and self._history is None:  # else at ScanComplete
+                        await self._state_changed(revived=isinstance(event, RunUpdated))
+                case RunRemoved(info=info):
+                    self.runs[info.path].removed = True
+                    if info.path == self.current:
+                        self._post(messages.RunEnded("removed", EXIT_ERROR,
+                                                     error=f"its directory was deleted: {info.path}"))
+        self._post(RunsChanged())
+        if problems:
+            self._post(FilesUnreadable(tuple(problems)))
+
+    async def _choose(self) -> None:
+        self._choosing = False
+        runs = [run.info for run in self.runs.values()]
+        if self.given is not None:
+            runs = [info for info in runs if info.path == self.given]
+        running = [info for info in runs if info.status == "running" and not info.stale]
+        if runs:
+            await self._switch(max(running or runs, key=start_time).path, load=False)
+
+    def _takes_over(self, info: RunInfo) -> bool:
+        if self.given is not None:
+            return info.path == self.given and self.current is None
+        return self.current is None or (not self.pinned and info.status == "running")
+
+    async def _switch(self, run: Path, load: bool) -> None:
+        """Follow `run`. With `load`, its iterations are read now (they were reported while
+        another run was followed); otherwise the watcher is about to report them."""
+        if run not in self.runs or self.runs[run].removed:
+            return
+        if self.current is not None:
+            self._post(messages.RunSwitched())
+        self.current, self._shown = run, set()
+        if self._history is not None:
+            self._history = []
+        self._post(messages.RunOpened(header_info(self.runs[run].info)))
+        if load:
+            try:
+                snapshot = await asyncio.to_thread(read_run, run)
+            except ReadError as err:  # deleted meanwhile: the watcher will say so too
+                self._post(FilesUnreadable((err,)))
+                return
+            self._show(snapshot.iterations)
+            await self._state_changed(revived=False)
+
+    async def _state_changed(self, revived: bool) -> None:
+        """Tell the monitor how the followed run stands when it is no longer simply running."""
+        info = self.runs[self.current].info
+        if revived:  # a stale run's heartbeat came back, say: start afresh
+            await self._switch(info.path, load=True)
+        elif info.status in FINAL_STATUSES:
+            self._post(run_ended(info, info.status, exit_code_of(info)))
+        elif info.stale:
+            self._post(messages.RunEnded("stale", EXIT_ERROR, error="RUN.json says running but its "
+                                         "heartbeat stopped: the writer is presumed dead"))
+
+    def _show(self, views: list[IterationView]) -> None:
+        if self._history is not None:
+            self._history += views  # shown together once the scan is done
+            return
+        for view in views:
+            self._shown.add(view.iteration)
+            self._post(messages.IterationArrived(view))
+
+    def _post(self, message: Message) -> None:
+        if self._app is not None:
+            self._app.post_message(message)

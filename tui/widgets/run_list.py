@@ -1,0 +1,146 @@
+"""The run list of `soak watch`: every run under the root (native and legacy) with its status,
+iteration count and unreadable files, newest first, the followed one marked; beside it, the files
+of the followed run that could not be used, one row each, naming the file and why."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import DataTable
+from textual.widgets.data_table import RowDoesNotExist
+
+from core.readers import ReadError
+from core.watch_headless import start_time
+from tui import format as fmt
+from tui.sources.watch import WatchedRun
+
+STATUS_STYLES = {"running": "green", "completed": "", "aborted": "yellow", "failed": "red",
+                 "stale": "yellow", "removed": "dim", "unknown": "red", "legacy": "cyan"}
+FOLLOWED = "▶"
+
+
+class RunList(DataTable):
+    BINDINGS = [Binding("enter", "select_cursor", "follow", tooltip="Follow the selected run")]
+
+    class Picked(Message):
+        """The user chose a run to follow."""
+
+        def __init__(self, run: Path) -> None:
+            super().__init__()
+            self.run = run
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+
+    def on_mount(self) -> None:
+        self.add_column(" ", key="followed")
+        self.add_column("run", key="run")
+        self.add_column("status", key="status")
+        self.add_column(Text("its", justify="right"), key="iterations")
+        self.add_column(Text("bad", justify="right"), key="problems")
+
+    def show_runs(self, runs: Iterable[WatchedRun], followed: Path | None) -> None:
+        """Rebuilt whole: a few rows, and new runs take their place by start time."""
+        selected = self._selected()
+        self.clear()
+        for run in sorted(runs, key=lambda run: start_time(run.info), reverse=True):
+            self.add_row(*run_cells(run, run.info.path == followed), key=str(run.info.path))
+        keep = selected or followed
+        if keep is not None:
+            try:
+                self.move_cursor(row=self.get_row_index(str(keep)), animate=False)
+            except RowDoesNotExist:  # the selected run was removed
+                pass
+
+    def _selected(self) -> Path | None:
+        if self.row_count == 0:
+            return None
+        row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
+        return Path(row_key.value) if row_key.value else None
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()  # the monitor opens an iteration's details on its own table's selection
+        if event.row_key.value:
+            self.post_message(self.Picked(Path(event.row_key.value)))
+
+
+def run_cells(run: WatchedRun, followed: bool) -> list[Text]:
+    style = STATUS_STYLES.get(run.status, "")
+    problems = len(run.problems)
+    return [
+        Text(FOLLOWED if followed else " ", style="bold"),
+        fmt.literal(run.info.run_id, style="bold" if followed else ""),
+        fmt.literal(run.status, style=style),
+        Text(str(len(run.iterations)), justify="right"),
+        Text(str(problems) if problems else "", style="red", justify="right"),
+    ]
+
+
+class FileProblems(DataTable, can_focus=False):
+    def on_mount(self) -> None:
+        self.add_column("file", key="file")
+        self.add_column("problem", key="problem")
+
+    def show_problems(self, run: Path | None, problems: Iterable[ReadError]) -> None:
+        self.clear()
+        for error in sorted(problems, key=lambda error: str(error.path)):
+            self.add_row(fmt.literal(_relative(error.path, run), style="red"), fmt.literal(error.message),
+                         key=str(error.path))
+        self.display = self.row_count > 0
+
+
+class RunsPanel(Horizontal):
+    """The run list, and beside it the followed run's unreadable files (when it has any)."""
+
+    DEFAULT_CSS = """
+    RunsPanel {
+        height: 8;
+        layout: horizontal;
+    }
+    RunsPanel > DataTable {
+        height: 100%;
+        border: round $foreground 25%;
+        border-title-color: $foreground 70%;
+        border-title-style: bold;
+        background: $surface;
+        scrollbar-size-vertical: 1;
+    }
+    RunsPanel > RunList {
+        width: 1fr;
+    }
+    RunsPanel > RunList:focus {
+        border: round $primary;
+        border-title-color: $primary;
+    }
+    RunsPanel > FileProblems {
+        width: 2fr;
+        border: round $error 60%;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        runs = RunList(id="run-list")
+        runs.border_title = "runs"
+        yield runs
+        problems = FileProblems(id="file-problems")
+        problems.border_title = "cannot read"
+        problems.display = False
+        yield problems
+
+    def show(self, runs: dict[Path, WatchedRun], followed: Path | None) -> None:
+        self.query_one(RunList).show_runs(runs.values(), followed)
+        problems = runs[followed].problems.values() if followed in runs else ()
+        self.query_one(FileProblems).show_problems(followed, problems)
+
+
+def _relative(path: Path | None, run: Path | None) -> str:
+    if path is None:
+        return fmt.MISSING
+    if run is not None and path.is_relative_to(run):
+        return str(path.relative_to(run))
+    return str(path)
