@@ -1,14 +1,18 @@
 """The tuner's guards (DESIGN.md section 5): what may hold a proposed parameter change.
 
 `no_op` is decided by the tuner (every delta clamps to zero); this module keeps the state the
-other guards need: per parameter the signs of its last applied deltas, a rest period after a large
-change or an oscillation, and its changes over the last hour of soak time; per run the streak of
-passing iterations that freezes tuning.
+other guards need and decides them:
+- oscillation: a step that would make a parameter's last 3 applied deltas alternate in sign is held,
+  and the parameter rests OSCILLATION_REST_ITERATIONS more decisions;
+- cooldown: after a step of at least COOLDOWN_STEP_SHARE of max_step, the parameter rests
+  COOLDOWN_ITERATIONS decisions;
+- velocity: a step that would take the parameter's total |change| over the last VELOCITY_WINDOW_S of
+  soak (market) time past VELOCITY_MAX_STEPS max_steps is held;
+- freeze: see Guards.frozen.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 GUARDS: tuple[str, ...] = ("no_op", "oscillation", "cooldown", "velocity", "freeze")
 
@@ -18,7 +22,7 @@ OSCILLATION_REST_ITERATIONS = 2  # decisions a parameter rests after it was caug
 VELOCITY_WINDOW_S = 3600.0  # soak (market) time over which a parameter's change is summed
 VELOCITY_MAX_STEPS = 4.0  # cap on that sum, in units of the parameter's max_step
 FREEZE_AFTER_PASSES = 2  # consecutive PASS iterations that freeze tuning
-FREEZE_ITERATIONS = 3  # decisions skipped once frozen (a FAIL lifts the freeze early)
+FREEZE_ITERATIONS = 3  # decisions frozen once it starts (an iteration that does not pass ends it)
 
 
 @dataclass
@@ -36,15 +40,21 @@ class Guards:
     frozen_left: int = 0
 
     def frozen(self, verdict: str) -> bool:
-        """Counts this iteration's verdict; True when tuning is frozen for this decision."""
-        self.pass_streak = self.pass_streak + 1 if verdict == "PASS" else 0
-        if verdict == "FAIL":
-            self.frozen_left = 0
-        elif self.frozen_left == 0 and self.pass_streak >= FREEZE_AFTER_PASSES:
-            self.frozen_left = FREEZE_ITERATIONS
-        if self.frozen_left == 0:
+        """True when tuning is frozen for this decision, given this iteration's verdict.
+
+        After FREEZE_AFTER_PASSES passing iterations in a row, the next FREEZE_ITERATIONS decisions
+        (this one included) are frozen; an iteration that does not pass ends the freeze early.
+        """
+        if verdict != "PASS":
+            self.pass_streak = self.frozen_left = 0
             return False
-        self.frozen_left -= 1
+        if self.frozen_left:
+            self.frozen_left -= 1
+            return True
+        self.pass_streak += 1
+        if self.pass_streak < FREEZE_AFTER_PASSES:
+            return False
+        self.pass_streak, self.frozen_left = 0, FREEZE_ITERATIONS - 1
         return True
 
     def hold(self, name: str, step: float, max_step: float, iteration: int, elapsed_s: float) -> str | None:

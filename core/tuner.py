@@ -1,12 +1,17 @@
 """The auto-tuner (DESIGN.md section 5): rules propose deltas from the KPIs, guards decide what applies.
 
-Rules react only to KPIs against the gate's thresholds (and a few raw cost KPIs); none knows a
-target parameter set. A rule pushes a parameter by a share of its max_step that grows with how far
-the KPI misses: a quarter at the WARN edge, a half at the FAIL threshold, up to a full step.
+Rules react only to KPIs against the gate's thresholds (and a few raw KPIs: adverse p95, crossings,
+hedges); none knows a target parameter set. A rule pushes a parameter by a share of its max_step
+that grows with how far the KPI misses: a quarter at the WARN edge, a half at the FAIL threshold,
+more further out.
 
 `post_only` is a switch: the tuner may only turn it on (delta +1), when maker share misses and some
 taker fills came from quotes crossing the market. It never turns it off: that can only add taker
 fills. In deltas and bounds the switch counts as 0/1 with a maximum step of 1.
+
+Per proposed parameter, `param_status` is "applied", "at_bound" (its delta clamps to zero) or the
+guard that held it. `skip_reason`, when nothing applies, is "freeze", "no_op" (every delta clamps to
+zero, or no rule proposed anything), or the guards that held the parameters ("cooldown,velocity").
 """
 from __future__ import annotations
 
@@ -24,7 +29,9 @@ from core.records import GateCheck, GateRecord, TuningRecord
 
 SWITCH_SPEC = ParamSpec(0, 0, 1, 1, integer=True)  # post_only as 0/1
 WARN_EDGE_SHARE = 0.25  # share of max_step for a KPI at its WARN edge; each band width past it adds as much
-TIGHTEN_SHARE = 0.2  # share of max_step the spread tightens by when everything passes
+MAX_RULE_SHARE = 0.7  # one rule alone stays below a cooldown-sized step; rules that agree may add up
+TIGHTEN_SHARE = 0.2  # share of max_step the spread tightens by when everything passes with room
+TIGHTEN_MARGIN_BANDS = 2.0  # "with room": this many WARN-band widths inside the WARN edge
 ADVERSE_P95_SPREADS = 3.0  # adverse p95 above this many half-spreads is "high"
 DELTA_DIGITS = 6
 
@@ -46,41 +53,58 @@ class Proposal:
 
 @dataclass(frozen=True)
 class Observation:
-    """What the rules read: finite KPIs and the gate checks that did not pass, by KPI."""
+    """What the rules read: the finite KPIs, the gate's verdict and its checks that have a value."""
 
     kpis: dict[str, float]
-    misses: dict[str, GateCheck]
+    verdict: str
+    checks: dict[str, GateCheck]
     params: Params
 
     def missing(self, kpi: str, want: str) -> GateCheck | None:
         """The check of `kpi` when it misses its gate on the low side (want "higher") or high side."""
-        check = self.misses.get(kpi)
-        if check is None or check.value is None or check.fail is None:
+        check = self.checks.get(kpi)
+        if check is None or check.status == "PASS":
             return None
         return check if (check.op in (">=", ">")) == (want == "higher") else None
 
+    def comfortable(self, kpi: str) -> bool:
+        """`kpi` passes with a margin of TIGHTEN_MARGIN_BANDS band widths past its WARN edge."""
+        check = self.checks.get(kpi)
+        return check is not None and check.status == "PASS" and bands_inside(check) >= TIGHTEN_MARGIN_BANDS
 
-def miss_share(check: GateCheck) -> float:
-    """How hard to push for a KPI that misses its gate, as a share of max_step in [0.25, 1]."""
+
+def bands_inside(check: GateCheck) -> float:
+    """How far the value sits on the passing side of its WARN edge (or FAIL threshold), in widths
+    of the WARN band; negative when it misses."""
     assert check.value is not None and check.fail is not None
     edge = check.warn if check.warn is not None else check.fail
-    band = abs(edge - check.fail) or abs(check.fail) * 0.1 or 1.0
-    return min(1.0, WARN_EDGE_SHARE * (1 + abs(check.value - edge) / band))
+    band = abs(edge - check.fail) or abs(check.fail) * 0.1 or 1.0  # no WARN band: a tenth of the threshold
+    passing_side = 1 if check.op in (">=", ">") else -1
+    return passing_side * (check.value - edge) / band
+
+
+def miss_share(check: GateCheck) -> float:
+    """How hard to push for a KPI that misses its gate, as a share of max_step: a quarter at the
+    WARN edge, a half at the FAIL threshold, more further out, up to MAX_RULE_SHARE."""
+    return min(MAX_RULE_SHARE, WARN_EDGE_SHARE * (1 - bands_inside(check)))
 
 
 def maker_share_low(obs: Observation) -> Iterator[Proposal]:
+    """Taker volume comes from quotes that cross on arrival and from hedges: act on whichever is there."""
     check = obs.missing("maker_taker_ratio", want="higher")
     if check is None:
         return
     share, why = miss_share(check), describe_miss(check)
-    crossing = obs.kpis.get("taker_count", 0) - obs.kpis.get("hedges", 0)
-    if crossing > 0:
+    hedges = obs.kpis.get("hedges", 0)
+    crossings = obs.kpis.get("crossings", obs.kpis.get("taker_count", 0) - hedges)
+    if crossings > 0:
         if not obs.params.post_only:
-            yield Proposal("post_only", 1, f"{why}, {crossing:.0f} taker fills from crossing")
+            yield Proposal("post_only", 1, f"{why}, {crossings:.0f} quotes crossed")
         yield Proposal("replace_threshold_bps", share, why)
         yield Proposal("replace_rate_per_min", -share, why)
-    if obs.kpis.get("hedges", 0) > 0:
-        yield Proposal("inventory_skew_bps", share, f"{why}, {obs.kpis['hedges']:.0f} hedges")
+    if hedges > 0:  # less inventory to hedge, and smaller hedges
+        yield Proposal("inventory_skew_bps", share, f"{why}, {hedges:.0f} hedges")
+        yield Proposal("impact_cap_ratio", -share, f"{why}, {hedges:.0f} hedges")
 
 
 def net_edge_low(obs: Observation) -> Iterator[Proposal]:
@@ -95,7 +119,6 @@ def adverse_p95_high(obs: Observation) -> Iterator[Proposal]:
     if adverse is not None and adverse > limit:
         why = f"adverse_bps_p95 {adverse:.3g} > {limit:.3g} ({ADVERSE_P95_SPREADS:g} x spread)"
         yield Proposal("base_spread_bps", WARN_EDGE_SHARE, why)
-        yield Proposal("impact_cap_ratio", -WARN_EDGE_SHARE, why)
 
 
 def latency_high(obs: Observation) -> Iterator[Proposal]:
@@ -111,14 +134,12 @@ def risk_high(obs: Observation) -> Iterator[Proposal]:
     if check is not None:
         share, why = miss_share(check), describe_miss(check)
         yield Proposal("inventory_skew_bps", share, why)
-        yield Proposal("impact_cap_ratio", -share, why)
 
 
 def edge_and_risk_good(obs: Observation) -> Iterator[Proposal]:
-    if obs.misses or "net_bps" not in obs.kpis or "risk_ratio" not in obs.kpis:
-        return
-    why = f"net_bps {obs.kpis['net_bps']:.3g} and risk_ratio {obs.kpis['risk_ratio']:.3g} pass"
-    yield Proposal("base_spread_bps", -TIGHTEN_SHARE, why)
+    if obs.verdict == "PASS" and obs.comfortable("net_bps") and obs.comfortable("risk_ratio"):
+        why = f"net_bps {obs.kpis['net_bps']:.3g} and risk_ratio {obs.kpis['risk_ratio']:.3g} pass with room"
+        yield Proposal("base_spread_bps", -TIGHTEN_SHARE, why)
 
 
 RULES: tuple[Callable[[Observation], Iterator[Proposal]], ...] = (
@@ -133,7 +154,7 @@ def propose(obs: Observation) -> tuple[dict[str, float], list[str]]:
     for rule in RULES:
         for p in rule(obs):
             delta = round(p.share * spec_of(p.param).max_step, DELTA_DIGITS)
-            deltas[p.param] = deltas.get(p.param, 0.0) + delta
+            deltas[p.param] = round(deltas.get(p.param, 0.0) + delta, DELTA_DIGITS)
             rationale.append(f"{p.why} -> {p.param} {delta:+g}")
     return deltas, rationale
 
@@ -155,9 +176,15 @@ def apply_deltas(params: Params, deltas: Mapping[str, float]) -> Params:
         spec = spec_of(name)
         if not math.isfinite(delta):
             raise ValueError(f"delta {name}={delta!r}; allowed: a finite number")
-        value = min(max(float(values[name]) + delta, spec.lower), spec.upper)
-        values[name] = bool(round(value)) if name == "post_only" else round(value) if spec.integer else value
+        values[name] = _settle(name, spec, float(values[name]) + delta)
     return Params(**values)
+
+
+def _settle(name: str, spec: ParamSpec, value: float) -> float | int | bool:
+    value = min(max(value, spec.lower), spec.upper)
+    if name == "post_only":
+        return value >= 0.5
+    return round(value) if spec.integer else round(value, DELTA_DIGITS)
 
 
 def finite_kpis(summary: Mapping[str, Any]) -> dict[str, float]:
@@ -177,10 +204,11 @@ class Tuner:
         self.guards = Guards()
 
     def decide(
-        self, iteration: int, params: Params, summary: Mapping[str, Any], gate: GateRecord, soak_elapsed_s: float
+        self, iteration: int, params: Params, summary: Mapping[str, Any], gate: GateRecord,
+        soak_elapsed_s: float,
     ) -> TuningRecord:
-        misses = {c.kpi: c for c in gate.checks if c.status != "PASS"}
-        proposed, rationale = propose(Observation(finite_kpis(summary), misses, params))
+        checks = {c.kpi: c for c in gate.checks if c.value is not None and c.fail is not None}
+        proposed, rationale = propose(Observation(finite_kpis(summary), gate.verdict, checks, params))
         if self.guards.frozen(gate.verdict):
             status = dict.fromkeys(proposed, "freeze")
             return self._record(proposed, {}, status, "freeze", rationale)
@@ -190,7 +218,9 @@ class Tuner:
         for name, delta in proposed.items():
             step = clamp_step(name, float(current[name]), delta)
             max_step = spec_of(name).max_step
-            held = "at_bound" if step == 0 else self.guards.hold(name, step, max_step, iteration, soak_elapsed_s)
+            held = "at_bound" if step == 0 else self.guards.hold(
+                name, step, max_step, iteration, soak_elapsed_s
+            )
             status[name] = held or "applied"
             if held is None:
                 applied[name] = step
