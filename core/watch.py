@@ -372,11 +372,10 @@ class RunWatcher:
                 yield from self._announce(run)
 
     def _settle(self, run: _Run, name: str, held: _Unsettled) -> Iterator[WatchEvent]:
+        del run.unsettled[name]
         if _signature(run.path / name) != held.signature:
-            run.unsettled.pop(name)
             yield from self._file_changed(run, name)  # it moved on: judge it afresh
             return
-        run.unsettled.pop(name)
         run.reported[name] = held.signature
         yield FileUnreadable(run.path, held.error)
 

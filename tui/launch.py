@@ -17,7 +17,7 @@ from tui.app import SoakApp
 from tui.sources.replay import ReplaySource
 from tui.sources.watch import FilesUnreadable, RunsChanged, WatchSource
 from tui.widgets.run_header import Clock
-from tui.widgets.run_list import RunList, RunsPanel
+from tui.widgets.run_list import RunList, RunsPanel, relative_to
 from tui import format as fmt
 
 NOTICE_FILES = 3  # files named in one notice; the run list's panel names them all
@@ -41,9 +41,11 @@ class WatchApp(SoakApp):
         self._show_runs()
 
     def on_files_unreadable(self, message: FilesUnreadable) -> None:
-        names = [fmt.escape_controls(str(error.path)) for error in message.errors]
-        more = f" and {len(names) - NOTICE_FILES} more" if len(names) > NOTICE_FILES else ""
-        self.notify("\n".join(names[:NOTICE_FILES]) + more, title="cannot read", severity="warning",
+        root = self.source.watcher.root
+        lines = [fmt.escape_controls(f"{relative_to(error.path, root)}: {error.message}")
+                 for error in message.errors]
+        more = f"\n... and {len(lines) - NOTICE_FILES} more" if len(lines) > NOTICE_FILES else ""
+        self.notify("\n".join(lines[:NOTICE_FILES]) + more, title="cannot read", severity="warning",
                     markup=False)
 
     def on_run_list_picked(self, message: RunList.Picked) -> None:
@@ -79,3 +81,4 @@ def run_replay(run_dir: Path | str, speed: float) -> int:
 def _run(app: SoakApp) -> int:
     code = app.run()
     return code if code is not None else (app.return_code or EXIT_ERROR)
+

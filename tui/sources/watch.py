@@ -74,7 +74,7 @@ class WatchSource:
         self._history: list[IterationView] | None = []  # the followed run's, until the scan ends
         self._shown: set[int] = set()
         self._app: App | None = None
-        self._commands: asyncio.Queue[WatchEvent | list | Path | BaseException | None] | None = None
+        self._commands: asyncio.Queue[list[WatchEvent] | Path | BaseException | None] | None = None
 
     # -- RunSource ------------------------------------------------------------------------------
     def start(self, app: App) -> None:

@@ -89,7 +89,7 @@ class FileProblems(DataTable, can_focus=False):
     def show_problems(self, run: Path | None, problems: Iterable[ReadError]) -> None:
         self.clear()
         for error in sorted(problems, key=lambda error: str(error.path)):
-            self.add_row(fmt.literal(_relative(error.path, run), style="red"), fmt.literal(error.message),
+            self.add_row(fmt.literal(relative_to(error.path, run), style="red"), fmt.literal(error.message),
                          key=str(error.path))
         self.display = self.row_count > 0
 
@@ -138,9 +138,7 @@ class RunsPanel(Horizontal):
         self.query_one(FileProblems).show_problems(followed, problems)
 
 
-def _relative(path: Path | None, run: Path | None) -> str:
+def relative_to(path: Path | None, base: Path | None) -> str:
     if path is None:
         return fmt.MISSING
-    if run is not None and path.is_relative_to(run):
-        return str(path.relative_to(run))
-    return str(path)
+    return str(path.relative_to(base) if base is not None and path.is_relative_to(base) else path)
