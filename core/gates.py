@@ -120,11 +120,11 @@ def evaluate_iteration(summary: Mapping[str, Any], gate: GateProfile) -> GateRec
         checks.append(check)
         if reason:
             reasons.append(reason)
-    verdict = worst(c.status for c in checks)
+    verdict = _worst(c.status for c in checks)
     return GateRecord(verdict=verdict, reasons=reasons, checks=checks)
 
 
-def worst(verdicts: Any) -> Verdict:
+def _worst(verdicts: Any) -> Verdict:
     return max(verdicts, key=_SEVERITY.__getitem__, default="PASS")
 
 
