@@ -30,8 +30,9 @@ class ScriptedDriver:
 SCENARIOS = {
     # two passing iterations freeze tuning
     "freeze": ([PASSING] * 3, {}),
-    # a full step (net far below the gate) rests the parameter on the next decision
-    "cooldown": ([kpis(net_bps=-5.0)] * 2, {}),
+    # a large step (net far below the gate and adverse p95 high: two rules widen together) rests
+    # the parameter on the next decision
+    "cooldown": ([kpis(net_bps=-5.0, adverse_bps_p95=10.0)] * 2, {}),
     # widen, tighten, widen: the third alternating step is held
     "oscillation": ([kpis(net_bps=2.6), PASSING, kpis(net_bps=2.6)], {}),
     # a steady small miss keeps widening until the hourly change cap is reached
