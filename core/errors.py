@@ -6,9 +6,10 @@ from core.config import ConfigError
 from core.drivers import DriverError
 from core.gates import GateError
 from core.params import ParamError
+from core.readers import ReadError
 from core.report import ReportError
 from core.scenarios import ScenarioError
 
 USER_ERRORS: tuple[type[Exception], ...] = (
-    ArtifactError, ConfigError, DriverError, GateError, ParamError, ReportError, ScenarioError,
+    ArtifactError, ConfigError, DriverError, GateError, ParamError, ReadError, ReportError, ScenarioError,
 )

@@ -45,6 +45,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help="headless: one JSON object per event")
     run.add_argument("--junit", metavar="PATH", help="write the gate checks as JUnit XML")
     run.add_argument("--summary-md", metavar="PATH", help="write a Markdown summary")
+    watch = commands.add_parser("watch", help="live monitor of runs written by other processes")
+    watch.add_argument("root", metavar="ROOT_OR_RUN_DIR", nargs="?", default="artifacts/soak")
+    watch.add_argument("--no-ui", action="store_true", help="print a line per iteration, exit with the run")
+    watch.add_argument("--timeout", metavar="SECONDS", type=_positive_float,
+                       help="--no-ui: give up (exit 2) after this long if the run has not ended")
+    replay = commands.add_parser("replay", help="replay a recorded run in the TUI, for demos")
+    replay.add_argument("run_dir", metavar="RUN_DIR")
+    replay.add_argument("--speed", metavar="X", type=_positive_float, default=2.0,
+                        help="iterations per second (2)")
     report = commands.add_parser("report", help="post-soak report (Markdown and JSON) of a run directory")
     report.add_argument("run_dir", metavar="RUN_DIR")
     report.add_argument("--md", metavar="PATH", help="write the Markdown report here (default: stdout)")
@@ -92,7 +101,33 @@ def _report(args: argparse.Namespace) -> int:
     return report_command(Path(args.run_dir), optional(args.md), optional(args.json), gate=args.gate)
 
 
-COMMANDS = {"run": _run, "report": _report}
+def _watch(args: argparse.Namespace) -> int:
+    if args.no_ui or not sys.stdout.isatty():
+        from core.watch_headless import watch_headless
+
+        return watch_headless(args.root, timeout=args.timeout)
+    from tui.launch import run_watch
+
+    return run_watch(args.root)
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from tui.launch import run_replay
+
+    return run_replay(args.run_dir, args.speed)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
+    return value
+
+
+COMMANDS = {"run": _run, "watch": _watch, "replay": _replay, "report": _report}
 
 
 def _parse_overrides(pairs: list[str], error: type[Exception]) -> dict[str, str]:
