@@ -28,7 +28,7 @@ def replay_app(run_dir: Path, speed: float):
 
 def shown_rows(app) -> dict[int, list[str]]:
     table = app.query_one(IterationTable)
-    return {int(row.key.value): [str(cell) for cell in table.get_row(row.key)] for row in table.ordered_rows}
+    return {iteration: row_cells(table.views[iteration]) for iteration in table.order}
 
 
 @pytest.mark.parametrize("kind", ["native", "legacy"])

@@ -14,14 +14,17 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer
+from textual.widgets import Footer
 
 from textual.markup import escape
 
 from core.config import SoakConfig
-from core.loop import EXIT_ERROR, EXIT_INTERRUPTED
-from tui.format import VERDICT_STYLES
-from tui.messages import IterationArrived, RunEnded, RunOpened, RunStateChanged
+from core.loop import EXIT_ERROR, EXIT_INTERRUPTED, SoakLoop
+from core.readers import IterationView
+from tui.format import VERDICT_STYLES, escape_controls
+from tui.messages import (
+    IterationArrived, IterationsArrived, RunEnded, RunOpened, RunStateChanged, RunSwitched,
+)
 from tui.screens.detail import IterationDetailScreen
 from tui.screens.help import HelpScreen
 from tui.sources import RunSource
@@ -54,9 +57,11 @@ class SoakApp(App[int]):
         super().__init__()
         self.source = source
         self.clock = clock
+        self._newest = 0  # the highest iteration shown
         self.screenshot_dir = screenshot_dir or Path.cwd()
         self.status = "starting"
         self.exit_code: int | None = None  # set when the run ends
+        self.run_dir: Path | None = None
 
     # -- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -82,20 +87,44 @@ class SoakApp(App[int]):
 
     # -- what the source says -------------------------------------------------------------------
     def on_run_opened(self, message: RunOpened) -> None:
+        self.run_dir = message.info.run_dir
         self.query_one(RunHeader).show_run(message.info)
         self._set_status("running")
 
     def on_iteration_arrived(self, message: IterationArrived) -> None:
-        view = message.view
+        self._show([message.view])
+
+    def on_iterations_arrived(self, message: IterationsArrived) -> None:
+        self._show(message.views)
+
+    def on_run_switched(self, _: RunSwitched) -> None:
+        """Another run follows: forget this one (its rows, trends, tuning, state)."""
+        self._newest = 0
+        self.exit_code = None
+        self.run_dir = None
         table = self.query_one(IterationTable)
+        table.reset()
+        table.border_subtitle = ""
+        self.query_one(TrendPanel).reset()
+        self.query_one(TuningPanel).reset()
+        self.query_one(RunHeader).reset()
+        self._set_status("starting")
+
+    def _show(self, views: list[IterationView]) -> None:
+        """Rows by difference; trends get the iterations newer than any shown; the tuning panel
+        and the header the newest (a rewritten older file changes only its row)."""
+        table = self.query_one(IterationTable)
+        fresh = sorted((view for view in views if view.iteration > self._newest), key=lambda view: view.iteration)
+        latest = max(views, key=lambda view: view.iteration)
         with self.batch_update():
-            latest = not table.views or view.iteration >= max(table.views)
-            table.show_iteration(view)
+            for view in views:
+                table.show_iteration(view)
             table.border_subtitle = verdict_tally(table)
-            if latest:
-                self.query_one(TrendPanel).add(view)
-                self.query_one(TuningPanel).show(view)
-                self.query_one(RunHeader).show_progress(view.iteration)
+            self.query_one(TrendPanel).add(fresh)
+            if latest.iteration >= self._newest:
+                self._newest = latest.iteration
+                self.query_one(TuningPanel).show(latest)
+                self.query_one(RunHeader).show_progress(latest.iteration)
 
     def on_run_state_changed(self, message: RunStateChanged) -> None:
         if self.status in RUNNING_STATES and self.status != "stopping":
@@ -104,9 +133,12 @@ class SoakApp(App[int]):
     def on_run_ended(self, message: RunEnded) -> None:
         self.exit_code = message.exit_code
         self._set_status(message.status, message.verdict)
-        detail = message.error or "; ".join(message.reasons)
-        self.notify(detail or f"exit code {message.exit_code}", title=f"run {message.status}",
-                    severity="error" if message.status == "failed" else "information")
+        if message.status == "failed":
+            self.notify(escape_controls(message.error or "no error recorded"), title="run failed",
+                        severity="error", markup=False)
+        elif message.status == "aborted" and self.run_dir is not None:
+            self.notify(escape_controls(str(self.run_dir)), title="run stopped; finished iterations are in",
+                        markup=False)
 
     def _set_status(self, status: str, verdict: str | None = None) -> None:
         self.status = status
@@ -147,12 +179,12 @@ class SoakApp(App[int]):
         if view is not None:
             self.push_screen(IterationDetailScreen(view))
 
-    def on_data_table_row_selected(self, _: DataTable.RowSelected) -> None:
-        self.action_details()
+    def on_iteration_table_selected(self, message: IterationTable.Selected) -> None:
+        self.push_screen(IterationDetailScreen(message.view))
 
     def action_screenshot_to_file(self) -> None:
         path = self.save_screenshot(path=str(self.screenshot_dir))
-        self.notify(path, title="screenshot saved")
+        self.notify(escape_controls(path), title="screenshot saved", markup=False)
 
     async def action_quit(self) -> None:
         if self.exit_code is None:
@@ -185,9 +217,10 @@ def verdict_tally(table: IterationTable) -> str:
 
 def create_app(config: SoakConfig, *, clock: Clock | None = time.monotonic, hold_at: int | None = None,
                screenshot_dir: Path | None = None) -> SoakApp:
-    """The monitor of a live run of `config`. Raises the core's one-line user errors (bad gate,
-    driver) before anything is drawn."""
-    return SoakApp(LiveLoopSource(config, hold_at=hold_at), clock=clock, screenshot_dir=screenshot_dir)
+    """The monitor of a live run of `config`. Building the loop here raises the core's one-line
+    user errors (bad gate, driver) before anything is drawn."""
+    source = LiveLoopSource(SoakLoop(config), hold_at=hold_at)
+    return SoakApp(source, clock=clock, screenshot_dir=screenshot_dir)
 
 
 def run_live(config: SoakConfig) -> int:

@@ -1,8 +1,8 @@
 """How values look on screen: numbers, missing values, verdict colours and literal text.
 
-Everything that came from a file or a process is turned into `rich.text.Text` here, never into a
-markup string, and control characters are shown as escapes, so a run's data cannot restyle or
-scramble the terminal.
+Everything that came from a file or a process becomes `Content` (Textual's styled text) or a
+rich `Text` here, neither of which parses markup, with its control characters shown as escapes,
+so a run's data cannot restyle or scramble the terminal.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
+from textual.content import Content
 
 MISSING = "—"
 
@@ -22,8 +23,13 @@ Formatter = Callable[[float], str]
 
 
 def literal(value: Any, style: str = "") -> Text:
-    """`value` as plain text: markup is not interpreted, control characters become escapes."""
+    """`value` as rich Text (for rich renderables such as DataTable cells), shown as is."""
     return Text(escape_controls(value if isinstance(value, str) else str(value)), style=style)
+
+
+def content(value: Any, style: str = "") -> Content:
+    """`value` as Content (for Static and friends), shown as is."""
+    return Content.styled(escape_controls(value if isinstance(value, str) else str(value)), style)
 
 
 def escape_controls(text: str) -> str:
@@ -38,7 +44,13 @@ def _visible(ch: str) -> str:
 
 
 def verdict_style(verdict: str | None) -> str:
+    """A rich style (the table's rows)."""
     return VERDICT_STYLES.get(verdict or "", "")
+
+
+def ansi(colour: str) -> str:
+    """The same ANSI colour as a Content style (Content reads "green" as a fixed RGB colour)."""
+    return f"ansi_{colour}" if colour else ""
 
 
 def ratio(value: float) -> str:
@@ -67,14 +79,14 @@ def threshold(op: str, fail: float | None, formatter: Formatter) -> str:
     return op if fail is None else f"{op} {formatter(fail)}"
 
 
-def param_value(value: Any) -> Text:
+def param_value(value: Any) -> str:
     if isinstance(value, bool):
-        return Text("on" if value else "off")
+        return "on" if value else "off"
     if isinstance(value, int):
-        return Text(str(value))
+        return str(value)
     if isinstance(value, float):
-        return Text(f"{value:.4g}" if abs(value) < 1e6 else f"{value:.3e}")
-    return literal(value)
+        return f"{value:.4g}" if abs(value) < 1e6 else f"{value:.3e}"
+    return escape_controls(str(value))
 
 
 def delta(value: float) -> str:

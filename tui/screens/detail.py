@@ -1,21 +1,23 @@
-"""One iteration in full: its verdict and reasons, the tuner's decision and rationale, anything
-the reader could not use, and the whole record as pretty JSON (shown literally)."""
+"""One iteration in full: its verdict and KPIs, the gate's reasons, the tuner's decision and
+rationale, anything the reader could not use, and the whole record as pretty JSON, all literal."""
 from __future__ import annotations
 
 import json
 
-from rich.console import Group
 from rich.syntax import Syntax
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from core.readers import IterationView
 from tui import format as fmt
-from tui.widgets.tuning_panel import parameter_table
+from tui.widgets.iteration_table import KPI_COLUMNS
+from tui.widgets.tuning_panel import notes, parameter_lines
+
+KPI_LABEL_WIDTH, KPI_VALUE_WIDTH, KPIS_PER_LINE = 12, 8, 3
 
 
 class IterationDetailScreen(ModalScreen[None]):
@@ -26,10 +28,19 @@ class IterationDetailScreen(ModalScreen[None]):
         self.view = view
 
     def compose(self) -> ComposeResult:
+        view = self.view
         with VerticalScroll(id="detail") as box:
-            box.border_title = f"iteration {self.view.iteration}"
+            box.border_title = f"iteration {view.iteration}"
             box.border_subtitle = "esc close"
-            yield Static(self._summary(), id="detail-summary")
+            yield Static(Content.assemble(
+                ("verdict ", "dim"), fmt.content(view.verdict or fmt.MISSING, f"bold {fmt.ansi(fmt.verdict_style(view.verdict))}"),
+            ))
+            yield Static(kpi_lines(view), classes="detail-section")
+            yield from _section("gate reasons", view.gate_reasons)
+            yield Static("tuning", classes="detail-heading")
+            yield Static(Content("\n").join([parameter_lines(view), notes(view)]))
+            yield from _section("could not read", view.problems)
+            yield Static("record", classes="detail-heading")
             yield Static(id="detail-json")
         yield Footer()
 
@@ -37,21 +48,6 @@ class IterationDetailScreen(ModalScreen[None]):
         # The record's highlighting needs the box's resolved background to blend in.
         box = self.query_one("#detail", VerticalScroll)
         self.query_one("#detail-json", Static).update(self._record(box.styles.background.hex))
-
-    def _summary(self) -> Group:
-        view = self.view
-        head = Text.assemble(("verdict ", "dim"))
-        head.append_text(fmt.literal(view.verdict or fmt.MISSING, style=f"bold {fmt.verdict_style(view.verdict)}"))
-        parts: list = [head]
-        parts += _section("gate reasons", view.gate_reasons)
-        parts.append(Text("\ntuning", style="bold"))
-        parts.append(parameter_table(view, expand=False))
-        if view.applied is False and view.skip_reason:
-            parts.append(Text.assemble(("skipped: ", "yellow"), fmt.literal(view.skip_reason)))
-        parts += _section("rationale", view.rationale)
-        parts += _section("could not read", view.problems)
-        parts.append(Text("\nrecord", style="bold"))
-        return Group(*parts)
 
     def _record(self, background: str) -> Syntax:
         # json.dumps escapes the C0 controls; escape_controls catches the rest (C1, bidi, line
@@ -62,9 +58,18 @@ class IterationDetailScreen(ModalScreen[None]):
         return Syntax(text, "json", theme=theme, background_color=background, word_wrap=True)
 
 
-def _section(title: str, lines: tuple[str, ...]) -> list[Text]:
-    if not lines:
-        return []
-    body = [Text(f"\n{title}", style="bold")]
-    body += [Text.assemble(("• ", "dim"), fmt.literal(line)) for line in lines]
-    return body
+def kpi_lines(view: IterationView) -> Content:
+    """The KPIs three to a line: 'maker/taker     0.90   net bps   +3.08   ...'."""
+    cells = [
+        Content.assemble((f"{heading:<{KPI_LABEL_WIDTH}}", "dim"),
+                         Content(fmt.show(getattr(view, key), formatter)).right(KPI_VALUE_WIDTH), "   ")
+        for key, heading, formatter in (*KPI_COLUMNS, ("fills", "fills", fmt.whole))
+    ]
+    lines = [Content("").join(cells[start:start + KPIS_PER_LINE]) for start in range(0, len(cells), KPIS_PER_LINE)]
+    return Content("\n").join(lines)
+
+
+def _section(title: str, lines: tuple[str, ...]) -> ComposeResult:
+    if lines:
+        yield Static(title, classes="detail-heading")
+        yield Static(Content("\n").join(Content.assemble(("• ", "dim"), fmt.content(line)) for line in lines))

@@ -50,7 +50,7 @@ class HelpScreen(ModalScreen[None]):
             keys = " / ".join(self.app.get_key_display(Binding(key, "")) for key in binding.key.split(","))
             rows.setdefault(keys, []).append(binding.tooltip or binding.description)
         for keys, meanings in rows.items():
-            table.add_row(keys, "; ".join(meanings))
+            table.add_row(keys, " / ".join(meanings))
         return table
 
     def _panels(self) -> Table:

@@ -1,34 +1,42 @@
-"""The live source: a SoakLoop run in a thread worker, its events posted to the app as messages."""
+"""The live source: a SoakLoop run in a thread worker, its events posted to the app as messages.
+
+Iterations that finish less than BATCH_EVERY_S after the last ones were posted wait for the
+next event and go together: a fast soak then costs the monitor a few repaints a second, not one
+per iteration, and the simulator is not starved of the GIL. Nothing waits longer than the next
+iteration, and a pause or the end of the run posts whatever is waiting first.
+"""
 from __future__ import annotations
 
+import threading
+import time
 from functools import partial
 
 from textual.app import App
 from textual.message import Message
 from textual.worker import Worker, get_current_worker
 
-from core.config import SoakConfig
 from core.events import IterationFinished, RunFinished, RunPaused, RunResumed, RunStarted, SoakEvent
-from core.loop import SoakLoop
-from core.readers import iteration_view
-from tui.messages import IterationArrived, RunEnded, RunInfo, RunOpened, RunStateChanged
+from core.loop import EXIT_ERROR, SoakLoop
+from core.readers import IterationView, iteration_view
+from tui.messages import IterationsArrived, RunEnded, RunInfo, RunOpened, RunStateChanged
 
 WORKER_GROUP = "soak-loop"
+BATCH_EVERY_S = 0.2
 
 
 class LiveLoopSource:
-    """Runs the soak in this process. Building it builds the loop, so a bad gate or driver is
-    reported before any screen opens.
+    """Runs `loop` in this process.
 
     `hold_at`: pause the loop as soon as that iteration has finished (demos and screenshots get
     a run stopped at a known point, whatever the machine's speed)."""
 
     controllable = True
 
-    def __init__(self, config: SoakConfig, hold_at: int | None = None) -> None:
-        self.loop = SoakLoop(config)
+    def __init__(self, loop: SoakLoop, hold_at: int | None = None) -> None:
+        self.loop = loop
         self.hold_at = hold_at
         self.worker: Worker[None] | None = None
+        self.done = threading.Event()  # set once the loop has returned: its last status is on disk
 
     def start(self, app: App) -> None:
         self.worker = app.run_worker(
@@ -48,21 +56,49 @@ class LiveLoopSource:
     def _drive(self, app: App) -> None:
         """Consume the loop to its end even once cancelled: its last steps record the status."""
         worker = get_current_worker()
-        for event in self.loop.run():
-            if worker.is_cancelled:
-                self.loop.cancel()
-            if (message := to_message(event)) is not None:
-                app.post_message(message)
-            if isinstance(event, IterationFinished) and event.record.iteration == self.hold_at:
-                self.loop.pause()
+        batch = _Batch(app)
+        try:
+            for event in self.loop.run():
+                if worker.is_cancelled:
+                    self.loop.cancel()
+                if isinstance(event, IterationFinished):
+                    if event.record.iteration == self.hold_at:
+                        self.loop.pause()
+                    batch.add(iteration_view(event.record.model_dump(mode="json")))
+                elif (message := to_message(event)) is not None:
+                    batch.post()  # what finished before it is shown before it
+                    app.post_message(message)
+        except Exception as err:  # a defect below the loop: say so rather than show RUNNING forever
+            app.post_message(RunEnded("failed", EXIT_ERROR, error=f"{type(err).__name__}: {err}"))
+            raise
+        finally:
+            self.done.set()
+
+
+class _Batch:
+    """Iterations waiting to be posted together (see the module's docstring)."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.views: list[IterationView] = []
+        self.posted = -BATCH_EVERY_S
+
+    def add(self, view: IterationView) -> None:
+        self.views.append(view)
+        if time.monotonic() - self.posted >= BATCH_EVERY_S:
+            self.post()
+
+    def post(self) -> None:
+        if self.views:
+            self.app.post_message(IterationsArrived(self.views))
+            self.views, self.posted = [], time.monotonic()
 
 
 def to_message(event: SoakEvent) -> Message | None:
+    """The message for anything but an iteration (those are batched, see above)."""
     match event:
         case RunStarted():
             return RunOpened(RunInfo.from_manifest(event.manifest, event.run_dir, event.total_iterations))
-        case IterationFinished():
-            return IterationArrived(iteration_view(event.record.model_dump(mode="json")))
         case RunPaused():
             return RunStateChanged("paused")
         case RunResumed():

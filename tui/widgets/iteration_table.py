@@ -1,17 +1,27 @@
 """The per-iteration table: one row per iteration, keyed by its number, coloured by verdict.
 
-Rows are added or changed by difference and the table keeps at most `max_rows` of them (the
-oldest go first), so a run of thousands of iterations costs the same per update as a short one.
-The cursor follows the newest row unless the user moved it away to look at an older one.
+Not a DataTable: every change to a DataTable re-renders all its visible cells (tens of ms at
+120x40), which a fast soak pays several times a second while the simulator waits for the GIL.
+Here each row is rendered once into a cached line; a new iteration renders one row, and a
+scroll or a cursor move only re-crops cached lines. Rows are added or replaced by key, never
+cleared and rebuilt, and the table keeps at most `max_rows` of them (the oldest go first).
+The header stays on the first line; the cursor follows the newest row unless the user moved it.
 """
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections import Counter
 
-from rich.text import Text
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
 from textual.binding import Binding
-from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from core.readers import IterationView
 from tui import format as fmt
@@ -27,68 +37,190 @@ KPI_COLUMNS: tuple[tuple[str, str, fmt.Formatter], ...] = (
     ("cancel_ratio", "cancel", fmt.ratio),
     ("order_age_p95_ms", "age p95 ms", fmt.whole),
 )
+HEADINGS = ("it", *(heading for _, heading, _ in KPI_COLUMNS), "verdict")
+WIDTHS = (6, *(max(len(heading), 7) for _, heading, _ in KPI_COLUMNS), 7)
+PADDING = 1  # spaces each side of a cell
 MAX_ROWS = 500
 
 
-class IterationTable(DataTable):
+def row_cells(view: IterationView) -> list[str]:
+    """The row's cells as shown: iteration, the KPIs, the verdict (all literal text)."""
+    cells = [str(view.iteration)]
+    cells += [fmt.show(getattr(view, key), formatter) for key, _, formatter in KPI_COLUMNS]
+    cells.append(fmt.escape_controls(view.verdict or fmt.MISSING))
+    return cells
+
+
+class IterationTable(ScrollView, can_focus=True):
+    COMPONENT_CLASSES = {"iteration-table--header", "iteration-table--cursor"}
+    DEFAULT_CSS = """
+    IterationTable > .iteration-table--header {
+        color: $foreground 70%;
+        text-style: bold;
+    }
+    IterationTable > .iteration-table--cursor {
+        background: $foreground 15%;
+    }
+    IterationTable:focus > .iteration-table--cursor {
+        background: $primary;
+        color: $text;
+        text-style: bold;
+    }
+    """
     BINDINGS = [
-        Binding("enter", "select_cursor", "details", tooltip="Open the selected iteration"),
-        Binding("end", "scroll_bottom", "newest", show=False,
+        Binding("enter", "select", "details", tooltip="Open the selected iteration"),
+        Binding("up", "move(-1)", "up", show=False),
+        Binding("down", "move(1)", "down", show=False),
+        Binding("pageup", "page(-1)", "page up", show=False),
+        Binding("pagedown", "page(1)", "page down", show=False),
+        Binding("home", "move_to(0)", "oldest", show=False),
+        Binding("end", "move_to(-1)", "newest", show=False,
                 tooltip="Back to the newest row; the cursor follows new iterations again"),
     ]
 
+    class Selected(Message):
+        """The user asked to open `view` (enter, or a click on the selected row)."""
+
+        def __init__(self, view: IterationView) -> None:
+            super().__init__()
+            self.view = view
+
     def __init__(self, max_rows: int = MAX_ROWS, **kwargs) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        super().__init__(**kwargs)
         self.max_rows = max_rows
         self.views: dict[int, IterationView] = {}  # the iterations that have a row
+        self.order: list[int] = []  # their numbers, ascending: row i shows self.order[i]
         self.verdicts: Counter[str] = Counter()  # over every iteration seen, not just the rows kept
+        self.cursor_row = -1
+        self._lines: LRUCache[tuple, Strip] = LRUCache(1024)
+        self._stamps: dict[int, int] = {}  # iteration -> which version of its row is cached
+        self._shown = 0
 
-    def on_mount(self) -> None:
-        self.add_column(Text("it", justify="right"), key="iteration")
-        for key, heading, _ in KPI_COLUMNS:
-            self.add_column(Text(heading, justify="right"), key=key)
-        self.add_column("verdict", key="verdict")
+    # -- data -----------------------------------------------------------------------------------
+    @property
+    def row_count(self) -> int:
+        return len(self.order)
 
     def show_iteration(self, view: IterationView) -> None:
-        following = self.row_count == 0 or self.cursor_row >= self.row_count - 1
+        following = self.cursor_row >= self.row_count - 1
         selected = self.selected_view()
-        key = str(view.iteration)
-        cells = row_cells(view)
         previous = self.views.get(view.iteration)
         if previous is None:
-            self.add_row(*cells, key=key)
+            insort(self.order, view.iteration)
         else:
             self.verdicts[previous.verdict or fmt.MISSING] -= 1
-            for column, cell in zip(self.columns, cells):
-                self.update_cell(key, column, cell, update_width=True)
         self.views[view.iteration] = view
+        self._shown += 1
+        self._stamps[view.iteration] = self._shown
         self.verdicts[view.verdict or fmt.MISSING] += 1
-        self._drop_oldest()
-        if following:
-            self.move_cursor(row=self.row_count - 1, animate=False)
-        elif selected is not None and selected.iteration in self.views:
-            self.move_cursor(row=self.get_row_index(str(selected.iteration)), animate=False, scroll=False)
+        while len(self.order) > self.max_rows:
+            oldest = self.order.pop(0)
+            del self.views[oldest], self._stamps[oldest]
+        self.virtual_size = Size(self._width(), self.row_count + 1)
+        if following or selected is None or selected.iteration not in self.views:
+            self._place_cursor(self.row_count - 1)
+        else:
+            self._place_cursor(bisect_left(self.order, selected.iteration))
+        self.refresh()
+
+    def reset(self) -> None:
+        """No rows: another run is shown next."""
+        self.views.clear()
+        self.order.clear()
+        self.verdicts.clear()
+        self._stamps.clear()
+        self._lines.clear()
+        self.cursor_row = -1
+        self.virtual_size = Size(self._width(), 1)
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self.refresh()
 
     def selected_view(self) -> IterationView | None:
+        if 0 <= self.cursor_row < self.row_count:
+            return self.views[self.order[self.cursor_row]]
+        return None
+
+    # -- keys and mouse -------------------------------------------------------------------------
+    def action_move(self, rows: int) -> None:
+        self._place_cursor(self.cursor_row + rows)
+
+    def action_page(self, pages: int) -> None:
+        self._place_cursor(self.cursor_row + pages * max(self.size.height - 2, 1))
+
+    def action_move_to(self, row: int) -> None:
+        self._place_cursor(row if row >= 0 else self.row_count - 1)
+
+    def action_select(self) -> None:
+        if (view := self.selected_view()) is not None:
+            self.post_message(self.Selected(view))
+
+    def on_click(self, event: events.Click) -> None:
+        row = self.scroll_offset.y + event.y - 1
+        if event.y >= 1 and 0 <= row < self.row_count:
+            if row == self.cursor_row:
+                self.action_select()
+            self._place_cursor(row)
+
+    def _place_cursor(self, row: int) -> None:
         if self.row_count == 0:
-            return None
-        try:
-            row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        except (RowDoesNotExist, CellDoesNotExist):
-            return None
-        return self.views.get(int(row_key.value or 0))
+            return
+        row = max(0, min(row, self.row_count - 1))
+        if row != self.cursor_row:
+            self.cursor_row = row
+            self.refresh()
+        visible = max(self.size.height - 1, 1)  # rows below the header
+        top = self.scroll_offset.y
+        if row < top:
+            self.scroll_to(y=row, animate=False, immediate=True)
+        elif row >= top + visible:
+            self.scroll_to(y=row - visible + 1, animate=False, immediate=True)
 
-    def _drop_oldest(self) -> None:
-        while len(self.views) > self.max_rows:
-            oldest = min(self.views)
-            del self.views[oldest]
-            self.remove_row(str(oldest))
+    def on_resize(self) -> None:
+        self._place_cursor(self.cursor_row)
+
+    # -- rendering ------------------------------------------------------------------------------
+    def notify_style_update(self) -> None:
+        self._lines.clear()  # a theme or focus change restyles every line
+        super().notify_style_update()
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        base = self.rich_style
+        if y == 0:
+            line = self._line(("header",), HEADINGS, base + self.get_component_rich_style("iteration-table--header"))
+        elif (row := scroll_y + y - 1) < self.row_count:
+            line = self._row_line(row, base)
+        else:
+            return Strip.blank(self.size.width, base)
+        return line.crop_extend(scroll_x, scroll_x + self.size.width, base)
+
+    def _row_line(self, row: int, base: Style) -> Strip:
+        view = self.views[self.order[row]]
+        style = base + Style.parse(fmt.verdict_style(view.verdict))
+        if row == self.cursor_row:
+            style += self.get_component_rich_style("iteration-table--cursor")
+        key = (view.iteration, self._stamps[view.iteration], row == self.cursor_row)
+        return self._line(key, row_cells(view), style, verdict_bold=True)
+
+    def _line(self, key: tuple, cells: tuple[str, ...] | list[str], style: Style, verdict_bold: bool = False) -> Strip:
+        line = self._lines.get(key)
+        if line is None:
+            segments = [Segment(_fit(text, width, right=index < len(cells) - 1), style)
+                        for index, (text, width) in enumerate(zip(cells, WIDTHS))]
+            if verdict_bold:
+                segments[-1] = Segment(segments[-1].text, style + Style(bold=True))
+            line = Strip(segments, self._width())
+            self._lines[key] = line
+        return line
+
+    @staticmethod
+    def _width() -> int:
+        return sum(WIDTHS) + 2 * PADDING * len(WIDTHS)
 
 
-def row_cells(view: IterationView) -> list[Text]:
-    style = fmt.verdict_style(view.verdict)
-    cells = [Text(str(view.iteration), style=style, justify="right")]
-    for key, _, formatter in KPI_COLUMNS:
-        cells.append(Text(fmt.show(getattr(view, key), formatter), style=style, justify="right"))
-    cells.append(fmt.literal(view.verdict or fmt.MISSING, style=f"bold {style}"))
-    return cells
+def _fit(text: str, width: int, right: bool) -> str:
+    """The cell with its padding: right-aligned numbers, left-aligned verdict, cropped to width."""
+    text = set_cell_size(text, width) if cell_len(text) > width else text
+    gap = " " * (width - cell_len(text))
+    pad = " " * PADDING
+    return pad + (gap + text if right else text + gap) + pad

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rich.text import Text
 from textual.app import ComposeResult
+from textual.content import Content
 from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widgets import Static
 
-from tui.format import MISSING, duration, literal
+from tui.format import MISSING, content, duration
 from tui.messages import RunInfo
 
 Clock = Callable[[], float]
@@ -31,9 +31,10 @@ class RunHeader(Horizontal):
         self.started: float | None = None
         self.ended: float | None = None
         self._ticker: Timer | None = None
+        self._progress_width = 0
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("mm-soak", style="bold"), id="identity")
+        yield Static(Content.styled("mm-soak", "bold"), id="identity")
         yield Static(id="progress")
         yield Static(id="status")
         yield Static(id="verdict")
@@ -41,6 +42,15 @@ class RunHeader(Horizontal):
     def on_mount(self) -> None:
         self._show_status()
         self._show_progress()
+
+    def reset(self) -> None:
+        """Back to before any run: another one is shown next."""
+        self._stop_clock()
+        self.info = None
+        self.done = 0
+        self.started = self.ended = None
+        self.query_one("#identity", Static).update(Content.styled("mm-soak", "bold"))
+        self.show_status("starting")
 
     def show_run(self, info: RunInfo) -> None:
         self.info = info
@@ -79,15 +89,17 @@ class RunHeader(Horizontal):
 
     def _show_progress(self) -> None:
         total = self.info.total_iterations if self.info else None
-        line = Text.assemble(("iter ", "dim"), f"{self.done}/{total if total is not None else '?'}")
+        parts: list[str | tuple[str, str]] = [("iter ", "dim"), f"{self.done}/{total if total is not None else '?'}"]
         elapsed = self._elapsed()
         if elapsed is not None:
-            line.append("  ")
-            line.append(duration(elapsed))
+            parts += ["  ", duration(elapsed)]
             if self.status in RUNNING_STATES and total and self.done:
-                line.append("  ETA ", style="dim")
-                line.append(duration(elapsed / self.done * (total - self.done)))
-        self.query_one("#progress", Static).update(line)
+                parts += [("  ETA ", "dim"), duration(elapsed / self.done * (total - self.done))]
+        line = Content.assemble(*parts)
+        # The width is the text's: lay out again only when it changes (rarely), else repaint.
+        resized = line.cell_length != self._progress_width
+        self._progress_width = line.cell_length
+        self.query_one("#progress", Static).update(line, layout=resized)
 
     def _elapsed(self) -> float | None:
         if self.clock is None or self.started is None:
@@ -95,13 +107,13 @@ class RunHeader(Horizontal):
         return (self.ended if self.ended is not None else self.clock()) - self.started
 
 
-def identity(info: RunInfo) -> Text:
-    line = Text.assemble(("mm-soak", "bold"), "  ")
-    driver = "/".join(part for part in (info.driver, info.scenario) if part) or MISSING
+def identity(info: RunInfo) -> Content:
+    parts: list[Content | str | tuple[str, str]] = [("mm-soak", "bold")]
+    driver = info.driver or MISSING
+    if info.scenario and not driver.endswith(info.scenario):  # the simulator says "sim/<scenario>"
+        driver = f"{driver}/{info.scenario}"
     for label, value in (("run", info.run_id), ("", driver), ("seed", info.seed),
                          ("profile", info.profile), ("gate", info.gate)):
-        if label:
-            line.append(f"{label} ", style="dim")
-        line.append_text(literal(value if value is not None else MISSING))
-        line.append("  ")
-    return line
+        parts += ["  ", (f"{label} ", "dim")] if label else ["  "]
+        parts.append(content(value if value is not None else MISSING))
+    return Content.assemble(*parts)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections import deque
 
-from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import ComposeResult, RenderResult
+from textual.content import Content
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Sparkline, Static
 
@@ -37,35 +37,34 @@ class Trend(Horizontal):
         with Vertical(classes="trend-label"):
             yield Static(self.label, classes="trend-name")
             yield Static(fmt.MISSING, classes="trend-value")
-        yield Sparkline([], classes="trend-line")
+        yield TrendLine([], classes="trend-line")
 
-    def add(self, view: IterationView) -> None:
-        value = getattr(view, self.kpi)
-        if value is not None:
-            self.points.append(value)
-        self.query_one(".trend-value", Static).update(self._value_text(view, value))
+    def add(self, views: list[IterationView]) -> None:
+        """Views in iteration order; the last one is the latest."""
+        values = [getattr(view, self.kpi) for view in views]
+        self.points.extend(value for value in values if value is not None)
+        label = self._value_text(views[-1], values[-1])
+        self.query_one(".trend-value", Static).update(label, layout=False)
+        self._draw()
+
+    def reset(self) -> None:
+        self.points.clear()
+        self.query_one(".trend-value", Static).update(fmt.MISSING)
         self._draw()
 
     def on_resize(self) -> None:
         self._draw()
 
-    def _value_text(self, view: IterationView, value: float | None) -> Text:
-        text = Text(fmt.show(value, self.formatter), style="bold")
+    def _value_text(self, view: IterationView, value: float | None) -> Content:
+        text = Content.styled(fmt.show(value, self.formatter), "bold")
         if self.kpi in view.thresholds:
             op, fail = view.thresholds[self.kpi]
-            text.append("  gate ", style="dim")
-            text.append_text(fmt.literal(fmt.threshold(op, fail, self.formatter), style="dim"))
+            text = Content.assemble(text, ("  gate ", "dim"), fmt.content(fmt.threshold(op, fail, self.formatter), "dim"))
         return text
 
     def _draw(self) -> None:
-        line = self.query_one(Sparkline)
-        shown = list(self.points)[-max(self._room(), 1):]
-        line.styles.width = max(len(shown), 1)
-        line.data = shown
-
-    def _room(self) -> int:
-        """Columns left for the bars beside the label."""
-        return self.content_size.width - self.query_one(".trend-label").outer_size.width
+        line = self.query_one(TrendLine)
+        line.data = list(self.points)[-max(line.size.width, 1):]
 
 
 class TrendPanel(Vertical):
@@ -73,6 +72,21 @@ class TrendPanel(Vertical):
         for kpi, label, formatter in TRENDS:
             yield Trend(kpi, label, formatter)
 
-    def add(self, view: IterationView) -> None:
+    def reset(self) -> None:
         for trend in self.query(Trend):
-            trend.add(view)
+            trend.reset()
+
+    def add(self, views: list[IterationView]) -> None:
+        if views:
+            for trend in self.query(Trend):
+                trend.add(views)
+
+
+class TrendLine(Sparkline):
+    """A sparkline that draws one column per point from the left (Textual's stretches a few
+    points across the whole width)."""
+
+    def render(self) -> RenderResult:
+        line = super().render()
+        line.width = min(len(self.data or ()), self.size.width) or self.size.width
+        return line

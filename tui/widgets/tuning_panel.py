@@ -3,11 +3,7 @@ with), the delta the tuner decided after it, and whether it was applied or which
 then the skip reason and the tuner's rationale."""
 from __future__ import annotations
 
-from rich.console import Group
-from rich.table import Table
-from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.widgets import Static
 
 from core.params import TUNABLES
@@ -15,15 +11,23 @@ from core.readers import IterationView
 from tui import format as fmt
 
 APPLIED = "applied"
+NAME_WIDTH, VALUE_WIDTH, DELTA_WIDTH = 22, 8, 7
 
 
-class TuningPanel(VerticalScroll, can_focus=False):
-    def compose(self) -> ComposeResult:
-        yield Static(Text("waiting for the first iteration", style="dim"), id="tuning-body")
+class TuningPanel(Static):
+    """Its size is set by the layout, so an update only repaints it; what does not fit is in
+    the iteration's detail screen."""
+
+    def on_mount(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.border_title = "tuning"
+        self.update(Content.styled("waiting for the first iteration", "dim"))
 
     def show(self, view: IterationView) -> None:
         self.border_title = f"tuning (iter {view.iteration})"
-        self.query_one("#tuning-body", Static).update(Group(parameter_table(view), notes(view)))
+        self.update(Content("\n").join([parameter_lines(view), Content(""), notes(view)]), layout=False)
 
 
 def parameter_names(view: IterationView) -> list[str]:
@@ -33,41 +37,39 @@ def parameter_names(view: IterationView) -> list[str]:
     return known + sorted(str(name) for name in named - set(known))
 
 
-def parameter_table(view: IterationView, expand: bool = True) -> Table:
-    table = Table(box=None, expand=expand, padding=(0, 1), pad_edge=False, show_edge=False)
-    table.add_column("param", ratio=1, no_wrap=True, overflow="ellipsis", style="")
-    table.add_column("value", justify="right", no_wrap=True)
-    table.add_column("delta", justify="right", no_wrap=True)
-    table.add_column("state", no_wrap=True, overflow="ellipsis")
+def parameter_lines(view: IterationView) -> Content:
+    lines = [Content.styled(
+        f"{'param':<{NAME_WIDTH}}{'value':>{VALUE_WIDTH}} {'delta':>{DELTA_WIDTH}}  state", "bold")]
     for name in parameter_names(view):
-        table.add_row(fmt.literal(name), fmt.param_value(view.params.get(name, fmt.MISSING)),
-                      *decision(view, name))
-    return table
+        delta, state = decision(view, name)
+        value = fmt.param_value(view.params[name]) if name in view.params else fmt.MISSING
+        lines.append(Content.assemble(
+            fmt.content(name).truncate(NAME_WIDTH, ellipsis=True, pad=True),
+            Content(value).right(VALUE_WIDTH, ellipsis=True), " ", delta.right(DELTA_WIDTH), "  ", state,
+        ))
+    return Content("\n").join(lines)
 
 
-def decision(view: IterationView, name: str) -> tuple[Text, Text]:
+def decision(view: IterationView, name: str) -> tuple[Content, Content]:
     """(delta, state) of one parameter: the applied delta, or the proposed one and what held it."""
     status = view.param_status.get(name)
     if name in view.applied_deltas and view.applied_deltas[name] != 0:
-        return Text(fmt.delta(view.applied_deltas[name]), style="bold"), _state(status or APPLIED)
+        return Content.styled(fmt.delta(view.applied_deltas[name]), "bold"), _state(status or APPLIED)
     if name in view.proposed_deltas:
         held = status if status and status != APPLIED else view.skip_reason or "skipped"
-        return Text(fmt.delta(view.proposed_deltas[name]), style="dim"), _state(held)
-    return Text("·", style="dim"), Text("")
+        return Content.styled(fmt.delta(view.proposed_deltas[name]), "dim"), _state(held)
+    return Content.styled("·", "dim"), Content("")
 
 
-def _state(status: str) -> Text:
-    return fmt.literal(status, style="green" if status == APPLIED else "yellow")
+def _state(status: str) -> Content:
+    return fmt.content(status, fmt.ansi("green" if status == APPLIED else "yellow"))
 
 
-def notes(view: IterationView) -> Text:
-    text = Text()
+def notes(view: IterationView) -> Content:
+    lines: list[Content] = []
     if view.applied is False and view.skip_reason:
-        text.append("\nskipped: ", style="yellow")
-        text.append_text(fmt.literal(view.skip_reason))
-    for line in view.rationale:
-        text.append("\n› ", style="dim")
-        text.append_text(fmt.literal(line))
+        lines.append(Content.assemble(("skipped: ", fmt.ansi("yellow")), fmt.content(view.skip_reason)))
+    lines += [Content.assemble(("› ", "dim"), fmt.content(line)) for line in view.rationale]
     if not view.rationale:
-        text.append("\nno rationale recorded", style="dim")
-    return text
+        lines.append(Content.styled("no rationale recorded", "dim"))
+    return Content("\n").join(lines)

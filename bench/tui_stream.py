@@ -1,0 +1,122 @@
+"""How the monitor keeps up with a fast soak (issue 4's speed figures; a benchmark, not a test).
+
+    python bench/tui_stream.py [--iterations 1000] [--window 600] [--idle 10]
+
+1. The same run headless (`soak run --no-ui`: the loop and the CI printer, output discarded):
+   headless_iterations_per_second.
+2. The run in the monitor, headless at 120x40, --pace fast: iterations_per_second from the run
+   opening to the run ending, and ratio_to_headless.
+3. While it streams, every 0.25 s a real key press goes in through the driver like a
+   keystroke: p (pause), then p again at once (resume). max_key_latency_ms (and the median) is
+   the time from the key entering the app until its action has run (the state it sets is seen).
+4. After the run ends, the app sits idle: idle_cpu_percent is the process's CPU time over
+   --idle seconds of wall time, as a percentage of one core.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+
+from textual import events
+
+from core.config import build_config
+from core.headless import run_headless
+from core.loop import SoakLoop
+from tui.app import SoakApp, create_app
+from tui.messages import RunEnded, RunOpened
+
+SIZE = (120, 40)
+KEY_EVERY_S = 0.25
+
+
+def settings(args: argparse.Namespace, out: str) -> dict:
+    return {"iterations": args.iterations, "window_s": args.window, "seed": 42, "pace": "fast", "out": out}
+
+
+def headless_rate(args: argparse.Namespace) -> float:
+    with tempfile.TemporaryDirectory() as out:
+        loop = SoakLoop(build_config(settings(args, out), {}))
+        start = time.perf_counter()
+        run_headless(loop.run(), json_events=False, out=io.StringIO())
+        return args.iterations / (time.perf_counter() - start)
+
+
+class Stopwatch:
+    """A message hook: when the run opened and ended."""
+
+    def __init__(self) -> None:
+        self.opened: float | None = None
+        self.ended: float | None = None
+
+    def __call__(self, message: object) -> None:
+        if isinstance(message, RunOpened):
+            self.opened = time.perf_counter()
+        elif isinstance(message, RunEnded):
+            self.ended = time.perf_counter()
+
+
+async def key_latency(app: SoakApp, key: str, handled: Callable[[], bool]) -> float | None:
+    """None if the run ended first (the key then has nothing to act on)."""
+    start = time.perf_counter()
+    app._driver.send_message(events.Key(key, key))
+    while not handled():
+        if app.exit_code is not None:
+            return None
+        await asyncio.sleep(0.001)
+    return time.perf_counter() - start
+
+
+async def stream(args: argparse.Namespace, out: str) -> dict[str, float]:
+    app = create_app(build_config(settings(args, out), {}))
+    watch = Stopwatch()
+    latencies: list[float] = []
+    async with app.run_test(size=SIZE, message_hook=watch) as pilot:
+        while watch.ended is None:
+            await asyncio.sleep(KEY_EVERY_S)
+            if watch.opened is None or watch.ended is not None:
+                continue
+            for handled in (lambda: app.status in ("pausing", "paused"), lambda: app.status == "running"):
+                if (latency := await key_latency(app, "p", handled)) is not None:
+                    latencies.append(latency)
+        await pilot.pause()
+        cpu_before, wall_before = time.process_time(), time.perf_counter()
+        await asyncio.sleep(args.idle)
+        idle_cpu = (time.process_time() - cpu_before) / (time.perf_counter() - wall_before)
+        await pilot.press("q")
+    assert watch.opened is not None and watch.ended is not None
+    return {
+        "iterations_per_second": args.iterations / (watch.ended - watch.opened),
+        "max_key_latency_ms": max(latencies, default=float("nan")) * 1000,
+        "median_key_latency_ms": statistics.median(latencies) * 1000 if latencies else float("nan"),
+        "key_presses": len(latencies),
+        "idle_cpu_percent": idle_cpu * 100,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--iterations", type=int, default=1000)
+    parser.add_argument("--window", type=float, default=600.0, help="market seconds per iteration")
+    parser.add_argument("--idle", type=float, default=10.0, help="seconds of idle measured after the run")
+    args = parser.parse_args(argv)
+    headless = headless_rate(args)
+    with tempfile.TemporaryDirectory() as out:
+        figures = asyncio.run(stream(args, out))
+    print(f"iterations={args.iterations} window_s={args.window:g}")
+    print(f"headless_iterations_per_second={headless:.1f}")
+    print(f"iterations_per_second={figures['iterations_per_second']:.1f}")
+    print(f"ratio_to_headless={figures['iterations_per_second'] / headless:.2f}")
+    print(f"max_key_latency_ms={figures['max_key_latency_ms']:.1f}")
+    print(f"median_key_latency_ms={figures['median_key_latency_ms']:.1f} (over {figures['key_presses']} presses)")
+    print(f"idle_cpu_percent={figures['idle_cpu_percent']:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
