@@ -87,3 +87,16 @@ class RunEnded(Message):
         self.verdict = verdict
         self.reasons = reasons
         self.error = error
+
+
+class RunSwitched(Message):
+    """The source now follows another run (`soak watch`): what is shown of the previous one goes;
+    RunOpened and the new run's iterations follow."""
+
+
+class IterationsArrived(Message):
+    """Several iterations at once, in order (a run opened with its history): shown together."""
+
+    def __init__(self, views: list[IterationView]) -> None:
+        super().__init__()
+        self.views = views
