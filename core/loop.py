@@ -81,7 +81,9 @@ class SoakLoop:
             status, exit_code = "aborted", EXIT_INTERRUPTED
         elif status == "completed":
             exit_code = exit_code_for(verdict.verdict) if verdict else EXIT_ERROR
-        error = self._finish(run_dir, status, verdict, error) or error
+        finish_error = self._finish(run_dir, status, verdict, error)
+        if finish_error and not error:  # else the first failure is the one worth naming
+            status, error, exit_code = "failed", finish_error, EXIT_ERROR
         ci_error = self._write_ci_outputs(run_dir, run.records, verdict)
         if ci_error:
             error, exit_code = ci_error, EXIT_ERROR
@@ -95,8 +97,8 @@ class SoakLoop:
             if self.cancelled:
                 return
             record = self._iterate(run_dir, tuner, run, iteration)
-            run.records.append(record)
             run_dir.write_iteration(record)
+            run.records.append(record)  # only once on disk: the verdict counts what a reader sees
             run_dir.write_tuning_report(run.records, self._report_summary(run.records))
             run.params = apply_deltas(run.params, record.tuning.applied_deltas)
             run_dir.write_overrides(run.params.model_dump())
