@@ -6,7 +6,7 @@
    headless_iterations_per_second.
 2. The run in the monitor, headless at 120x40, --pace fast: iterations_per_second from the run
    opening to the run ending, and ratio_to_headless.
-3. While it streams, every 0.25 s a real key press goes in through the driver like a
+3. While it streams, every 0.5 s a real key press goes in through the driver like a
    keystroke: p (pause), then p again at once (resume). max_key_latency_ms (and the median) is
    the time from the key entering the app until its action has run (the state it sets is seen).
 4. After the run ends, the app sits idle: idle_cpu_percent is the process's CPU time over
@@ -32,7 +32,7 @@ from tui.app import SoakApp, create_app
 from tui.messages import RunEnded, RunOpened
 
 SIZE = (120, 40)
-KEY_EVERY_S = 0.25
+KEY_EVERY_S = 0.5
 
 
 def settings(args: argparse.Namespace, out: str) -> dict:

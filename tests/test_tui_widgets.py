@@ -15,7 +15,9 @@ from textual.widgets import Sparkline
 
 from core.readers import iteration_view
 from tui.app import SoakApp
-from tui.messages import IterationArrived, RunEnded, RunInfo, RunOpened, RunStateChanged
+from tui.messages import (
+    IterationArrived, IterationsArrived, RunEnded, RunInfo, RunOpened, RunStateChanged, RunSwitched,
+)
 from tui.screens.detail import IterationDetailScreen
 from tui.screens.help import HelpScreen
 from tui.widgets.iteration_table import IterationTable
@@ -285,3 +287,31 @@ def _grey(colour) -> bool:
         return True
     red, green, blue = colour.get_truecolor()
     return red == green == blue
+
+
+async def test_a_click_selects_a_row_and_a_second_click_opens_it():
+    app = make_app([record(i) for i in range(1, 4)])
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        table = app.query_one(IterationTable)
+        row_2 = (10, 1 + 1 + 1)  # border, header, then iteration 1's row
+        await pilot.click(IterationTable, offset=row_2)
+        assert table.selected_view().iteration == 2 and not isinstance(app.screen, IterationDetailScreen)
+        await pilot.click(IterationTable, offset=row_2)
+        assert isinstance(app.screen, IterationDetailScreen) and app.screen.view.iteration == 2
+
+
+async def test_switching_runs_starts_afresh():
+    app = make_app([record(i) for i in range(1, 4)], end=RunEnded("completed", 0, "PASS"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.post_message(RunSwitched())
+        app.post_message(RunOpened(RunInfo("run-2", total_iterations=9)))
+        app.post_message(IterationsArrived([iteration_view(record(7, "WARN")), iteration_view(record(8))]))
+        await pilot.pause()
+        table = app.query_one(IterationTable)
+        assert table.order == [7, 8] and table.verdicts == {"WARN": 1, "PASS": 1}
+        assert list(app.query_one("#trend-net_bps", Trend).query_one(Sparkline).data) == [5.75, 6.75]
+        assert app.status == "running" and app.exit_code is None
+        top = screen_lines(app)[0]
+        assert "run run-2" in top and "iter 8/9" in top and "COMPLETED" not in top

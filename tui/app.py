@@ -6,6 +6,7 @@ tests, the screenshot script and the benchmark.
 """
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -13,10 +14,9 @@ from pathlib import Path
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer
-
-from textual.markup import escape
 
 from core.config import SoakConfig
 from core.loop import EXIT_ERROR, EXIT_INTERRUPTED, SoakLoop
@@ -79,11 +79,15 @@ class SoakApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # Everything built so far (Textual, the widgets) lives as long as the app: take it out of
+        # the collector's full passes, which otherwise pause the UI and the loop for 100+ ms.
+        gc.freeze()
         self.query_one(IterationTable).focus()
         self.source.start(self)
 
     def on_unmount(self) -> None:
         self.source.stop()  # interrupts the pacing wait, so the worker's thread ends promptly
+        gc.unfreeze()
 
     # -- what the source says -------------------------------------------------------------------
     def on_run_opened(self, message: RunOpened) -> None:
@@ -113,6 +117,8 @@ class SoakApp(App[int]):
     def _show(self, views: list[IterationView]) -> None:
         """Rows by difference; trends get the iterations newer than any shown; the tuning panel
         and the header the newest (a rewritten older file changes only its row)."""
+        if not views:
+            return
         table = self.query_one(IterationTable)
         fresh = sorted((view for view in views if view.iteration > self._newest), key=lambda view: view.iteration)
         latest = max(views, key=lambda view: view.iteration)
@@ -212,7 +218,7 @@ def verdict_tally(table: IterationTable) -> str:
     """'PASS ×15  WARN ×1  FAIL ×1' (markup: the border subtitle reads it, so names are escaped)."""
     order = {verdict: rank for rank, verdict in enumerate(VERDICT_STYLES)}
     counted = sorted((v for v, n in table.verdicts.items() if n > 0), key=lambda v: (order.get(v, 9), v))
-    return "  ".join(f"{escape(verdict)} ×{table.verdicts[verdict]}" for verdict in counted)
+    return "  ".join(f"{escape(escape_controls(verdict))} ×{table.verdicts[verdict]}" for verdict in counted)
 
 
 def create_app(config: SoakConfig, *, clock: Clock | None = time.monotonic, hold_at: int | None = None,
@@ -224,6 +230,6 @@ def create_app(config: SoakConfig, *, clock: Clock | None = time.monotonic, hold
 
 
 def run_live(config: SoakConfig) -> int:
-    app = create_app(config)
-    code = app.run()
-    return code if code is not None else (app.return_code or EXIT_ERROR)
+    """Runs the monitor until the user quits: the run's exit code, or 130 if it was still going."""
+    code = create_app(config).run()
+    return code if code is not None else EXIT_ERROR  # None: the app itself failed

@@ -41,6 +41,9 @@ HEADINGS = ("it", *(heading for _, heading, _ in KPI_COLUMNS), "verdict")
 WIDTHS = (6, *(max(len(heading), 7) for _, heading, _ in KPI_COLUMNS), 7)
 PADDING = 1  # spaces each side of a cell
 MAX_ROWS = 500
+# Lines kept rendered: more than a tall terminal shows, with and without the cursor. Not more:
+# each cached Strip carries its own caches, and a long run's garbage collections walk them all.
+LINE_CACHE_SIZE = 160
 
 
 def row_cells(view: IterationView) -> list[str]:
@@ -92,7 +95,7 @@ class IterationTable(ScrollView, can_focus=True):
         self.order: list[int] = []  # their numbers, ascending: row i shows self.order[i]
         self.verdicts: Counter[str] = Counter()  # over every iteration seen, not just the rows kept
         self.cursor_row = -1
-        self._lines: LRUCache[tuple, Strip] = LRUCache(1024)
+        self._lines: LRUCache[tuple, Strip] = LRUCache(LINE_CACHE_SIZE)
         self._stamps: dict[int, int] = {}  # iteration -> which version of its row is cached
         self._shown = 0
 
@@ -155,8 +158,11 @@ class IterationTable(ScrollView, can_focus=True):
             self.post_message(self.Selected(view))
 
     def on_click(self, event: events.Click) -> None:
-        row = self.scroll_offset.y + event.y - 1
-        if event.y >= 1 and 0 <= row < self.row_count:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y == 0:  # the border or the header
+            return
+        row = self.scroll_offset.y + offset.y - 1
+        if row < self.row_count:
             if row == self.cursor_row:
                 self.action_select()
             self._place_cursor(row)
