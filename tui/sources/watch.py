@@ -184,6 +184,7 @@ class WatchSource:
         if self._history is not None:
             self._history = []
         self._post(messages.RunOpened(header_info(self.runs[run].info)))
+        self._post(RunsChanged())  # the run list marks the followed run
         if load:
             try:
                 snapshot = await asyncio.to_thread(read_run, run)
@@ -208,9 +209,11 @@ class WatchSource:
         if self._history is not None:
             self._history += views  # shown together once the scan is done
             return
-        for view in views:
-            self._shown.add(view.iteration)
-            self._post(messages.IterationArrived(view))
+        self._shown.update(view.iteration for view in views)
+        if len(views) == 1:
+            self._post(messages.IterationArrived(views[0]))
+        elif views:
+            self._post(messages.IterationsArrived(views))
 
     def _post(self, message: Message) -> None:
         if self._app is not None:
