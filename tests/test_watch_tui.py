@@ -117,6 +117,7 @@ async def test_picking_another_run_shows_its_rows_and_status(tmp_path: Path):
         await shown(pilot, messages, legacy, 4)
         assert table_rows(app) == expected_rows(legacy)
         assert app.query_one(RunHeader).info.run_id == "old"
+        assert app.status == "legacy"
         assert run_list(app)["old"][0] == "▶"
         write_iteration(going, 3)  # the run no longer followed goes on in the list only
         await messages.wait_for(lambda m: isinstance(m, RunsChanged) and run_list(app)[going.name][3] == "3")

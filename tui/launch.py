@@ -1,6 +1,7 @@
 """The monitor for runs this process does not run: `soak watch` and `soak replay` (for tui/cli.py).
 
-Both build the same SoakApp as `soak run`, with another source; `soak watch` adds the run list.
+Both build the same SoakApp as `soak run`, with another source; `soak watch` adds the run list
+above the iteration table.
 Building the source reads the directory first, so bad input is one line before any screen:
 core.readers.ReadError (missing directory, not a run, nothing to replay) or ValueError (speed).
 """
@@ -14,17 +15,18 @@ from textual.binding import Binding
 
 from core.loop import EXIT_ERROR
 from tui.app import SoakApp
+from tui.messages import RunEnded
 from tui.sources.replay import ReplaySource
 from tui.sources.watch import FilesUnreadable, RunsChanged, WatchSource
+from tui import format as fmt
 from tui.widgets.run_header import Clock
 from tui.widgets.run_list import RunList, RunsPanel, relative_to
-from tui import format as fmt
 
 NOTICE_FILES = 3  # files named in one notice; the run list's panel names them all
 
 
 class WatchApp(SoakApp):
-    """The monitor with the run list beside it: pick a run to follow it."""
+    """The monitor with the run list above it: pick a run to follow it (r shows or hides it)."""
 
     BINDINGS = [Binding("r", "runs", "runs", tooltip="Show or hide the run list")]
 
@@ -47,6 +49,11 @@ class WatchApp(SoakApp):
         more = f"\n... and {len(lines) - NOTICE_FILES} more" if len(lines) > NOTICE_FILES else ""
         self.notify("\n".join(lines[:NOTICE_FILES]) + more, title="cannot read", severity="warning",
                     markup=False)
+
+    def on_run_ended(self, message: RunEnded) -> None:
+        if message.status in ("stale", "removed"):  # the monitor itself speaks of failed runs
+            self.notify(fmt.escape_controls(message.error or ""), title=f"run {message.status}",
+                        severity="warning", markup=False)
 
     def on_run_list_picked(self, message: RunList.Picked) -> None:
         self.source.select(message.run)

@@ -17,7 +17,7 @@ from textual.message import Message
 
 from core.artifacts import FINAL_STATUSES
 from core.loop import EXIT_ERROR
-from core.readers import IterationView, ReadError, RunInfo, detect_run, read_run
+from core.readers import IterationView, ReadError, RunInfo, RunKind, detect_run, read_run
 from core.watch import (
     FileUnreadable, IterationAdded, RunDiscovered, RunFinished, RunRemoved, RunUpdated,
     RunWatcher, RunWentStale, ScanComplete, WatchEvent,
@@ -183,7 +183,10 @@ class WatchSource:
         self.current, self._shown = run, set()
         if self._history is not None:
             self._history = []
-        self._post(messages.RunOpened(header_info(self.runs[run].info)))
+        info = self.runs[run].info
+        self._post(messages.RunOpened(header_info(info)))
+        if info.kind == RunKind.LEGACY:  # no RUN.json: nothing says whether it is going on
+            self._post(messages.RunStateChanged("legacy"))
         self._post(RunsChanged())  # the run list marks the followed run
         if load:
             try:
