@@ -6,9 +6,10 @@
    headless_iterations_per_second.
 2. The run in the monitor, headless at 120x40, --pace fast: iterations_per_second from the run
    opening to the run ending, and ratio_to_headless.
-3. While it streams, every 0.5 s a real key press goes in through the driver like a
-   keystroke: p (pause), then p again at once (resume). max_key_latency_ms (and the median) is
-   the time from the key entering the app until its action has run (the state it sets is seen).
+3. While it streams, keys go in through the driver like keystrokes: every 0.5 s a move in the
+   table (up, then end back to the newest row), and every 5 s a pause and a resume (p, p).
+   max_key_latency_ms (and the median) is the time from a key entering the app until its action
+   has run (the state it sets is seen).
 4. After the run ends, the app sits idle: idle_cpu_percent is the process's CPU time over
    --idle seconds of wall time, as a percentage of one core.
 """
@@ -30,9 +31,11 @@ from core.headless import run_headless
 from core.loop import SoakLoop
 from tui.app import SoakApp, create_app
 from tui.messages import RunEnded, RunOpened
+from tui.widgets.iteration_table import IterationTable
 
 SIZE = (120, 40)
 KEY_EVERY_S = 0.5
+PAUSE_EVERY = 10  # key rounds: a pause and a resume every 5 s
 
 
 def settings(args: argparse.Namespace, out: str) -> dict:
@@ -77,12 +80,18 @@ async def stream(args: argparse.Namespace, out: str) -> dict[str, float]:
     watch = Stopwatch()
     latencies: list[float] = []
     async with app.run_test(size=SIZE, message_hook=watch) as pilot:
+        table = app.query_one(IterationTable)
+        moves = (("up", lambda: table.cursor_row < table.row_count - 1),
+                 ("end", lambda: table.cursor_row == table.row_count - 1))
+        pauses = (("p", lambda: app.status in ("pausing", "paused")), ("p", lambda: app.status == "running"))
+        rounds = 0
         while watch.ended is None:
             await asyncio.sleep(KEY_EVERY_S)
             if watch.opened is None or watch.ended is not None:
                 continue
-            for handled in (lambda: app.status in ("pausing", "paused"), lambda: app.status == "running"):
-                if (latency := await key_latency(app, "p", handled)) is not None:
+            rounds += 1
+            for key, handled in pauses if rounds % PAUSE_EVERY == 0 else moves:
+                if (latency := await key_latency(app, key, handled)) is not None:
                     latencies.append(latency)
         await pilot.pause()
         cpu_before, wall_before = time.process_time(), time.perf_counter()

@@ -147,9 +147,14 @@ class SoakApp(App[int]):
                         markup=False)
 
     def _set_status(self, status: str, verdict: str | None = None) -> None:
+        controls = self._controls()
         self.status = status
         self.query_one(RunHeader).show_status(status, verdict)
-        self.refresh_bindings()
+        if self._controls() != controls:
+            self.refresh_bindings()  # the footer rebuilds its keys: only when they change
+
+    def _controls(self) -> tuple[bool | None, ...]:
+        return tuple(self.check_action(action, ()) for action in ("pause", "resume", "stop"))
 
     # -- keys -----------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -55,8 +55,8 @@ class RunHeader(Horizontal):
     def show_run(self, info: RunInfo) -> None:
         self.info = info
         self.query_one("#identity", Static).update(identity(info))
-        if self.clock is not None:
-            self.started = self.clock()
+        if self.clock is not None and self._ticker is None:
+            self.started, self.ended = self.clock(), None
             self._ticker = self.set_interval(1.0, self._show_progress)
         self._show_progress()
 

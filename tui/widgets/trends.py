@@ -22,7 +22,7 @@ TRENDS: tuple[tuple[str, str, fmt.Formatter], ...] = (
     ("risk_ratio", "risk", fmt.ratio),
     ("p95_latency_ms", "p95 ms", fmt.whole),
 )
-WINDOW = 500  # points kept per trend; a wider terminal than this shows them all
+WINDOW = 500  # points kept per trend; the line shows the newest that fit its width
 
 
 class Trend(Horizontal):
