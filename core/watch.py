@@ -166,7 +166,7 @@ class RunWatcher:
         await asyncio.sleep(0)
         try:
             scan = self._scan()
-            while batch := await asyncio.to_thread(_take, scan):
+            while not self._stop.is_set() and (batch := await asyncio.to_thread(_take, scan)):
                 yield batch
             while not self._stop.is_set():
                 try:
