@@ -6,6 +6,7 @@ so a run's data cannot restyle or scramble the terminal.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from typing import Any
@@ -14,6 +15,7 @@ from rich.text import Text
 from textual.content import Content
 
 MISSING = "—"
+SHOWN_CHARS = 2000  # of one text from a file
 
 # ANSI colour names: Textual maps them through a dark or a light terminal palette per theme, so
 # they stay readable in both, and NO_COLOR drops them while the verdict word remains.
@@ -33,7 +35,17 @@ def content(value: Any, style: str = "") -> Content:
 
 
 def escape_controls(text: str) -> str:
-    return "".join(_visible(ch) for ch in text)
+    """`text` as it may reach the screen: control characters as visible escapes, and cut after
+    SHOWN_CHARS (laying out a megabyte from a file to show a few lines of it would freeze the
+    monitor; the file keeps it all)."""
+    if len(text) > SHOWN_CHARS:
+        text = f"{text[:SHOWN_CHARS]}… ({len(text):,} characters)"
+    # Only runs of characters outside printable ASCII are looked at one by one: the rest, most of
+    # any text, passes at C speed.
+    return _NOT_PRINTABLE_ASCII.sub(lambda run: "".join(map(_visible, run.group())), text)
+
+
+_NOT_PRINTABLE_ASCII = re.compile(r"[^\x20-\x7e]+")
 
 
 def _visible(ch: str) -> str:

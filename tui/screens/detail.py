@@ -1,8 +1,10 @@
 """One iteration in full: its verdict and KPIs, the gate's reasons, the tuner's decision and
-rationale, anything the reader could not use, and the whole record as pretty JSON, all literal."""
+rationale, anything the reader could not use, and the record as pretty JSON, all literal (very
+deep nesting is summarised and very long texts are cut: the file keeps them whole)."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from rich.syntax import Syntax
 from textual.app import ComposeResult
@@ -18,6 +20,7 @@ from tui.widgets.iteration_table import KPI_COLUMNS
 from tui.widgets.tuning_panel import notes, parameter_lines
 
 KPI_LABEL_WIDTH, KPI_VALUE_WIDTH, KPIS_PER_LINE = 12, 8, 3
+RECORD_DEPTH = 16  # levels of the record shown as JSON; deeper ones are summarised
 
 
 class IterationDetailScreen(ModalScreen[None]):
@@ -52,10 +55,24 @@ class IterationDetailScreen(ModalScreen[None]):
     def _record(self, background: str) -> Syntax:
         # json.dumps escapes the C0 controls; escape_controls catches the rest (C1, bidi, line
         # separators). Syntax never reads markup, so the record is shown literally.
-        pretty = json.dumps(self.view.raw, indent=2, ensure_ascii=False)
+        pretty = json.dumps(within_depth(self.view.raw), indent=2, ensure_ascii=False)
         text = "\n".join(fmt.escape_controls(line) for line in pretty.split("\n"))
         theme = "ansi_dark" if self.app.current_theme.dark else "ansi_light"
         return Syntax(text, "json", theme=theme, background_color=background, word_wrap=True)
+
+
+def within_depth(value: Any, depth: int = RECORD_DEPTH) -> Any:
+    """`value` with what is nested deeper than `depth` summarised: a record nested hundreds of
+    levels deep would be thousands of indented lines to lay out (the file keeps it all)."""
+    if isinstance(value, dict):
+        if not depth:
+            return f"{{… {len(value)} keys}}"
+        return {key: within_depth(item, depth - 1) for key, item in value.items()}
+    if isinstance(value, list):
+        if not depth:
+            return f"[… {len(value)} items]"
+        return [within_depth(item, depth - 1) for item in value]
+    return value
 
 
 def kpi_lines(view: IterationView) -> Content:

@@ -15,6 +15,7 @@ from tui.messages import RunInfo
 Clock = Callable[[], float]
 RUNNING_STATES = ("running", "pausing", "paused", "stopping")
 VERDICTS = ("PASS", "WARN", "FAIL")
+VERDICT_WIDTH = 12  # a recorded verdict is any text; the header keeps its place for the rest
 
 
 class RunHeader(Horizontal):
@@ -83,7 +84,7 @@ class RunHeader(Horizontal):
         badge.update(f" {self.status.upper()} ")
         badge.set_classes(f"-{self.status}")
         stamp = self.query_one("#verdict", Static)
-        stamp.update(f" {verdict} " if verdict else "")
+        stamp.update(content(f" {verdict} ").truncate(VERDICT_WIDTH, ellipsis=True) if verdict else "")
         stamp.set_classes(f"-{verdict.lower()}" if verdict in VERDICTS else "")
         stamp.display = verdict is not None
 

@@ -22,6 +22,7 @@ from tui.sources.watch import WatchedRun
 STATUS_STYLES = {"running": "green", "completed": "", "aborted": "yellow", "failed": "red",
                  "stale": "yellow", "removed": "dim", "unknown": "red", "legacy": "cyan"}
 FOLLOWED = "▶"
+RUN_ID_WIDTH = 40  # a directory name can be any length; the status beside it stays in view
 
 
 class RunList(DataTable):
@@ -72,9 +73,11 @@ class RunList(DataTable):
 def run_cells(run: WatchedRun, followed: bool) -> list[Text]:
     style = STATUS_STYLES.get(run.status, "")
     problems = len(run.problems)
+    run_id = fmt.literal(run.info.run_id, style="bold" if followed else "")
+    run_id.truncate(RUN_ID_WIDTH, overflow="ellipsis")
     return [
         Text(FOLLOWED if followed else " ", style="bold"),
-        fmt.literal(run.info.run_id, style="bold" if followed else ""),
+        run_id,
         fmt.literal(run.status, style=style),
         Text(str(len(run.iterations)), justify="right"),
         Text(str(problems) if problems else "", style="red", justify="right"),
