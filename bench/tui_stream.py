@@ -12,6 +12,9 @@
    has run (the state it sets is seen).
 4. After the run ends, the app sits idle: idle_cpu_percent is the process's CPU time over
    --idle seconds of wall time, as a percentage of one core.
+5. A run paced an hour per iteration, quit (q) while it waits after its first iteration:
+   quit_ms is the time from the key until the app has exited and the loop's thread has
+   recorded the run as aborted.
 """
 from __future__ import annotations
 
@@ -78,7 +81,7 @@ async def key_latency(app: SoakApp, key: str, handled: Callable[[], bool]) -> fl
 async def stream(args: argparse.Namespace, out: str) -> dict[str, float]:
     app = create_app(build_config(settings(args, out), {}))
     watch = Stopwatch()
-    latencies: list[float] = []
+    latencies: dict[str, list[float]] = {"move": [], "pause": []}
     async with app.run_test(size=SIZE, message_hook=watch) as pilot:
         table = app.query_one(IterationTable)
         moves = (("up", lambda: table.cursor_row < table.row_count - 1),
@@ -90,22 +93,37 @@ async def stream(args: argparse.Namespace, out: str) -> dict[str, float]:
             if watch.opened is None or watch.ended is not None:
                 continue
             rounds += 1
-            for key, handled in pauses if rounds % PAUSE_EVERY == 0 else moves:
+            kind = "pause" if rounds % PAUSE_EVERY == 0 else "move"
+            for key, handled in pauses if kind == "pause" else moves:
                 if (latency := await key_latency(app, key, handled)) is not None:
-                    latencies.append(latency)
+                    latencies[kind].append(latency)
         await pilot.pause()
         cpu_before, wall_before = time.process_time(), time.perf_counter()
         await asyncio.sleep(args.idle)
         idle_cpu = (time.process_time() - cpu_before) / (time.perf_counter() - wall_before)
         await pilot.press("q")
     assert watch.opened is not None and watch.ended is not None
+    every = latencies["move"] + latencies["pause"]
     return {
         "iterations_per_second": args.iterations / (watch.ended - watch.opened),
-        "max_key_latency_ms": max(latencies, default=float("nan")) * 1000,
-        "median_key_latency_ms": statistics.median(latencies) * 1000 if latencies else float("nan"),
-        "key_presses": len(latencies),
+        "max_key_latency_ms": max(every, default=float("nan")) * 1000,
+        "median_key_latency_ms": statistics.median(every) * 1000 if every else float("nan"),
+        "max_move_ms": max(latencies["move"], default=float("nan")) * 1000,
+        "max_pause_ms": max(latencies["pause"], default=float("nan")) * 1000,
+        "key_presses": len(every),
         "idle_cpu_percent": idle_cpu * 100,
     }
+
+
+async def quit_latency(args: argparse.Namespace, out: str) -> float:
+    app = create_app(build_config({**settings(args, out), "pace": 3600}, {}))
+    async with app.run_test(size=SIZE) as pilot:
+        while app.query_one(IterationTable).row_count == 0:
+            await asyncio.sleep(0.01)
+        start = time.perf_counter()
+        await pilot.press("q")
+    await asyncio.to_thread(app.source.done.wait)
+    return time.perf_counter() - start
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,13 +135,17 @@ def main(argv: list[str] | None = None) -> int:
     headless = headless_rate(args)
     with tempfile.TemporaryDirectory() as out:
         figures = asyncio.run(stream(args, out))
+    with tempfile.TemporaryDirectory() as out:
+        quit_s = asyncio.run(quit_latency(args, out))
     print(f"iterations={args.iterations} window_s={args.window:g}")
     print(f"headless_iterations_per_second={headless:.1f}")
     print(f"iterations_per_second={figures['iterations_per_second']:.1f}")
     print(f"ratio_to_headless={figures['iterations_per_second'] / headless:.2f}")
     print(f"max_key_latency_ms={figures['max_key_latency_ms']:.1f}")
-    print(f"median_key_latency_ms={figures['median_key_latency_ms']:.1f} (over {figures['key_presses']} presses)")
+    print(f"median_key_latency_ms={figures['median_key_latency_ms']:.1f} (over {figures['key_presses']} presses; "
+          f"worst move {figures['max_move_ms']:.1f}, worst pause/resume {figures['max_pause_ms']:.1f})")
     print(f"idle_cpu_percent={figures['idle_cpu_percent']:.2f}")
+    print(f"quit_ms={quit_s * 1000:.0f}")
     return 0
 
 

@@ -43,8 +43,9 @@ class SoakApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "mm-soak"
     BINDINGS = [
-        Binding("p", "pause", "pause", tooltip="Pause the loop once the current iteration is done"),
-        Binding("p", "resume", "resume", tooltip="Resume a paused loop"),
+        # One key and one label for both: a label that changed would rebuild the footer each time.
+        Binding("p", "toggle_pause", "pause/resume",
+                tooltip="Pause the loop once the current iteration is done; resume it"),
         Binding("s", "stop", "stop", tooltip="Stop the run; finished iterations stay on disk"),
         Binding("question_mark", "help", "help", key_display="?", tooltip="This screen"),
         Binding("ctrl+s", "screenshot_to_file", "screenshot",
@@ -154,26 +155,22 @@ class SoakApp(App[int]):
             self.refresh_bindings()  # the footer rebuilds its keys: only when they change
 
     def _controls(self) -> tuple[bool | None, ...]:
-        return tuple(self.check_action(action, ()) for action in ("pause", "resume", "stop"))
+        return tuple(self.check_action(action, ()) for action in ("toggle_pause", "stop"))
 
     # -- keys -----------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        controllable = self.source.controllable
-        if action == "pause":
-            return controllable and self.status in ("starting", "running")
-        if action == "resume":
-            return controllable and self.status in ("pausing", "paused")
-        if action == "stop":
-            return controllable and self.status in ("starting", *RUNNING_STATES) and self.status != "stopping"
+        if action in ("toggle_pause", "stop"):
+            return self.source.controllable and self.status in ("starting", *RUNNING_STATES) \
+                and self.status != "stopping"
         return True
 
-    def action_pause(self) -> None:
-        self.source.pause()
-        self._set_status("pausing")
-
-    def action_resume(self) -> None:
-        self.source.resume()
-        self._set_status("running")
+    def action_toggle_pause(self) -> None:
+        if self.status in ("pausing", "paused"):
+            self.source.resume()
+            self._set_status("running")
+        else:
+            self.source.pause()
+            self._set_status("pausing")
 
     def action_stop(self) -> None:
         self.source.stop()
