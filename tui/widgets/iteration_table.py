@@ -72,11 +72,12 @@ class IterationTable(ScrollView, can_focus=True):
     """
     BINDINGS = [
         Binding("enter", "select", "details", tooltip="Open the selected iteration"),
-        Binding("up", "move(-1)", "up", show=False),
-        Binding("down", "move(1)", "down", show=False),
-        Binding("pageup", "page(-1)", "page up", show=False),
-        Binding("pagedown", "page(1)", "page down", show=False),
-        Binding("home", "move_to(0)", "oldest", show=False),
+        Binding("up", "move(-1)", "up", show=False,
+                tooltip="The row above (the cursor stops following new iterations)"),
+        Binding("down", "move(1)", "down", show=False, tooltip="The row below"),
+        Binding("pageup", "page(-1)", "page up", show=False, tooltip="A page of older rows"),
+        Binding("pagedown", "page(1)", "page down", show=False, tooltip="A page of newer rows"),
+        Binding("home", "move_to(0)", "oldest", show=False, tooltip="The oldest row kept"),
         Binding("end", "move_to(-1)", "newest", show=False,
                 tooltip="Back to the newest row; the cursor follows new iterations again"),
     ]
