@@ -24,6 +24,7 @@ from core.gates import exit_code_for
 from core.headless import iteration_line, summary_table
 from core.loop import EXIT_ERROR, EXIT_INTERRUPTED
 from core.readers import IterationView, RunInfo, detect_run
+from core.text import escape_controls
 from core.watch import (
     FileUnreadable, IterationAdded, RunDiscovered, RunFinished, RunRemoved, RunWatcher,
     RunWentStale, ScanComplete, WatchEvent,
@@ -123,12 +124,12 @@ class RunFollower:
 
     def _print(self, line: str) -> None:
         try:
-            print(line, file=self.out, flush=True)
+            print(escape_controls(line), file=self.out, flush=True)
         except BrokenPipeError:  # the reader went away (`| head`); keep following for the exit code
             self.out = open(os.devnull, "w")
 
     def _error(self, line: str) -> None:
-        print(f"soak watch: {line}", file=sys.stderr, flush=True)
+        print(f"soak watch: {escape_controls(line)}", file=sys.stderr, flush=True)
 
 
 def exit_code_of(info: RunInfo) -> int:

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 from rich.cells import cell_len
 
+from conftest import run_soak
 from core.artifacts import RUN_FILE, RUNS_DIR, iter_file_name
-from tui.format import SHOWN_CHARS, escape_controls
+from core.text import SHOWN_CHARS, escape_controls
 from tui.launch import create_replay_app, create_watch_app
 from tui.messages import RunEnded
 from tui.screens.detail import RECORD_DEPTH, IterationDetailScreen, within_depth
@@ -85,6 +86,11 @@ def screen_lines(app) -> list[str]:
     return [strip.text for strip in app.screen._compositor.render_strips()]
 
 
+def control_characters(text: str) -> list[str]:
+    found = {ch for ch in text if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch != "\n"}
+    return sorted(hex(ord(ch)) for ch in found)
+
+
 def assert_shown_safely(app) -> str:
     """The screen is the terminal's size, every line fits it, and no control character reaches
     the terminal; returns the screen's text."""
@@ -92,8 +98,7 @@ def assert_shown_safely(app) -> str:
     assert len(lines) == SIZE[1]
     assert all(cell_len(line) == SIZE[0] for line in lines)
     text = "\n".join(lines)
-    controls = {ch for ch in text if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch != "\n"}
-    assert not controls, f"control characters reached the screen: {sorted(map(hex, map(ord, controls)))}"
+    assert not control_characters(text), "control characters reached the screen"
     return text
 
 
@@ -145,3 +150,15 @@ def test_text_from_files_is_cut_and_escaped_before_any_widget_lays_it_out():
     assert escape_controls("a\x1b[2J\x00\x7f\x85\u202e\u2028b") == "a\\x1b[2J\\x00\\x7f\\x85\\u202e\\u2028b"
     record = json.dumps(within_depth({"deep": nested(500)}), indent=2, ensure_ascii=False)
     assert record.count("\n") < 2 * RECORD_DEPTH + 2 and "[… 1 items]" in record
+
+
+def test_soak_watch_without_a_ui_prints_hostile_text_literally(tmp_path: Path):
+    result = run_soak("watch", "--no-ui", str(hostile_run(tmp_path)), "--timeout", "30")
+    assert result.returncode == 2  # a verdict this tool does not know
+    assert "Traceback" not in result.stderr
+    for stream in (result.stdout, result.stderr):
+        assert not control_characters(stream)
+        # cut at SHOWN_CHARS, each kept character at most a 6-character escape (\\u202e)
+        assert max(map(len, stream.splitlines()), default=0) <= 6 * SHOWN_CHARS + 40
+    assert f"following run {MARKUP}|\\x1b[2J" in result.stdout
+    assert "\\u202e" in result.stdout

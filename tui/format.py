@@ -1,21 +1,20 @@
 """How values look on screen: numbers, missing values, verdict colours and literal text.
 
 Everything that came from a file or a process becomes `Content` (Textual's styled text) or a
-rich `Text` here, neither of which parses markup, with its control characters shown as escapes,
-so a run's data cannot restyle or scramble the terminal.
+rich `Text` here, neither of which parses markup, with its control characters shown as escapes
+(core.text), so a run's data cannot restyle or scramble the terminal.
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
 from textual.content import Content
 
+from core.text import escape_controls
+
 MISSING = "—"
-SHOWN_CHARS = 2000  # of one text from a file
 
 # ANSI colour names: Textual maps them through a dark or a light terminal palette per theme, so
 # they stay readable in both, and NO_COLOR drops them while the verdict word remains.
@@ -32,27 +31,6 @@ def literal(value: Any, style: str = "") -> Text:
 def content(value: Any, style: str = "") -> Content:
     """`value` as Content (for Static and friends), shown as is."""
     return Content.styled(escape_controls(value if isinstance(value, str) else str(value)), style)
-
-
-def escape_controls(text: str) -> str:
-    """`text` as it may reach the screen: control characters as visible escapes, and cut after
-    SHOWN_CHARS (laying out a megabyte from a file to show a few lines of it would freeze the
-    monitor; the file keeps it all)."""
-    if len(text) > SHOWN_CHARS:
-        text = f"{text[:SHOWN_CHARS]}… ({len(text):,} characters)"
-    # Only runs of characters outside printable ASCII are looked at one by one: the rest, most of
-    # any text, passes at C speed.
-    return _NOT_PRINTABLE_ASCII.sub(lambda run: "".join(map(_visible, run.group())), text)
-
-
-_NOT_PRINTABLE_ASCII = re.compile(r"[^\x20-\x7e]+")
-
-
-def _visible(ch: str) -> str:
-    if not unicodedata.category(ch).startswith(("C", "Zl", "Zp")):
-        return ch
-    code = ord(ch)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def verdict_style(verdict: str | None) -> str:
