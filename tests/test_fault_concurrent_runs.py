@@ -30,7 +30,8 @@ def start_together(out: Path) -> list[subprocess.Popen]:
 
 
 def assert_only_its_own_files(run_dir: Path) -> None:
-    expected = {RUN_FILE, TUNING_REPORT_FILE, OVERRIDES_FILE, *(iter_file_name(i) for i in range(1, ITERATIONS + 1))}
+    iterations = (iter_file_name(i) for i in range(1, ITERATIONS + 1))
+    expected = {RUN_FILE, TUNING_REPORT_FILE, OVERRIDES_FILE, *iterations}
     assert set(os.listdir(run_dir)) == expected
     manifest = json.loads((run_dir / RUN_FILE).read_text())
     assert (manifest["run_id"], manifest["status"]) == (run_dir.name, "completed")

@@ -124,7 +124,8 @@ def recorded(events: Iterator[SoakEvent], into: list[SoakEvent]) -> Iterator[Soa
 
 
 @pytest.mark.parametrize("frees_up", [True, False], ids=["then-frees", "stays-full"])
-@pytest.mark.parametrize("fills_at", ["ITER_SUMMARY_", "RUN.json", "TUNING_REPORT.json", "runtime_overrides.json"])
+@pytest.mark.parametrize("fills_at", ["ITER_SUMMARY_", "RUN.json", "TUNING_REPORT.json",
+                                      "runtime_overrides.json"])
 def test_disk_full_mid_run_is_one_error_line_exit_2_and_earlier_iterations_stay(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, fills_at: str,
     frees_up: bool,

@@ -103,7 +103,10 @@ def assert_shown_safely(app) -> str:
 
 
 def make_app(kind: str, root: Path, run_dir: Path):
-    app = create_replay_app(run_dir, 1000, clock=None) if kind == "replay" else create_watch_app(root, clock=None)
+    if kind == "replay":
+        app = create_replay_app(run_dir, 1000, clock=None)
+    else:
+        app = create_watch_app(root, clock=None)
     app.animation_level = "none"
     return app
 
