@@ -19,7 +19,9 @@ VERDICT_WIDTH = 12  # a recorded verdict is any text; the header keeps its place
 
 
 class RunHeader(Horizontal):
-    """Elapsed time ticks once a second while the run goes on and freezes when it ends (no timer
+    """The run's identity (the product's name until a run opens), its progress and state.
+
+    Elapsed time ticks once a second while the run goes on and freezes when it ends (no timer
     is left behind, so an idle monitor stays idle). With `clock=None` no time is shown at all.
     The state and verdict badges are coloured by the stylesheet, through the theme."""
 
@@ -109,12 +111,16 @@ class RunHeader(Horizontal):
 
 
 def identity(info: RunInfo) -> Content:
-    parts: list[Content | str | tuple[str, str]] = [("mm-soak", "bold")]
+    """Most telling first: a narrow terminal cuts the seed, then the profile."""
     driver = info.driver or MISSING
     if info.scenario and not driver.endswith(info.scenario):  # the simulator says "sim/<scenario>"
         driver = f"{driver}/{info.scenario}"
-    for label, value in (("run", info.run_id), ("", driver), ("seed", info.seed),
-                         ("profile", info.profile), ("gate", info.gate)):
-        parts += ["  ", (f"{label} ", "dim")] if label else ["  "]
+    parts: list[Content | str | tuple[str, str]] = []
+    for label, value in (("run", info.run_id), ("", driver), ("gate", info.gate),
+                         ("profile", info.profile), ("seed", info.seed)):
+        if parts:
+            parts.append("  ")
+        if label:
+            parts.append((f"{label} ", "dim"))
         parts.append(content(value if value is not None else MISSING))
     return Content.assemble(*parts)
