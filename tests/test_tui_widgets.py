@@ -120,11 +120,13 @@ async def test_text_from_artifacts_is_shown_literally():
                 "param_status": {HOSTILE: ESCAPE}, "skip_reason": HOSTILE},
     )
     info = RunInfo(HOSTILE, driver=ESCAPE, profile=HOSTILE)
-    app = quiet(SoakApp(ScriptedSource([hostile], info=info), clock=None))
+    app = quiet(SoakApp(ScriptedSource([hostile], info=info, end=RunEnded("[b]", 0, "[/x]")), clock=None))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         text = screen_text(app)
         assert "\x1b" not in text
+        header = text.split("\n")[0]
+        assert " [B] " in header and " [/x] " in header  # a status and a verdict read from a file
         assert text.count(HOSTILE) >= 5  # run id, profile, param name, skip reason, rationale
         assert "\\x1b[31mred\\x1b[0m" in text  # the parameter name and the guard, escaped
         assert f"because {HOSTILE} \\x1b[31mred\\x1b[0m" in text

@@ -14,6 +14,7 @@ from tui.messages import RunInfo
 
 Clock = Callable[[], float]
 RUNNING_STATES = ("running", "pausing", "paused", "stopping")
+STATES = ("starting", *RUNNING_STATES, "completed", "aborted", "failed", "stopped")
 VERDICTS = ("PASS", "WARN", "FAIL")
 VERDICT_WIDTH = 12  # a recorded verdict is any text; the header keeps its place for the rest
 
@@ -83,8 +84,10 @@ class RunHeader(Horizontal):
 
     def _show_status(self, verdict: str | None = None) -> None:
         badge = self.query_one("#status", Static)
-        badge.update(f" {self.status.upper()} ")
-        badge.set_classes(f"-{self.status}")
+        # A watched run's status is whatever its RUN.json says: literal, capped, and only the
+        # states this monitor knows get a colour.
+        badge.update(content(f" {self.status.upper()} ").truncate(VERDICT_WIDTH, ellipsis=True))
+        badge.set_classes(f"-{self.status}" if self.status in STATES else "")
         stamp = self.query_one("#verdict", Static)
         stamp.update(content(f" {verdict} ").truncate(VERDICT_WIDTH, ellipsis=True) if verdict else "")
         stamp.set_classes(f"-{verdict.lower()}" if verdict in VERDICTS else "")
