@@ -104,8 +104,18 @@ def build_config(
     cli = {k: v for k, v in (cli or {}).items() if v is not None}
     env_settings, env_params = env_overrides(env or {})
     settings, sources = _merge_settings(env_settings, cli)
+    _check_driver(settings.driver)
     params, param_sources = _merge_params(settings.profile, sources["profile"], env_params, cli_params or {})
     return SoakConfig(settings=settings, params=params, sources={**sources, **param_sources})
+
+
+def _check_driver(driver: str) -> None:
+    try:
+        argv = shlex.split(driver)
+    except ValueError as err:
+        raise ConfigError(f"driver={driver!r}: {str(err).lower()}") from None
+    if not argv:
+        raise ConfigError("driver='': allowed: sim, or a command with its arguments")
 
 
 def _merge_settings(env_settings: dict[str, Any], cli: dict[str, Any]) -> tuple[RunSettings, dict[str, str]]:

@@ -88,6 +88,8 @@ def test_sources_of_config_values_are_recorded(soak, tmp_path):
     (("--set", "base_spread_bps=99"), "base_spread_bps"),
     (("--set", "nonsense"), "KEY=VALUE"),
     (("--pace", "slow"), "pace='slow'"),
+    (("--driver", "python 'unclosed"), "no closing quotation"),
+    (("--driver", "/nonexistent/driver"), "could not start"),
 ])
 def test_bad_input_is_one_line_and_exit_2(soak, tmp_path, args, needle):
     result = soak("run", "--no-ui", "--out", str(tmp_path), *args)
