@@ -81,10 +81,10 @@ def _run(args: argparse.Namespace) -> int:
         "iterations", "hours", "window_s", "seed", "auto_tune", "driver", "profile", "gate",
         "scenario", "pace", "out", "json_events", "junit", "summary_md")}
     config = build_config(cli, os.environ, _parse_overrides(args.overrides, ConfigError))
-    loop = SoakLoop(config)
     if args.no_ui or config.settings.json_events or not sys.stdout.isatty():
         from core.headless import cancel_on_signals, run_headless
 
+        loop = SoakLoop(config)
         cancel_on_signals(loop.cancel)
         return run_headless(loop.run(), config.settings.json_events)
     from tui.app import run_live
