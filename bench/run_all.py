@@ -165,17 +165,21 @@ def table(results: Sequence[Result]) -> list[str]:
 
 
 def machine() -> dict[str, object]:
-    """What the figures came from: CPU model, cores, Python, OS, load, commit."""
-    model = "unknown"
+    """What the figures came from: CPU (as /proc/cpuinfo names it), cores, Python, OS, commit."""
+    cpu: dict[str, str] = {}
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            names = (line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
-            model = next(names, model)
+            for line in cpuinfo:
+                key, _, value = line.partition(":")
+                cpu.setdefault(key.strip(), value.strip())
     except OSError:
         pass
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    family, model = cpu.get("cpu family"), cpu.get("model")
     return {
-        "cpu_model": model,
+        "cpu_model": cpu.get("model name", platform.processor() or "unknown"),
+        "cpu_family_model": f"{family}/{model}" if family and model else None,
+        "cpu_mhz": cpu.get("cpu MHz"),
         "cores": os.cpu_count(),
         "python": platform.python_version(),
         "platform": platform.platform(),
@@ -196,7 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     host = machine()
     load_before = os.getloadavg()
-    print(f"{host['cpu_model']}, {host['cores']} cores, Python {host['python']}, "
+    print(f"{host['cpu_model']} ({host['cpu_mhz']} MHz), {host['cores']} cores, Python {host['python']}, "
           f"load {load_before[0]:.2f} at start", file=sys.stderr)
     runs: dict[str, ScriptRun] = {}
     for script in args.only or SCRIPTS:
