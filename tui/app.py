@@ -124,8 +124,7 @@ class SoakApp(App[int]):
         fresh = sorted((view for view in views if view.iteration > self._newest), key=lambda view: view.iteration)
         latest = max(views, key=lambda view: view.iteration)
         with self.batch_update():
-            for view in views:
-                table.show_iteration(view)
+            table.show_iterations(views)
             table.border_subtitle = verdict_tally(table)
             self.query_one(TrendPanel).add(fresh)
             if latest.iteration >= self._newest:
