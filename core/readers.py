@@ -19,6 +19,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from pydantic_core import from_json
+
 from core.artifacts import RUN_FILE, RUNS_DIR, TUNING_REPORT_FILE, is_stale
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -67,7 +69,7 @@ ERROR_KINDS: tuple[str, ...] = (
 
 def read_json(path: Path | str) -> Any:
     """The JSON value in `path`; ReadError for anything that is not a small, finite JSON file."""
-    path = Path(path)
+    path = _as_path(path)
     raw = _read_capped(path)
     if b"\x00" in raw:
         raise ReadError(path, "not_text", "binary data (contains NUL bytes), not JSON text")
@@ -75,7 +77,7 @@ def read_json(path: Path | str) -> Any:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise ReadError(path, "not_text", f"not UTF-8 text (bad byte at offset {err.start})")
-    return _parse_json(path, text)
+    return _parse_json(path, text, may_overflow=_may_overflow(raw))
 
 
 def _read_capped(path: Path) -> bytes:
@@ -118,6 +120,11 @@ def _too_large(size: int) -> str:
     return f"too large ({size / 1e6:.1f} MB > {MAX_FILE_BYTES / 1e6:.0f} MB limit), not read"
 
 
+def _as_path(path: Path | str) -> Path:
+    # Path(path) parses a Path's parts again: a cost that shows over a run of 10,000 files.
+    return path if isinstance(path, Path) else Path(path)
+
+
 def _os_error(path: Path, err: OSError) -> ReadError:
     if err.errno == errno.ENOENT:
         return ReadError(path, "missing", "no such file (missing or deleted)")
@@ -145,7 +152,26 @@ class _NonFinite(ValueError):
     pass
 
 
-def _parse_json(path: Path, text: str) -> Any:
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789E", b"000000000e")
+_LONG_DIGITS = b"0" * 200
+
+
+def _may_overflow(raw: bytes) -> bool:
+    """Whether the JSON text may hold a number too large for a float (read as infinity): that
+    takes an exponent of 100 or more, or 200 digits in a row (above 1e308 with an exponent
+    below 100 takes 210). A match inside a string is a false alarm, which costs only time."""
+    shape = raw.translate(_DIGITS_AS_ZERO)  # ASCII bytes are the same in any UTF-8 text
+    return b"e000" in shape or b"e+000" in shape or _LONG_DIGITS in shape
+
+
+def _parse_json(path: Path, text: str, may_overflow: bool) -> Any:
+    if not may_overflow:
+        # The Rust parser is 2.5x faster over a big run, but it reads 1e999 as infinity: it
+        # parses only text that has no such number.
+        try:
+            return from_json(text, allow_inf_nan=False)
+        except ValueError:
+            pass  # the standard parser says what is wrong, in its words
     try:
         return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except _NonFinite as err:
@@ -162,7 +188,7 @@ def _parse_json(path: Path, text: str) -> Any:
 
 def iteration_number(path: Path | str) -> int | None:
     """i for a file named ITER_SUMMARY_<i>.json, else None."""
-    match = ITER_FILE_RE.match(Path(path).name)
+    match = ITER_FILE_RE.match(_as_path(path).name)
     return int(match.group(1)) if match else None
 
 
@@ -203,7 +229,7 @@ class IterationView:
 
 
 def read_iteration(path: Path | str) -> IterationView:
-    path = Path(path)
+    path = _as_path(path)
     data = read_json(path)
     try:
         return iteration_view(data, fallback_iteration=iteration_number(path))
@@ -214,28 +240,28 @@ def read_iteration(path: Path | str) -> IterationView:
 def iteration_view(data: Any, fallback_iteration: int | None = None) -> IterationView:
     """Normalise one ITER_SUMMARY record (native or legacy). ReadError("wrong_shape") only when
     `data` is not an object or has no usable iteration number; any other bad field becomes None."""
-    if not isinstance(data, Mapping):
+    if not _is_object(data):
         raise ReadError(None, "wrong_shape", f"expected a JSON object, got {_json_type(data)}")
     notes = _Notes()
     iteration = _iteration(data, fallback_iteration, notes)
     summary = notes.mapping(data, "summary")
     tuning = notes.mapping(data, "tuning")
     gate = notes.mapping(data, "gate")
-    kpis = {name: notes.number(summary, name, f"summary.{name}") for name in KPI_FIELDS}
+    kpis = {name: notes.number(summary, name, "summary") for name in KPI_FIELDS}
     return IterationView(
         iteration=iteration,
         **kpis,
         fills=_fill_count(summary.get("fills"), notes),
-        verdict=notes.text(gate, "verdict", "gate.verdict"),
-        gate_reasons=notes.lines(gate, "reasons", "gate.reasons"),
+        verdict=notes.text(gate, "verdict", "gate"),
+        gate_reasons=notes.lines(gate, "reasons", "gate"),
         thresholds=_thresholds(gate.get("checks"), notes),
         params=dict(notes.mapping(data, "params")),
         proposed_deltas=notes.deltas(tuning, "proposed_deltas"),
         applied_deltas=notes.deltas(tuning, "applied_deltas"),
-        applied=notes.flag(tuning, "applied", "tuning.applied"),
+        applied=notes.flag(tuning, "applied", "tuning"),
         skip_reason=_skip_reason(tuning.get("skip_reason"), notes),
         param_status=notes.text_map(tuning, "param_status"),
-        rationale=notes.lines(tuning, "rationale", "tuning.rationale"),
+        rationale=notes.lines(tuning, "rationale", "tuning"),
         problems=tuple(notes),
         raw=dict(data),
     )
@@ -268,14 +294,14 @@ def _fill_count(value: Any, notes: _Notes) -> float | None:
     """Legacy tools write a number; native writes {maker_count, taker_count, ...}."""
     if value is None:
         return None
-    if not isinstance(value, Mapping):
-        return notes.number({"fills": value}, "fills", "summary.fills")
+    if not _is_object(value):
+        return notes.number({"fills": value}, "fills", "summary")
     for key in ("total", "count"):
         if key in value:
-            return notes.number(value, key, f"summary.fills.{key}")
+            return notes.number(value, key, "summary.fills")
     for maker, taker in (("maker_count", "taker_count"), ("maker", "taker")):
         if maker in value or taker in value:
-            parts = [notes.number(value, k, f"summary.fills.{k}") for k in (maker, taker)]
+            parts = [notes.number(value, k, "summary.fills") for k in (maker, taker)]
             if None in parts:
                 notes.append(f"summary.fills: no total, {maker} and {taker} needed in {_show(value)}")
                 return None
@@ -292,13 +318,13 @@ def _thresholds(checks: Any, notes: _Notes) -> dict[str, tuple[str, float | None
         return {}
     found: dict[str, tuple[str, float | None]] = {}
     for index, check in enumerate(checks):
-        where = f"gate.checks[{index}]"
-        if not isinstance(check, Mapping):
-            notes.append(f"{where}: expected an object, got {_json_type(check)}")
+        within = f"gate.checks[{index}]"
+        if not _is_object(check):
+            notes.append(f"{within}: expected an object, got {_json_type(check)}")
             continue
-        kpi, op = notes.text(check, "kpi", f"{where}.kpi"), notes.text(check, "op", f"{where}.op")
+        kpi, op = notes.text(check, "kpi", within), notes.text(check, "op", within)
         if kpi is not None and op is not None:
-            found[kpi] = (op, notes.number(check, "fail", f"{where}.fail"))
+            found[kpi] = (op, notes.number(check, "fail", within))
     return found
 
 
@@ -307,7 +333,7 @@ def _skip_reason(value: Any, notes: _Notes) -> str | None:
     {"oscillation": true, "cooldown": false, "note": "x"} -> "oscillation (x)"."""
     if value is None or isinstance(value, str):
         return value
-    if not isinstance(value, Mapping):
+    if not _is_object(value):
         notes.append(f"tuning.skip_reason: unusable value {_show(value)}")
         return _show(value)
     flags = [str(key) for key, on in value.items() if key != "note" and on is True]
@@ -323,56 +349,59 @@ def _skip_reason(value: Any, notes: _Notes) -> str | None:
 
 
 class _Notes(list[str]):
-    """Typed field access that records, instead of raising, every unusable field."""
+    """Typed field access that records, instead of raising, every unusable field. `within` names
+    the object `data` is (e.g. "summary"): a note names the field as "summary.net_bps"; the name
+    is put together only for a note, as most records have none."""
 
     def mapping(self, data: Mapping, key: str) -> Mapping:
         value = data.get(key)
         if value is None:
             return {}
-        if not isinstance(value, Mapping):
+        if not _is_object(value):
             self.append(f"{key}: expected an object, got {_json_type(value)}")
             return {}
         return value
 
-    def number(self, data: Mapping, key: str, where: str) -> float | None:
+    def number(self, data: Mapping, key: str, within: str) -> float | None:
         value = data.get(key)
         if value is None:
             return None
         number = _as_number(value)
         if number is None:
-            self.append(f"{where}: expected a number, got {_show(value)}")
+            self.append(f"{within}.{key}: expected a number, got {_show(value)}")
         return number
 
-    def text(self, data: Mapping, key: str, where: str) -> str | None:
+    def text(self, data: Mapping, key: str, within: str) -> str | None:
         value = data.get(key)
         if value is None or isinstance(value, str):
             return value
-        self.append(f"{where}: expected text, got {_show(value)}")
+        self.append(f"{within}.{key}: expected text, got {_show(value)}")
         return None
 
-    def flag(self, data: Mapping, key: str, where: str) -> bool | None:
+    def flag(self, data: Mapping, key: str, within: str) -> bool | None:
         value = data.get(key)
         if value is None or isinstance(value, bool):
             return value
-        self.append(f"{where}: expected true or false, got {_show(value)}")
+        self.append(f"{within}.{key}: expected true or false, got {_show(value)}")
         return None
 
-    def lines(self, data: Mapping, key: str, where: str) -> tuple[str, ...]:
+    def lines(self, data: Mapping, key: str, within: str) -> tuple[str, ...]:
         value = data.get(key)
         if value is None:
             return ()
         if isinstance(value, str):
             return (value,)
         if not isinstance(value, list):
-            self.append(f"{where}: expected a list of text, got {_json_type(value)}")
+            self.append(f"{within}.{key}: expected a list of text, got {_json_type(value)}")
             return ()
         return tuple(item if isinstance(item, str) else _show(item) for item in value)
 
     def deltas(self, tuning: Mapping, key: str) -> dict[str, float]:
         value = self.mapping(tuning, key)
         found: dict[str, float] = {}
+        within = f"tuning.{key}"
         for name in value:
-            number = self.number(value, name, f"tuning.{key}.{name}")
+            number = self.number(value, name, within)
             if number is not None:
                 found[str(name)] = number
         return found
@@ -380,14 +409,23 @@ class _Notes(list[str]):
     def text_map(self, tuning: Mapping, key: str) -> dict[str, str]:
         value = self.mapping(tuning, key)
         found: dict[str, str] = {}
+        within = f"tuning.{key}"
         for name in value:
-            text = self.text(value, name, f"tuning.{key}.{name}")
+            text = self.text(value, name, within)
             if text is not None:
                 found[str(name)] = text
         return found
 
 
+def _is_object(value: Any) -> bool:
+    """A JSON object: a dict as parsed, or any mapping given to iteration_view. (The dict check
+    first: a Mapping check alone goes through the ABC machinery, at ten per record.)"""
+    return isinstance(value, dict) or isinstance(value, Mapping)
+
+
 def _as_number(value: Any) -> float | None:
+    if type(value) is float:  # most values: a float as parsed
+        return value if math.isfinite(value) else None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     try:
