@@ -9,6 +9,7 @@ recorded iterations.
 from __future__ import annotations
 
 import asyncio
+import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -158,6 +159,12 @@ class WatchSource:
         self._post(RunsChanged())
         if problems:
             self._post(FilesUnreadable(tuple(problems)))
+        if self._history is not None:
+            # The scan's views wait in _history until it ends. Keep them out of the collector's
+            # full passes (as the app's own objects are, see SoakApp.on_mount), which would walk
+            # them all again each time: 0.25 s of the 1.5 s it took to open 10,000 iterations.
+            # Views have no reference cycles: those dropped once shown are still freed at once.
+            gc.freeze()
 
     async def _choose(self) -> None:
         self._choosing = False
