@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.message import Message
 from textual.widgets import Sparkline
 
 from core.config import build_config
@@ -23,35 +21,11 @@ from tui.widgets.trends import TRENDS, Trend
 from tui.widgets.tuning_panel import TuningPanel
 
 from test_tui_widgets import table_rows
+from watch_support import AppMessages
 
 pytestmark = pytest.mark.asyncio
 SIZE = (120, 40)
 PATIENCE_S = 30  # a generous bound that only a hang reaches
-
-
-class Messages:
-    """A `run_test` message hook that lets a test await what the app has been told."""
-
-    def __init__(self) -> None:
-        self.seen: list[Message] = []
-        self._arrived = asyncio.Event()
-
-    def __call__(self, message: Message) -> None:
-        self.seen.append(message)
-        self._arrived.set()
-
-    def iterations(self) -> list[int]:
-        """The iterations the source has sent, in order."""
-        return [view.iteration for m in self.seen if isinstance(m, IterationsArrived) for view in m.views]
-
-    async def wait_for(self, predicate: Callable[[Message], bool]) -> Message:
-        async with asyncio.timeout(PATIENCE_S):
-            while True:
-                for message in self.seen:
-                    if predicate(message):
-                        return message
-                self._arrived.clear()
-                await self._arrived.wait()
 
 
 def live_app(tmp_path: Path, **settings: Any) -> SoakApp:
@@ -72,7 +46,7 @@ def iteration_files(directory: Path) -> list[Path]:
 
 
 async def test_a_fast_run_shows_what_it_wrote(tmp_path: Path):
-    app, messages = live_app(tmp_path), Messages()
+    app, messages = live_app(tmp_path), AppMessages()
     async with app.run_test(size=SIZE, message_hook=messages) as pilot:
         ended = await messages.wait_for(lambda m: isinstance(m, RunEnded))
         await pilot.pause()
@@ -105,7 +79,7 @@ async def test_a_fast_run_shows_what_it_wrote(tmp_path: Path):
 
 
 async def test_pause_holds_the_loop_resume_continues_stop_keeps_artifacts(tmp_path: Path):
-    app, messages = live_app(tmp_path, iterations=500), Messages()
+    app, messages = live_app(tmp_path, iterations=500), AppMessages()
     async with app.run_test(size=SIZE, message_hook=messages) as pilot:
         await messages.wait_for(lambda m: isinstance(m, IterationsArrived))
         await pilot.press("p")
@@ -133,7 +107,7 @@ async def test_pause_holds_the_loop_resume_continues_stop_keeps_artifacts(tmp_pa
 
 
 async def test_quitting_mid_run_interrupts_the_pacing_wait(tmp_path: Path):
-    app, messages = live_app(tmp_path, pace=3600), Messages()  # an hour between iterations
+    app, messages = live_app(tmp_path, pace=3600), AppMessages()  # an hour between iterations
     async with app.run_test(size=SIZE, message_hook=messages) as pilot:
         await messages.wait_for(lambda m: isinstance(m, IterationsArrived))
         directory = run_dir(app)
@@ -145,7 +119,7 @@ async def test_quitting_mid_run_interrupts_the_pacing_wait(tmp_path: Path):
 
 
 async def test_the_header_names_the_run(tmp_path: Path):
-    app, messages = live_app(tmp_path, iterations=1, gate="nightly", scenario="mixed"), Messages()
+    app, messages = live_app(tmp_path, iterations=1, gate="nightly", scenario="mixed"), AppMessages()
     async with app.run_test(size=SIZE, message_hook=messages) as pilot:
         opened = await messages.wait_for(lambda m: isinstance(m, RunOpened))
         await messages.wait_for(lambda m: isinstance(m, RunEnded))

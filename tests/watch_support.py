@@ -140,6 +140,12 @@ class AppMessages:
     def of(self, kind: type) -> list:
         return [message for message in self.seen if isinstance(message, kind)]
 
+    def iterations(self) -> list[int]:
+        """The iterations the source has sent in batches, in order."""
+        from tui.messages import IterationsArrived
+
+        return [view.iteration for m in self.of(IterationsArrived) for view in m.views]
+
     async def wait_for(self, predicate: Callable[[Any], bool]) -> Any:
         async with asyncio.timeout(PATIENCE_S):
             while True:
