@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from core.params import PARAM_SPECS, ParamError, Params, describe_validation_error, load_profile, make_params
+from core.params import PARAM_SPECS, ParamError, Params, describe_validation_error, load_profile
 
 ENV_PREFIX = "SOAK_"
 DEFAULT_OUT = Path("artifacts/soak")

@@ -27,7 +27,7 @@ from core.readers import IterationView, RunInfo, detect_run
 from core.text import escape_controls
 from core.watch import (
     FileUnreadable, IterationAdded, RunDiscovered, RunFinished, RunRemoved, RunWatcher,
-    RunWentStale, ScanComplete, WatchEvent,
+    RunWentStale, WatchEvent,
 )
 
 

@@ -1,7 +1,6 @@
 """core/ci_outputs.py: what `soak run` leaves for CI: JUnit, a Markdown summary, GitHub's step summary."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from junitparser import JUnitXml
