@@ -25,7 +25,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -212,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(table(results)))
     if args.json:
         Path(args.json).write_text(json.dumps({
-            "finished_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "finished_utc": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": {**host, "load_average_at_start": load_before, "load_average_at_end": os.getloadavg()},
             "figures": [asdict(result) for result in results],
             "scripts": [{k: v for k, v in asdict(run).items() if k != "printed"} for run in runs.values()],

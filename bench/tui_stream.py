@@ -30,9 +30,10 @@ from collections.abc import Callable
 from textual import events
 
 from core.config import build_config
-from core.headless import run_headless
-from core.loop import SoakLoop
-from tui.app import SoakApp, create_app
+from core.console.run import run_headless
+from core.runner import SoakRun
+from tui.app import SoakApp
+from tui.factory import create_run_app
 from tui.messages import RunEnded, RunOpened
 from tui.widgets.iteration_table import IterationTable
 
@@ -47,9 +48,9 @@ def settings(args: argparse.Namespace, out: str) -> dict:
 
 def headless_rate(args: argparse.Namespace) -> float:
     with tempfile.TemporaryDirectory() as out:
-        loop = SoakLoop(build_config(settings(args, out), {}))
+        soak = SoakRun(build_config(settings(args, out), {}))
         start = time.perf_counter()
-        run_headless(loop.run(), json_events=False, out=io.StringIO())
+        run_headless(soak.events(), json_events=False, out=io.StringIO())
         return args.iterations / (time.perf_counter() - start)
 
 
@@ -79,7 +80,7 @@ async def key_latency(app: SoakApp, key: str, handled: Callable[[], bool]) -> fl
 
 
 async def stream(args: argparse.Namespace, out: str) -> dict[str, float]:
-    app = create_app(build_config(settings(args, out), {}))
+    app = create_run_app(build_config(settings(args, out), {}))
     watch = Stopwatch()
     latencies: dict[str, list[float]] = {"move": [], "pause": []}
     async with app.run_test(size=SIZE, message_hook=watch) as pilot:
@@ -116,7 +117,7 @@ async def stream(args: argparse.Namespace, out: str) -> dict[str, float]:
 
 
 async def quit_latency(args: argparse.Namespace, out: str) -> float:
-    app = create_app(build_config({**settings(args, out), "pace": 3600}, {}))
+    app = create_run_app(build_config({**settings(args, out), "pace": 3600}, {}))
     async with app.run_test(size=SIZE) as pilot:
         while app.query_one(IterationTable).row_count == 0:
             await asyncio.sleep(0.01)

@@ -10,15 +10,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.config import build_config  # noqa: E402
-from core.events import RunFinished  # noqa: E402
-from core.loop import SoakLoop  # noqa: E402
+from core.config import build_config
+from core.events import RunFinished
+from core.runner import SoakRun
 
 
 def run_verdict(seed: int, auto_tune: bool, iterations: int, scenario: str, out: str) -> str:
     config = build_config({"iterations": iterations, "seed": seed, "gate": "nightly", "auto_tune": auto_tune,
                            "scenario": scenario, "out": out}, {})
-    finished = [e for e in SoakLoop(config).run() if isinstance(e, RunFinished)][-1]
+    finished = [e for e in SoakRun(config).events() if isinstance(e, RunFinished)][-1]
     return finished.verdict.verdict
 
 

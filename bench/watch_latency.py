@@ -5,7 +5,7 @@
 1. watch_latency_ms_p50 / _p95: the monitor (headless, 120x40) watches a root with a running run;
    iterations land one by one, each written to a temporary file and fsynced first, then put in
    place with os.replace, a random 0-50 ms after the previous one was shown. Latency is from
-   just before os.replace to the moment the app dispatches that iteration's IterationArrived to
+   just before os.replace to the moment the app dispatches the IterationsArrived that carries that iteration to
    its handler (Textual's message hook). The table repaints with the app's own cadence after that.
 2. ingest_10k_s / ingest_10k_rss_mb: a native run of --iterations iterations is built in a temp
    directory first; then a fresh process opens the monitor on that root: time from before the app
@@ -31,7 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.artifacts import RUN_FILE, RUNS_DIR, atomic_write_json, iter_file_name, utc_stamp  # noqa: E402
+from core.runs.jsonio import atomic_write_json
+from core.runs.layout import RUN_FILE, RUNS_DIR, iter_file_name, utc_stamp
 
 SIZE = (120, 40)
 TEMPLATE = ROOT / "tests" / "fixtures" / "native" / "ITER_SUMMARY_3.json"
@@ -74,15 +75,16 @@ def land(directory: Path, i: int, rng: random.Random) -> float:
 
 
 async def latencies(landings: int) -> list[float]:
-    from tui.launch import create_watch_app
-    from tui.messages import IterationArrived, RunOpened
+    from tui.factory import create_watch_app
+    from tui.messages import IterationsArrived, RunOpened
 
     arrived: dict[int, float] = {}
     shown, opened = asyncio.Event(), asyncio.Event()
 
     def hook(message: object) -> None:
-        if isinstance(message, IterationArrived):
-            arrived[message.view.iteration] = time.perf_counter()
+        if isinstance(message, IterationsArrived):
+            for view in message.views:
+                arrived[view.iteration] = time.perf_counter()
             shown.set()
         elif isinstance(message, RunOpened):
             opened.set()
@@ -107,15 +109,14 @@ async def latencies(landings: int) -> list[float]:
 
 
 async def ingest(root: str, iterations: int) -> float:
-    from tui.launch import create_watch_app
-    from tui.messages import IterationArrived, IterationsArrived
+    from tui.factory import create_watch_app
+    from tui.messages import IterationsArrived
     from tui.widgets.iteration_table import IterationTable
 
     newest_sent = asyncio.Event()
 
     def hook(message: object) -> None:
-        views = [message.view] if isinstance(message, IterationArrived) else getattr(message, "views", ())
-        if isinstance(message, (IterationArrived, IterationsArrived)) and views[-1].iteration == iterations:
+        if isinstance(message, IterationsArrived) and message.views[-1].iteration == iterations:
             newest_sent.set()
 
     started = time.perf_counter()

@@ -9,15 +9,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from core.params import PARAM_SPECS, ParamError, Params, describe_validation_error, load_profile
+from core.errors import ConfigError, ParamError
+from core.params import PARAM_SPECS, Params, describe_validation_error, load_profile
 
 ENV_PREFIX = "SOAK_"
 DEFAULT_OUT = Path("artifacts/soak")
 Pace = Literal["fast", "realtime"] | float
-
-
-class ConfigError(ValueError):
-    """A setting the user gave cannot be used; the message is one line."""
 
 
 class RunSettings(BaseModel):

@@ -8,20 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from core.errors import DriverError
+from core.kpi import KPIS
 from core.params import Params
+from core.runs.layout import DRIVER_DIR, OVERRIDES_FILE, metrics_file_name
 
-# The KPIs a driver's metrics are checked for; any other key is kept as it is.
-NUMERIC_KPIS = (
-    "maker_taker_ratio", "net_bps", "gross_bps", "fees_eff_bps", "slippage_bps", "adverse_bps",
-    "inventory_bps", "risk_ratio", "p95_latency_ms", "adverse_bps_p95", "slippage_bps_p95",
-    "order_age_p95_ms", "cancel_ratio", "pnl", "max_drawdown",
-)
 DRIVER_POLL_S = 0.02
 STDERR_TAIL = 200
-
-
-class DriverError(RuntimeError):
-    """The system under soak failed an iteration; the message is one line."""
 
 
 @dataclass(frozen=True)
@@ -66,10 +59,10 @@ class CommandDriver:
         self.name = f"cmd/{Path(argv[0]).name}"
 
     def run(self, params: Params, iteration: int, run_dir: Path) -> DriverResult:
-        output = run_dir / "driver" / f"METRICS_{iteration}.json"
+        output = run_dir / DRIVER_DIR / metrics_file_name(iteration)
         output.parent.mkdir(exist_ok=True)
         output.unlink(missing_ok=True)
-        argv = self._command(run_dir / "runtime_overrides.json", output, iteration)
+        argv = self._command(run_dir / OVERRIDES_FILE, output, iteration)
         self._execute(argv)
         return DriverResult(summary=_read_metrics(output), runtime={"driver_output": str(output)})
 
@@ -106,7 +99,7 @@ def _read_metrics(path: Path) -> dict[str, Any]:
         raise DriverError(f"driver wrote malformed metrics to {path}: {err}") from None
     if not isinstance(data, dict):
         raise DriverError(f"driver metrics in {path} must be a JSON object, got {type(data).__name__}")
-    for key in NUMERIC_KPIS:
+    for key in KPIS:  # a KPI of the registry that is present must be a number
         value = data.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
             raise DriverError(f"driver metrics in {path}: {key}={value!r} is not a number")

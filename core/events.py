@@ -1,11 +1,14 @@
-"""What the soak loop yields (DESIGN.md section 1: the TUI sees the core only through these)."""
+"""What the soak loop yields (DESIGN.md section 1: everything outside the core sees a run only
+through these)."""
+
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.records import IterationRecord, RunVerdict
+from core.records import ExitCode, IterationRecord, RunStatus, RunVerdict
+from core.runs.views import IterationView
 
 
 @dataclass(frozen=True)
@@ -19,7 +22,8 @@ class RunStarted:
 
 @dataclass(frozen=True)
 class IterationFinished:
-    record: IterationRecord
+    record: IterationRecord  # as written to ITER_SUMMARY_<i>.json
+    view: IterationView  # the same, as every reader shows it
     elapsed_wall_s: float
 
 
@@ -49,14 +53,11 @@ class RunResumed:
 @dataclass(frozen=True)
 class RunFinished:
     run_id: str
-    status: str  # completed | aborted | failed
+    status: RunStatus  # a final one
     verdict: RunVerdict | None
-    exit_code: int
+    exit_code: ExitCode
     error: str | None = None
     iterations: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
-SoakEvent = (
-    RunStarted | IterationFinished | TuningApplied | TuningSkipped | RunPaused | RunResumed | RunFinished
-)
+SoakEvent = RunStarted | IterationFinished | TuningApplied | TuningSkipped | RunPaused | RunResumed | RunFinished

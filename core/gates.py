@@ -4,12 +4,13 @@ from __future__ import annotations
 import math
 import operator
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.kpi import IterationKPIs
+from core.errors import GateError
+from core.kpi import GATEABLE
 from core.records import GateCheck, GateRecord, RunVerdict, Verdict
 
 GATE_DIR = Path(__file__).parent / "gate_profiles"
@@ -21,15 +22,12 @@ PASS_SHARE = 0.75  # of the judged window, for a PASS run
 _COMPARE = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 _NEGATED = {">=": "<", ">": "<=", "<=": ">", "<": ">="}
 _OPS = (*_COMPARE, "present")
-_SEVERITY: dict[str, int] = {"PASS": 0, "WARN": 1, "FAIL": 2}
 _RULE_KEYS = {"op", "fail", "warn"}
-GATEABLE_KPIS: tuple[str, ...] = tuple(
-    name for name, field in IterationKPIs.model_fields.items() if field.annotation in (int, float)
-)
 
 
-class GateError(ValueError):
-    """A gate the user named cannot be used; the message is one line."""
+def asks_higher(op: str) -> bool:
+    """Whether a rule with this operator passes values above its threshold."""
+    return op in (">=", ">")
 
 
 @dataclass(frozen=True)
@@ -79,8 +77,8 @@ def _parse_rules(data: dict[str, Any]) -> tuple[GateRule, ...]:
 
 
 def _parse_rule(kpi: str, spec: Any) -> GateRule:
-    if kpi not in GATEABLE_KPIS:
-        raise GateError(f"unknown KPI {kpi!r}; allowed: {', '.join(GATEABLE_KPIS)}")
+    if kpi not in GATEABLE:
+        raise GateError(f"unknown KPI {kpi!r}; allowed: {', '.join(GATEABLE)}")
     if not isinstance(spec, dict):
         raise GateError(f"kpi.{kpi} must be a table with op, fail and optional warn")
     extra = sorted(set(spec) - _RULE_KEYS)
@@ -95,7 +93,7 @@ def _parse_rule(kpi: str, spec: Any) -> GateRule:
         return GateRule(kpi, op)
     fail = _threshold(kpi, "fail", spec.get("fail"))
     warn = _threshold(kpi, "warn", spec["warn"]) if "warn" in spec else None
-    passing_side = operator.ge if op in (">=", ">") else operator.le
+    passing_side = operator.ge if asks_higher(op) else operator.le
     if warn is not None and not passing_side(warn, fail):
         raise GateError(f"kpi.{kpi}: warn={warn:g} must lie on the passing side of fail={fail:g} ({op})")
     return GateRule(kpi, op, fail, warn)
@@ -124,8 +122,8 @@ def evaluate_iteration(summary: Mapping[str, Any], gate: GateProfile) -> GateRec
     return GateRecord(verdict=verdict, reasons=reasons, checks=checks)
 
 
-def _worst(verdicts: Any) -> Verdict:
-    return max(verdicts, key=_SEVERITY.__getitem__, default="PASS")
+def _worst(verdicts: Iterable[Verdict]) -> Verdict:
+    return max(verdicts, key=lambda verdict: verdict.severity, default=Verdict.PASS)
 
 
 def _check(rule: GateRule, raw: Any) -> tuple[GateCheck, str | None]:
@@ -133,18 +131,18 @@ def _check(rule: GateRule, raw: Any) -> tuple[GateCheck, str | None]:
         return GateCheck(kpi=rule.kpi, op=rule.op, value=value, fail=rule.fail, warn=rule.warn, status=status)
 
     if not _is_number(raw):
-        return record(None, "FAIL"), f"{rule.kpi} {_describe_missing(raw)} (FAIL)"
+        return record(None, Verdict.FAIL), f"{rule.kpi} {_describe_missing(raw)} (FAIL)"
     value = float(raw)
     if rule.op == "present":
-        return record(value, "PASS"), None
+        return record(value, Verdict.PASS), None
     assert rule.fail is not None
     holds = _COMPARE[rule.op]
     if not holds(value, rule.fail):
-        check = record(value, "FAIL")
+        check = record(value, Verdict.FAIL)
     elif rule.warn is not None and not holds(value, rule.warn):
-        check = record(value, "WARN")
+        check = record(value, Verdict.WARN)
     else:
-        return record(value, "PASS"), None
+        return record(value, Verdict.PASS), None
     return check, describe_miss(check)
 
 
@@ -159,7 +157,7 @@ def _describe_missing(raw: Any) -> str:
 def describe_miss(check: GateCheck) -> str:
     """The reason line of a WARN or FAIL check that has a value, e.g. "net_bps 1.93 < 2.7 (FAIL)"."""
     assert check.value is not None and check.fail is not None
-    edge = check.warn if check.status == "WARN" and check.warn is not None else check.fail
+    edge = check.warn if check.status == Verdict.WARN and check.warn is not None else check.fail
     shown_value, shown_edge = _distinct(check.value, edge)
     return f"{check.kpi} {shown_value} {_NEGATED[check.op]} {shown_edge} ({check.status})"
 
@@ -178,25 +176,17 @@ def run_verdict(verdicts: Sequence[str], window: int = RUN_WINDOW) -> RunVerdict
     if window < 1:
         raise ValueError(f"window={window}; allowed: an integer >= 1")
     judged = list(verdicts)[-window:]
-    unknown = [v for v in judged if v not in _SEVERITY]
+    unknown = [v for v in judged if Verdict.parse(v) is None]
     if unknown:
-        raise ValueError(f"unknown verdict {unknown[0]!r}; allowed: PASS, WARN, FAIL")
+        raise ValueError(f"unknown verdict {unknown[0]!r}; allowed: {', '.join(Verdict)}")
     n = len(judged)
-    passed, warned, failed = (judged.count(v) for v in ("PASS", "WARN", "FAIL"))
+    passed, warned, failed = (judged.count(v) for v in Verdict)
     counts = {"window": n, "passed": passed, "warned": warned, "failed": failed}
     if n == 0:
-        return RunVerdict(verdict="FAIL", reasons=["no iterations finished"], **counts)
+        return RunVerdict(verdict=Verdict.FAIL, reasons=["no iterations finished"], **counts)
     tally = f"{passed}/{n} of the last {n} iterations passed"
     if passed >= PASS_SHARE * n:
-        return RunVerdict(verdict="PASS", reasons=[f"{tally} (>= {PASS_SHARE:.0%})"], **counts)
+        return RunVerdict(verdict=Verdict.PASS, reasons=[f"{tally} (>= {PASS_SHARE:.0%})"], **counts)
     if failed == 0:
-        return RunVerdict(verdict="WARN", reasons=[f"{tally} (< {PASS_SHARE:.0%}), none failed"], **counts)
-    return RunVerdict(verdict="FAIL", reasons=[f"{tally} (< {PASS_SHARE:.0%}), {failed} failed"], **counts)
-
-
-def exit_code_for(verdict: str | RunVerdict) -> int:
-    """0 for PASS or WARN, 1 for FAIL (DESIGN.md section 6)."""
-    name = verdict.verdict if isinstance(verdict, RunVerdict) else verdict
-    if name not in _SEVERITY:
-        raise ValueError(f"unknown verdict {name!r}; allowed: PASS, WARN, FAIL")
-    return 1 if name == "FAIL" else 0
+        return RunVerdict(verdict=Verdict.WARN, reasons=[f"{tally} (< {PASS_SHARE:.0%}), none failed"], **counts)
+    return RunVerdict(verdict=Verdict.FAIL, reasons=[f"{tally} (< {PASS_SHARE:.0%}), {failed} failed"], **counts)

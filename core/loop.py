@@ -1,43 +1,61 @@
 """The soak loop: runs iterations, gates and tunes them, writes artifacts, yields events.
 
-It knows nothing of any UI. `run()` is a blocking generator; `pause`, `resume` and `cancel` are
-safe to call from any thread and take effect between iterations and inside the pacing wait.
+It knows nothing of any UI nor of reporting (core/runner.py adds the CI outputs). `run()` is a
+blocking generator; `pause`, `resume` and `cancel` are safe to call from any thread and take
+effect between iterations and inside the pacing wait.
 """
+
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
-from core.artifacts import ArtifactError, RunDirectory, utc_stamp
 from core.config import SoakConfig
-from core.drivers import CommandDriver, Driver, DriverError, SimDriver
+from core.drivers import CommandDriver, Driver, SimDriver
+from core.errors import ArtifactError, DriverError
 from core.events import (
-    IterationFinished, RunFinished, RunPaused, RunResumed, RunStarted, SoakEvent, TuningApplied,
+    IterationFinished,
+    RunFinished,
+    RunPaused,
+    RunResumed,
+    RunStarted,
+    SoakEvent,
+    TuningApplied,
     TuningSkipped,
 )
-from core.gates import GateProfile, evaluate_iteration, exit_code_for, load_gate, run_verdict
+from core.gates import GateProfile, evaluate_iteration, load_gate, run_verdict
 from core.params import Params
-from core.records import IterationRecord, RunVerdict, TuningRecord
-from core.tuner import Tuner, apply_deltas, summarise_guards
+from core.records import ExitCode, IterationRecord, RunStatus, RunVerdict, TuningRecord
+from core.runs.layout import utc_stamp
+from core.runs.views import IterationView
+from core.runs.writer import RunDirectory
+from core.tuning.tuner import Tuner, apply_deltas, summarise_guards
 
 HEARTBEAT_S = 1.0  # how often RUN.json's heartbeat is refreshed while waiting
-EXIT_INTERRUPTED = 130
-EXIT_ERROR = 2
-AUTO_TUNE_OFF = "auto_tune_off"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class SoakLoop:
+    """`clock` times the run (monotonic seconds); `utc_now` stamps its files (a fixed one gives
+    the same run id and stamps every time: the screenshots and snapshots use it)."""
+
     def __init__(
-        self, config: SoakConfig, driver: Driver | None = None, clock=time.monotonic,
-        env: Mapping[str, str] = os.environ,
+        self,
+        config: SoakConfig,
+        driver: Driver | None = None,
+        clock: Callable[[], float] | None = None,
+        utc_now: Callable[[], datetime] | None = None,
     ) -> None:
         self.config = config
-        self.env = env
-        self._clock = clock
+        self._clock = clock or time.monotonic
+        self._utc_now = utc_now or _utc_now
         self._cancelled = threading.Event()
         self._running = threading.Event()
         self._running.set()
@@ -66,27 +84,24 @@ class SoakLoop:
     # -- the run --------------------------------------------------------------------------------
     def run(self) -> Iterator[SoakEvent]:
         settings = self.config.settings
-        run_dir = RunDirectory.create(settings.out, settings.seed)
-        manifest = run_dir.start(self._manifest(self.driver))
+        run_dir = RunDirectory.create(settings.out, settings.seed, self._utc_now())
+        manifest = run_dir.start(self._manifest(self.driver), self._utc_now())
         run_dir.update_latest()
         yield RunStarted(run_dir.run_id, run_dir.path, manifest, self.config.total_iterations, settings.window_s)
         run = _RunState(run_dir.run_id, self.config.params, self._clock())
-        status, error, exit_code = "completed", None, 0
+        status, error, exit_code = RunStatus.COMPLETED, None, ExitCode.OK
         try:
             yield from self._iterations(run_dir, run)
         except (DriverError, ArtifactError) as err:
-            status, error, exit_code = "failed", str(err), EXIT_ERROR
+            status, error, exit_code = RunStatus.FAILED, str(err), ExitCode.ERROR
         verdict = run_verdict([r.gate.verdict for r in run.records]) if run.records else None
-        if status == "completed" and self.cancelled:
-            status, exit_code = "aborted", EXIT_INTERRUPTED
-        elif status == "completed":
-            exit_code = exit_code_for(verdict.verdict) if verdict else EXIT_ERROR
+        if status == RunStatus.COMPLETED and self.cancelled:
+            status, exit_code = RunStatus.ABORTED, ExitCode.INTERRUPTED
+        elif status == RunStatus.COMPLETED:
+            exit_code = ExitCode.for_verdict(verdict) if verdict else ExitCode.ERROR
         finish_error = self._finish(run_dir, status, verdict, error)
         if finish_error and not error:  # else the first failure is the one worth naming
-            status, error, exit_code = "failed", finish_error, EXIT_ERROR
-        ci_error = self._write_ci_outputs(run_dir, run.records, verdict)
-        if ci_error:
-            error, exit_code = ci_error, EXIT_ERROR
+            status, error, exit_code = RunStatus.FAILED, finish_error, ExitCode.ERROR
         yield RunFinished(run_dir.run_id, status, verdict, exit_code, error, len(run.records))
 
     def _iterations(self, run_dir: RunDirectory, run: _RunState) -> Iterator[SoakEvent]:
@@ -102,30 +117,37 @@ class SoakLoop:
             run_dir.write_tuning_report(run.records, self._report_summary(run.records))
             run.params = apply_deltas(run.params, record.tuning.applied_deltas)
             run_dir.write_overrides(run.params.model_dump())
-            yield IterationFinished(record, self._clock() - run.started)
+            yield IterationFinished(record, IterationView.from_record(record), self._clock() - run.started)
             yield self._tuning_event(record, run.params)
             if iteration < self.config.total_iterations:
                 self._pace(run_dir, run.iteration_started)
 
     def _iterate(self, run_dir: RunDirectory, tuner: Tuner | None, run: _RunState, iteration: int) -> IterationRecord:
         run.iteration_started = self._clock()
-        started_utc = utc_stamp()
+        started_utc = utc_stamp(self._utc_now())
         result = self.driver.run(run.params, iteration, run_dir.path)
         gate = evaluate_iteration(result.summary, self.gate)
         soak_elapsed_s = iteration * self.config.settings.window_s
         tuning = (
-            tuner.decide(iteration, run.params, result.summary, gate, soak_elapsed_s)
-            if tuner else _untuned()
+            tuner.decide(iteration, run.params, result.summary, gate, soak_elapsed_s) if tuner else TuningRecord.untuned()
         )
         runtime = {
-            "run_id": run.run_id, "driver": self.driver.name, "seed": self.config.settings.seed,
-            "window_s": self.config.settings.window_s, "soak_elapsed_s": soak_elapsed_s,
-            "started_utc": started_utc, "wall_ms": round((self._clock() - run.iteration_started) * 1000, 3),
+            "run_id": run.run_id,
+            "driver": self.driver.name,
+            "seed": self.config.settings.seed,
+            "window_s": self.config.settings.window_s,
+            "soak_elapsed_s": soak_elapsed_s,
+            "started_utc": started_utc,
+            "wall_ms": round((self._clock() - run.iteration_started) * 1000, 3),
             **result.runtime,
         }
         return IterationRecord(
-            iteration=iteration, runtime=runtime, params=run.params.model_dump(),
-            summary=result.summary, tuning=tuning, gate=gate,
+            iteration=iteration,
+            runtime=runtime,
+            params=run.params.model_dump(),
+            summary=result.summary,
+            tuning=tuning,
+            gate=gate,
         )
 
     def _hold_while_paused(self, run_dir: RunDirectory, iteration: int) -> Iterator[SoakEvent]:
@@ -158,8 +180,12 @@ class SoakLoop:
         s = self.config.settings
         values = {**s.model_dump(mode="json"), **self.config.params.model_dump()}
         return {
-            "driver": driver.name, "profile": s.profile, "gate": s.gate,
-            "scenario": s.scenario, "window_s": s.window_s, "iterations": self.config.total_iterations,
+            "driver": driver.name,
+            "profile": s.profile,
+            "gate": s.gate,
+            "scenario": s.scenario,
+            "window_s": s.window_s,
+            "iterations": self.config.total_iterations,
             "config": {k: {"value": v, "source": self.config.sources.get(k, "default")} for k, v in values.items()},
             "host": socket.gethostname(),
         }
@@ -174,28 +200,10 @@ class SoakLoop:
             return TuningApplied(record.iteration, record.tuning.applied_deltas, params.model_dump())
         return TuningSkipped(record.iteration, record.tuning.skip_reason or "none")
 
-    @staticmethod
-    def _finish(run_dir: RunDirectory, status: str, verdict: RunVerdict | None, error: str | None) -> str | None:
+    def _finish(self, run_dir: RunDirectory, status: RunStatus, verdict: RunVerdict | None, error: str | None) -> str | None:
         try:
-            run_dir.finish(status, verdict, error)
+            run_dir.finish(status, verdict, error, self._utc_now())
         except ArtifactError as err:
-            return str(err)
-        return None
-
-
-    def _write_ci_outputs(
-        self, run_dir: RunDirectory, records: list[IterationRecord], verdict: RunVerdict | None
-    ) -> str | None:
-        """JUnit, Markdown summary and GitHub's step summary, when asked for; an error line or None."""
-        from core.ci_outputs import STEP_SUMMARY_ENV, write_run_outputs
-        from core.report import ReportError
-
-        s = self.config.settings
-        if s.junit is None and s.summary_md is None and not self.env.get(STEP_SUMMARY_ENV):
-            return None
-        try:
-            write_run_outputs(run_dir.path, records, verdict, s.gate, s.junit, s.summary_md, self.env)
-        except ReportError as err:
             return str(err)
         return None
 
@@ -207,10 +215,3 @@ class _RunState:
         self.records: list[IterationRecord] = []
         self.started = started
         self.iteration_started = started
-
-
-def _untuned() -> TuningRecord:
-    return TuningRecord(
-        proposed_deltas={}, applied_deltas={}, applied=False, skip_reason=AUTO_TUNE_OFF,
-        param_status={}, guards_fired=[], changed_keys=[], state_hash="", rationale=[],
-    )

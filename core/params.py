@@ -7,6 +7,8 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from core.errors import ParamError
+
 PROFILES_DIR = Path(__file__).parent / "profiles"
 
 
@@ -31,6 +33,16 @@ PARAM_SPECS: dict[str, ParamSpec] = {
     "concurrency_limit": ParamSpec(8, 1, 64, 2, integer=True),
 }
 TUNABLES: tuple[str, ...] = tuple(PARAM_SPECS)
+SWITCH_SPEC = ParamSpec(0, 0, 1, 1, integer=True)  # post_only, when a delta turns it on (0/1)
+
+
+def spec_of(name: str) -> ParamSpec:
+    """The spec of a tunable, or of the post_only switch as 0/1."""
+    if name == "post_only":
+        return SWITCH_SPEC
+    if name not in PARAM_SPECS:
+        raise ValueError(f"unknown parameter {name!r}; allowed: {', '.join([*PARAM_SPECS, 'post_only'])}")
+    return PARAM_SPECS[name]
 
 
 def _field(name: str) -> Any:
@@ -62,10 +74,6 @@ class Params(BaseModel):
         if isinstance(value, bool):
             raise ValueError("expected a number, got a boolean")
         return value
-
-
-class ParamError(ValueError):
-    """A parameter or profile the user gave cannot be used; the message is one line."""
 
 
 def describe_validation_error(err: ValidationError, source: str = "") -> str:
@@ -105,7 +113,7 @@ def available_profiles() -> list[str]:
 def load_profile(name_or_path: str) -> dict[str, Any]:
     """The overrides a profile sets (a name from core/profiles or a path to a TOML file)."""
     path = Path(name_or_path)
-    if not path.suffix == ".toml":
+    if path.suffix != ".toml":
         path = PROFILES_DIR / f"{name_or_path}.toml"
     if not path.is_file():
         raise ParamError(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.errors import ScenarioError
+
 
 class MarketRegime(BaseModel):
     """The constants of one market regime."""
@@ -36,10 +38,6 @@ class Scenario(BaseModel):
     name: str
     description: str
     schedule: tuple[str, ...]  # regime names, one per iteration, cycled
-
-
-class ScenarioError(ValueError):
-    """An unknown scenario name; the message is one line listing the allowed names."""
 
 
 NORMAL = MarketRegime(

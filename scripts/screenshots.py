@@ -14,22 +14,19 @@ import asyncio
 import itertools
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from unittest.mock import patch
 
-import core.loop
-from core.artifacts import RunDirectory, utc_stamp
-from core.config import build_config
-from core.loop import SoakLoop
 from textual.pilot import Pilot
+
+from core.config import build_config
+from core.runner import SoakRun
 from tui.app import SoakApp
-from tui.sources.live import LiveLoopSource
+from tui.factory import create_run_app
+from tui.format import PAUSED
 
 SIZE = (120, 40)
-STARTED = datetime(2026, 11, 27, 14, 12, 3, tzinfo=timezone.utc)
+STARTED = datetime(2026, 11, 27, 14, 12, 3, tzinfo=UTC)
 RUN = {"iterations": 24, "seed": 42, "gate": "nightly", "scenario": "normal"}
 HOLD_AT = 17
 # name -> (keys pressed once the run is held, theme)
@@ -41,23 +38,13 @@ SCENES: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
-@contextmanager
-def fixed_time() -> Iterator[None]:
-    """Runs started inside start at STARTED: their run id and timestamps are always the same."""
-    create = RunDirectory.create.__func__  # type: ignore[attr-defined]
-    with (
-        patch.object(RunDirectory, "create", classmethod(lambda cls, root, seed, now=None: create(cls, root, seed, STARTED))),
-        patch.object(core.loop, "utc_stamp", lambda now=None: utc_stamp(STARTED)),
-    ):
-        yield
-
-
 def demo_app(out: Path, theme: str = "textual-dark") -> SoakApp:
-    """The monitor of the demo run, writing into `out`. Use inside `fixed_time()`."""
+    """The monitor of the demo run, writing into `out`: started at STARTED, every clock reading
+    50 ms after the last, so its run id and its records' timings are always the same."""
     config = build_config({**RUN, "pace": "fast", "out": str(out)}, {})
     ticks = itertools.count()
-    loop = SoakLoop(config, clock=lambda: next(ticks) * 0.05)  # every reading 50 ms on
-    app = SoakApp(LiveLoopSource(loop, hold_at=HOLD_AT), clock=None)  # clock=None: no time in view
+    soak = SoakRun(config, env={}, clock=lambda: next(ticks) * 0.05, utc_now=lambda: STARTED)
+    app = create_run_app(soak, clock=None, hold_at=HOLD_AT)  # clock=None: no time in view
     app.animation_level = "none"
     app.theme = theme
     return app
@@ -66,14 +53,14 @@ def demo_app(out: Path, theme: str = "textual-dark") -> SoakApp:
 async def until_held(pilot: Pilot) -> None:
     """Wait until the demo run is held after HOLD_AT (the loop has confirmed the pause)."""
     async with asyncio.timeout(60):
-        while pilot.app.status != "paused":
+        while pilot.app.status != PAUSED:
             await pilot.pause(0.02)
     await pilot.pause()
 
 
 async def shoot(name: str, out_dir: Path) -> Path:
     keys, theme = SCENES[name]
-    with tempfile.TemporaryDirectory() as runs, fixed_time():
+    with tempfile.TemporaryDirectory() as runs:
         app = demo_app(Path(runs), theme)
         async with app.run_test(size=SIZE) as pilot:
             await until_held(pilot)

@@ -1,8 +1,7 @@
-"""The live monitor (DESIGN.md section 9): header, iteration table, tuning panel, trends, footer.
+"""The monitor (DESIGN.md section 9): header, iteration table, tuning panel, trends, footer.
 
 The app renders whatever its `RunSource` posts (tui/messages.py) and asks the source to pause,
-resume or stop; it never runs the soak itself. `create_app` is the one factory for the CLI, the
-tests, the screenshot script and the benchmark.
+resume or stop; it never runs the soak itself. tui/factory.py builds it for each command.
 """
 from __future__ import annotations
 
@@ -18,19 +17,15 @@ from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from core.config import SoakConfig
-from core.loop import EXIT_ERROR, EXIT_INTERRUPTED, SoakLoop
-from core.readers import IterationView
-from tui.format import VERDICT_STYLES, escape_controls
-from tui.messages import (
-    IterationArrived, IterationsArrived, RunEnded, RunOpened, RunStateChanged, RunSwitched,
-)
+from core.records import ExitCode, RunStatus
+from core.runs.views import IterationView
+from tui.format import LIVE_STATES, PAUSED, PAUSING, STARTING, STOPPING, VERDICT_STYLES, escape_controls
+from tui.messages import IterationsArrived, RunEnded, RunOpened, RunStateChanged, RunSwitched
 from tui.screens.detail import IterationDetailScreen
 from tui.screens.help import HelpScreen
 from tui.sources import RunSource
-from tui.sources.live import LiveLoopSource
 from tui.widgets.iteration_table import IterationTable
-from tui.widgets.run_header import RUNNING_STATES, Clock, RunHeader
+from tui.widgets.run_header import Clock, RunHeader
 from tui.widgets.trends import TrendPanel
 from tui.widgets.tuning_panel import TuningPanel
 
@@ -60,7 +55,7 @@ class SoakApp(App[int]):
         self.clock = clock
         self._newest = 0  # the highest iteration shown
         self.screenshot_dir = screenshot_dir or Path.cwd()
-        self.status = "starting"
+        self.status = STARTING
         self.exit_code: int | None = None  # set when the run ends
         self.run_dir: Path | None = None
 
@@ -92,12 +87,9 @@ class SoakApp(App[int]):
 
     # -- what the source says -------------------------------------------------------------------
     def on_run_opened(self, message: RunOpened) -> None:
-        self.run_dir = message.info.run_dir
-        self.query_one(RunHeader).show_run(message.info)
-        self._set_status("running")
-
-    def on_iteration_arrived(self, message: IterationArrived) -> None:
-        self._show([message.view])
+        self.run_dir = message.identity.run_dir
+        self.query_one(RunHeader).show_run(message.identity)
+        self._set_status(RunStatus.RUNNING)
 
     def on_iterations_arrived(self, message: IterationsArrived) -> None:
         self._show(message.views)
@@ -113,7 +105,7 @@ class SoakApp(App[int]):
         self.query_one(TrendPanel).reset()
         self.query_one(TuningPanel).reset()
         self.query_one(RunHeader).reset()
-        self._set_status("starting")
+        self._set_status(STARTING)
 
     def _show(self, views: list[IterationView]) -> None:
         """Rows by difference; trends get the iterations newer than any shown; the tuning panel
@@ -133,16 +125,16 @@ class SoakApp(App[int]):
                 self.query_one(RunHeader).show_progress(latest.iteration)
 
     def on_run_state_changed(self, message: RunStateChanged) -> None:
-        if self.status in RUNNING_STATES and self.status != "stopping":
+        if self.status in LIVE_STATES and self.status != STOPPING:
             self._set_status(message.state)
 
     def on_run_ended(self, message: RunEnded) -> None:
         self.exit_code = message.exit_code
         self._set_status(message.status, message.verdict)
-        if message.status == "failed":
+        if message.status == RunStatus.FAILED:
             self.notify(escape_controls(message.error or "no error recorded"), title="run failed",
                         severity="error", markup=False)
-        elif message.status == "aborted" and self.run_dir is not None:
+        elif message.status == RunStatus.ABORTED and self.run_dir is not None:
             self.notify(escape_controls(str(self.run_dir)), title="run stopped; finished iterations are in",
                         markup=False)
 
@@ -159,21 +151,20 @@ class SoakApp(App[int]):
     # -- keys -----------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("toggle_pause", "stop"):
-            return self.source.controllable and self.status in ("starting", *RUNNING_STATES) \
-                and self.status != "stopping"
+            return self.source.controllable and self.status in (STARTING, *LIVE_STATES) and self.status != STOPPING
         return True
 
     def action_toggle_pause(self) -> None:
-        if self.status in ("pausing", "paused"):
+        if self.status in (PAUSING, PAUSED):
             self.source.resume()
-            self._set_status("running")
+            self._set_status(RunStatus.RUNNING)
         else:
             self.source.pause()
-            self._set_status("pausing")
+            self._set_status(PAUSING)
 
     def action_stop(self) -> None:
         self.source.stop()
-        self._set_status("stopping")
+        self._set_status(STOPPING)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -196,7 +187,7 @@ class SoakApp(App[int]):
     async def action_quit(self) -> None:
         if self.exit_code is None:
             self.source.stop()
-        self.exit(EXIT_INTERRUPTED if self.exit_code is None else self.exit_code)
+        self.exit(ExitCode.INTERRUPTED if self.exit_code is None else self.exit_code)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         for command in super().get_system_commands(screen):
@@ -220,17 +211,3 @@ def verdict_tally(table: IterationTable) -> str:
     order = {verdict: rank for rank, verdict in enumerate(VERDICT_STYLES)}
     counted = sorted((v for v, n in table.verdicts.items() if n > 0), key=lambda v: (order.get(v, 9), v))
     return "  ".join(f"{escape(escape_controls(verdict))} ×{table.verdicts[verdict]}" for verdict in counted)
-
-
-def create_app(config: SoakConfig, *, clock: Clock | None = time.monotonic, hold_at: int | None = None,
-               screenshot_dir: Path | None = None) -> SoakApp:
-    """The monitor of a live run of `config`. Building the loop here raises the core's one-line
-    user errors (bad gate, driver) before anything is drawn."""
-    source = LiveLoopSource(SoakLoop(config), hold_at=hold_at)
-    return SoakApp(source, clock=clock, screenshot_dir=screenshot_dir)
-
-
-def run_live(config: SoakConfig) -> int:
-    """Runs the monitor until the user quits: the run's exit code, or 130 if it was still going."""
-    code = create_app(config).run()
-    return code if code is not None else EXIT_ERROR  # None: the app itself failed

@@ -10,12 +10,12 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-EXIT_USAGE = 2
+from core.records import ExitCode
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+        self.exit(ExitCode.ERROR, f"{self.prog}: error: {message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,38 +64,39 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from core.errors import USER_ERRORS
+    from core.errors import SoakError
 
     try:
         return COMMANDS[args.command](args)
-    except USER_ERRORS as err:
+    except SoakError as err:
         print(f"soak: error: {err}", file=sys.stderr)
-        return EXIT_USAGE
+        return err.exit_code
 
 
 def _run(args: argparse.Namespace) -> int:
-    from core.config import ConfigError, build_config
-    from core.loop import SoakLoop
+    from core.config import build_config
+    from core.errors import ConfigError
+    from core.runner import SoakRun
 
     cli = {key: getattr(args, key) for key in (
         "iterations", "hours", "window_s", "seed", "auto_tune", "driver", "profile", "gate",
         "scenario", "pace", "out", "json_events", "junit", "summary_md")}
     config = build_config(cli, os.environ, _parse_overrides(args.overrides, ConfigError))
+    soak = SoakRun(config)
     if args.no_ui or config.settings.json_events or not sys.stdout.isatty():
-        from core.headless import cancel_on_signals, run_headless
+        from core.console.run import cancel_on_signals, run_headless
 
-        loop = SoakLoop(config)
-        cancel_on_signals(loop.cancel)
-        return run_headless(loop.run(), config.settings.json_events)
-    from tui.app import run_live
+        cancel_on_signals(soak.cancel)
+        return run_headless(soak.events(), config.settings.json_events)
+    from tui.factory import create_run_app, run_app
 
-    return run_live(config)
+    return run_app(create_run_app(soak))
 
 
 def _report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from core.report import report_command
+    from core.reporting.command import report_command
 
     optional = lambda value: Path(value) if value else None  # noqa: E731
     return report_command(Path(args.run_dir), optional(args.md), optional(args.json), gate=args.gate)
@@ -103,18 +104,18 @@ def _report(args: argparse.Namespace) -> int:
 
 def _watch(args: argparse.Namespace) -> int:
     if args.no_ui or not sys.stdout.isatty():
-        from core.watch_headless import watch_headless
+        from core.console.watch import watch_headless
 
         return watch_headless(args.root, timeout=args.timeout)
-    from tui.launch import run_watch
+    from tui.factory import create_watch_app, run_app
 
-    return run_watch(args.root)
+    return run_app(create_watch_app(args.root))
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from tui.launch import run_replay
+    from tui.factory import create_replay_app, run_app
 
-    return run_replay(args.run_dir, args.speed)
+    return run_app(create_replay_app(args.run_dir, args.speed))
 
 
 def _positive_float(text: str) -> float:

@@ -6,21 +6,31 @@ rich `Text` here, neither of which parses markup, with its control characters sh
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
 from textual.content import Content
 
+from core.records import RunStatus, Verdict
+from core.runs.discovery import LEGACY_STATUS, UNKNOWN_STATUS
 from core.text import escape_controls
 
 MISSING = "—"
 
 # ANSI colour names: Textual maps them through a dark or a light terminal palette per theme, so
 # they stay readable in both, and NO_COLOR drops them while the verdict word remains.
-VERDICT_STYLES: dict[str, str] = {"PASS": "green", "WARN": "yellow", "FAIL": "red"}
+VERDICT_STYLES: dict[str, str] = {Verdict.PASS: "green", Verdict.WARN: "yellow", Verdict.FAIL: "red"}
 
-Formatter = Callable[[float], str]
+# What the monitor calls a run besides its RunStatus: before it opens, while a pause or a stop
+# takes effect, and the ends of a run it cannot follow further.
+STARTING, PAUSING, PAUSED, STOPPING = "starting", "pausing", "paused", "stopping"
+STOPPED, REPLAYED, STALE, REMOVED = "stopped", "replayed", "stale", "removed"
+LIVE_STATES: tuple[str, ...] = (RunStatus.RUNNING, PAUSING, PAUSED, STOPPING)
+STATUS_STYLES: dict[str, str] = {
+    RunStatus.RUNNING: "green", RunStatus.COMPLETED: "", RunStatus.ABORTED: "yellow", RunStatus.FAILED: "red",
+    STALE: "yellow", REMOVED: "dim", UNKNOWN_STATUS: "red", LEGACY_STATUS: "cyan",
+}
+
 
 
 def literal(value: Any, style: str = "") -> Text:
@@ -43,30 +53,9 @@ def ansi(colour: str) -> str:
     return f"ansi_{colour}" if colour else ""
 
 
-def ratio(value: float) -> str:
-    return f"{value:.2f}"
-
-
-def signed(value: float) -> str:
-    return f"{value:+.2f}"
-
-
-def decimal1(value: float) -> str:
-    return f"{value:.1f}"
-
-
-def whole(value: float) -> str:
-    return f"{value:.0f}"
-
-
-def show(value: float | None, formatter: Formatter) -> str:
-    """A number through its formatter, or the missing-value dash."""
-    return MISSING if value is None else formatter(value)
-
-
-def threshold(op: str, fail: float | None, formatter: Formatter) -> str:
+def threshold(op: str, fail: float | None) -> str:
     """The gate's FAIL threshold beside a value, e.g. '>= 0.85' or 'present'."""
-    return op if fail is None else f"{op} {formatter(fail)}"
+    return op if fail is None else f"{op} {fail:g}"
 
 
 def param_value(value: Any) -> str:

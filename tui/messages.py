@@ -1,9 +1,10 @@
-"""What a run source tells the monitor. Sources post these from any thread; only the app's
-handlers touch widgets.
+"""What a run source tells the monitor (toolong's style: messages as dataclasses). Sources post
+these from any thread; only the app's handlers touch widgets.
 
-A source is anything that produces a run: the live loop in a worker today, a directory watcher
-or a replay later. They all speak in these four messages, so the screens do not care which.
+A source is anything that produces a run: the live loop in a worker, a directory watcher or a
+replay. They all speak in these messages, so the screens do not care which.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -13,11 +14,14 @@ from typing import Any
 
 from textual.message import Message
 
-from core.readers import IterationView
+from core.errors import ReadError
+from core.runs.discovery import RunInfo
+from core.runs.views import IterationView
+from tui.format import REMOVED, STALE
 
 
 @dataclass(frozen=True)
-class RunInfo:
+class RunIdentity:
     """Who a run is, from its manifest (RUN.json or the loop's RunStarted). Values as found."""
 
     run_id: str
@@ -32,7 +36,7 @@ class RunInfo:
     @classmethod
     def from_manifest(
         cls, manifest: Mapping[str, Any], run_dir: Path | None = None, total_iterations: int | None = None
-    ) -> RunInfo:
+    ) -> RunIdentity:
         def text(key: str) -> str | None:
             value = manifest.get(key)
             return None if value is None else str(value)
@@ -50,53 +54,79 @@ class RunInfo:
         )
 
 
+@dataclass(frozen=True)
+class WatchedRun:
+    """One row of `soak watch`'s run list."""
+
+    info: RunInfo
+    iterations: int = 0  # how many it has on disk
+    problems: tuple[ReadError, ...] = ()  # one per file that could not be used
+    removed: bool = False
+
+    @property
+    def status(self) -> str:
+        if self.removed:
+            return REMOVED
+        return STALE if self.info.stale else self.info.status
+
+
+@dataclass
 class RunOpened(Message):
     """A run began (or was found): show who it is."""
 
-    def __init__(self, info: RunInfo) -> None:
-        super().__init__()
-        self.info = info
+    identity: RunIdentity
 
 
-class IterationArrived(Message):
-    """One iteration finished and its record is ready to show."""
+@dataclass
+class IterationsArrived(Message):
+    """Iterations finished (or were found), in order: shown together."""
 
-    def __init__(self, view: IterationView) -> None:
-        super().__init__()
-        self.view = view
+    views: list[IterationView]
 
 
+@dataclass
 class RunStateChanged(Message):
-    """The loop was paused or resumed: `state` is "paused" or "running"."""
+    """The run was paused or resumed, or is known to be a legacy run: `state` is "paused",
+    "running" or "legacy". Only the newest state matters."""
 
-    def __init__(self, state: str) -> None:
-        super().__init__()
-        self.state = state
+    state: str
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RunStateChanged)
 
 
+@dataclass
 class RunEnded(Message):
-    """The run is over. `status`: completed | aborted | failed; `verdict`: PASS | WARN | FAIL."""
+    """The run is over (or no longer followed). `status`: a final run status, or what the
+    monitor calls a run it cannot follow further (stopped, replayed, stale, removed)."""
 
-    def __init__(
-        self, status: str, exit_code: int, verdict: str | None = None, reasons: tuple[str, ...] = (),
-        error: str | None = None,
-    ) -> None:
-        super().__init__()
-        self.status = status
-        self.exit_code = exit_code
-        self.verdict = verdict
-        self.reasons = reasons
-        self.error = error
+    status: str
+    exit_code: int
+    verdict: str | None = None
+    reasons: tuple[str, ...] = ()
+    error: str | None = None
 
 
+@dataclass
 class RunSwitched(Message):
     """The source now follows another run (`soak watch`): what is shown of the previous one goes;
     RunOpened and the new run's iterations follow."""
 
 
-class IterationsArrived(Message):
-    """Several iterations at once, in order (a run opened with its history): shown together."""
+@dataclass
+class RunsChanged(Message):
+    """The run list as it is now (`soak watch`). `scanning`: the initial scan is still going."""
 
-    def __init__(self, views: list[IterationView]) -> None:
-        super().__init__()
-        self.views = views
+    runs: tuple[WatchedRun, ...]
+    followed: Path | None
+    scanning: bool
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RunsChanged)
+
+
+@dataclass
+class FilesUnreadable(Message):
+    """Files that could not be used, to be named in a notice."""
+
+    errors: tuple[ReadError, ...]

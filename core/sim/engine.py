@@ -132,7 +132,7 @@ class Session:
         m = self.market
         reach = m.mid[m.order_cell()] * (1.0 + m.order_side * m.order_reach_bps * 1e-4)
         hit_side = np.where(m.order_side > 0, ASK, BID)
-        times = m.order_time.tolist() + [math.inf]
+        times = [*m.order_time.tolist(), math.inf]
         return times, hit_side.tolist(), reach.tolist(), m.order_size.tolist()
 
     def requote(self, t: float, side: int, price: float, at_limit: bool) -> None:

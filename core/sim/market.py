@@ -52,7 +52,7 @@ def cells_of(times: np.ndarray) -> np.ndarray:
 def generate_market(
     regime: MarketRegime, rng: np.random.Generator, window_s: float
 ) -> MarketPath:
-    n = int(round(window_s * CELLS_PER_S))
+    n = round(window_s * CELLS_PER_S)
     # Draw everything first, in a fixed order, so the draws never depend on what follows.
     steps = rng.standard_normal(n)
     count = int(rng.poisson(2.0 * regime.arrival_rate * window_s))

@@ -14,9 +14,9 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from core.readers import IterationView
+from core.runs.views import IterationView
 from tui import format as fmt
-from tui.widgets.iteration_table import KPI_COLUMNS
+from tui.widgets.iteration_table import COLUMNS
 from tui.widgets.tuning_panel import notes, parameter_lines
 
 KPI_LABEL_WIDTH, KPI_VALUE_WIDTH, KPIS_PER_LINE = 12, 8, 3
@@ -77,10 +77,11 @@ def within_depth(value: Any, depth: int = RECORD_DEPTH) -> Any:
 
 def kpi_lines(view: IterationView) -> Content:
     """The KPIs three to a line: 'maker/taker     0.90   net bps   +3.08   ...'."""
+    shown = [(kpi.label, kpi.show(view.kpi(kpi.name), fmt.MISSING)) for kpi in COLUMNS]
+    shown.append(("fills", fmt.MISSING if view.fills is None else f"{view.fills:.0f}"))
     cells = [
-        Content.assemble((f"{heading:<{KPI_LABEL_WIDTH}}", "dim"),
-                         Content(fmt.show(getattr(view, key), formatter)).right(KPI_VALUE_WIDTH), "   ")
-        for key, heading, formatter in (*KPI_COLUMNS, ("fills", "fills", fmt.whole))
+        Content.assemble((f"{label:<{KPI_LABEL_WIDTH}}", "dim"), Content(value).right(KPI_VALUE_WIDTH), "   ")
+        for label, value in shown
     ]
     lines = [Content("").join(cells[start:start + KPIS_PER_LINE]) for start in range(0, len(cells), KPIS_PER_LINE)]
     return Content("\n").join(lines)

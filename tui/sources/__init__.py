@@ -1,5 +1,6 @@
 """Where a monitored run comes from. The app takes one `RunSource` and only speaks to it through
 this protocol; the source posts `tui.messages` to the app from its own worker."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
@@ -12,8 +13,8 @@ class RunSource(Protocol):
     # Whether pause, resume and stop act on the run (a watcher of another process's run cannot).
     controllable: bool
 
-    def start(self, app: App) -> None:
-        """Launch the worker(s) that post RunOpened, IterationArrived, RunStateChanged, RunEnded."""
+    def start(self, app: App[int]) -> None:
+        """Launch the worker(s) that post the run's messages."""
 
     def pause(self) -> None: ...
 

@@ -1,10 +1,11 @@
-"""The live source: a SoakLoop run in a thread worker, its events posted to the app as messages.
+"""The live source: a soak run in a thread worker, its events posted to the app as messages.
 
 Iterations that finish less than BATCH_EVERY_S after the last ones were posted wait for the
 next event and go together: a fast soak then costs the monitor a few repaints a second, not one
 per iteration, and the simulator is not starved of the GIL. Nothing waits longer than the next
 iteration, and a pause or the end of the run posts whatever is waiting first.
 """
+
 from __future__ import annotations
 
 import threading
@@ -16,60 +17,60 @@ from textual.message import Message
 from textual.worker import Worker, get_current_worker
 
 from core.events import IterationFinished, RunFinished, RunPaused, RunResumed, RunStarted, SoakEvent
-from core.loop import EXIT_ERROR, SoakLoop
-from core.readers import IterationView, iteration_view
-from tui.messages import IterationsArrived, RunEnded, RunInfo, RunOpened, RunStateChanged
+from core.records import ExitCode, RunStatus
+from core.runner import SoakRun
+from core.runs.views import IterationView
+from tui.messages import IterationsArrived, RunEnded, RunIdentity, RunOpened, RunStateChanged
 
 WORKER_GROUP = "soak-loop"
 BATCH_EVERY_S = 0.2
 
 
 class LiveLoopSource:
-    """Runs `loop` in this process.
+    """Runs `soak` in this process.
 
     `hold_at`: pause the loop as soon as that iteration has finished (demos and screenshots get
     a run stopped at a known point, whatever the machine's speed)."""
 
     controllable = True
 
-    def __init__(self, loop: SoakLoop, hold_at: int | None = None) -> None:
-        self.loop = loop
+    def __init__(self, soak: SoakRun, hold_at: int | None = None) -> None:
+        self.soak = soak
         self.hold_at = hold_at
         self.worker: Worker[None] | None = None
         self.done = threading.Event()  # set once the loop has returned: its last status is on disk
 
-    def start(self, app: App) -> None:
+    def start(self, app: App[int]) -> None:
         self.worker = app.run_worker(
-            partial(self._drive, app), name="soak loop", group=WORKER_GROUP, thread=True,
-            exit_on_error=False,
+            partial(self._drive, app), name="soak loop", group=WORKER_GROUP, thread=True, exit_on_error=False
         )
 
     def pause(self) -> None:
-        self.loop.pause()
+        self.soak.pause()
 
     def resume(self) -> None:
-        self.loop.resume()
+        self.soak.resume()
 
     def stop(self) -> None:
-        self.loop.cancel()
+        self.soak.cancel()
 
-    def _drive(self, app: App) -> None:
-        """Consume the loop to its end even once cancelled: its last steps record the status."""
+    def _drive(self, app: App[int]) -> None:
+        """Consume the run to its end even once cancelled: its last steps record the status."""
         worker = get_current_worker()
         batch = _Batch(app)
         try:
-            for event in self.loop.run():
+            for event in self.soak.events():
                 if worker.is_cancelled:
-                    self.loop.cancel()
+                    self.soak.cancel()
                 if isinstance(event, IterationFinished):
                     if event.record.iteration == self.hold_at:
-                        self.loop.pause()
-                    batch.add(iteration_view(event.record.model_dump(mode="json")))
+                        self.soak.pause()
+                    batch.add(event.view)
                 elif (message := to_message(event)) is not None:
                     batch.post()  # what finished before it is shown before it
                     app.post_message(message)
         except Exception as err:  # a defect below the loop: say so rather than show RUNNING forever
-            app.post_message(RunEnded("failed", EXIT_ERROR, error=f"{type(err).__name__}: {err}"))
+            app.post_message(RunEnded(RunStatus.FAILED, ExitCode.ERROR, error=f"{type(err).__name__}: {err}"))
             raise
         finally:
             self.done.set()
@@ -78,7 +79,7 @@ class LiveLoopSource:
 class _Batch:
     """Iterations waiting to be posted together (see the module's docstring)."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App[int]) -> None:
         self.app = app
         self.views: list[IterationView] = []
         self.posted = -BATCH_EVERY_S
@@ -98,7 +99,7 @@ def to_message(event: SoakEvent) -> Message | None:
     """The message for anything but an iteration (those are batched, see above)."""
     match event:
         case RunStarted():
-            return RunOpened(RunInfo.from_manifest(event.manifest, event.run_dir, event.total_iterations))
+            return RunOpened(RunIdentity.from_manifest(event.manifest, event.run_dir, event.total_iterations))
         case RunPaused():
             return RunStateChanged("paused")
         case RunResumed():
@@ -106,7 +107,10 @@ def to_message(event: SoakEvent) -> Message | None:
         case RunFinished():
             verdict = event.verdict
             return RunEnded(
-                event.status, event.exit_code, verdict.verdict if verdict else None,
-                tuple(verdict.reasons) if verdict else (), event.error,
+                event.status,
+                event.exit_code,
+                verdict.verdict if verdict else None,
+                tuple(verdict.reasons) if verdict else (),
+                event.error,
             )
     return None  # tuning events: the iteration's record already carries its tuning

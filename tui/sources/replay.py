@@ -3,18 +3,20 @@ second, in the same monitor as a live run, for demos. Pause holds it between ite
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 from pathlib import Path
 
 from textual.app import App
 
-from core.artifacts import FINAL_STATUSES
-from core.readers import ReadError, read_run
-from tui.messages import IterationArrived, RunEnded, RunOpened, RunStateChanged
+from core.errors import ReadError
+from core.records import ExitCode
+from core.runs.discovery import read_run
+from tui.messages import IterationsArrived, RunEnded, RunOpened, RunStateChanged
 from tui.sources.recorded import header_info, run_ended
 
 WORKER_GROUP = "soak-replay"
-REPLAY_EXIT = 0  # a replay that played (or was stopped) went as asked, whatever the run's verdict
+REPLAY_EXIT = ExitCode.OK  # a replay that played (or was stopped) went as asked, whatever the run's verdict
 
 
 class ReplaySource:
@@ -34,7 +36,7 @@ class ReplaySource:
         self._playing.set()
         self._stopped = asyncio.Event()
 
-    def start(self, app: App) -> None:
+    def start(self, app: App[int]) -> None:
         app.run_worker(self._play(app), name="replay", group=WORKER_GROUP, exit_on_error=False)
 
     def pause(self) -> None:
@@ -47,7 +49,7 @@ class ReplaySource:
         self._stopped.set()
         self._playing.set()
 
-    async def _play(self, app: App) -> None:
+    async def _play(self, app: App[int]) -> None:
         info = self.snapshot.info
         views = self.snapshot.iterations
         app.post_message(RunOpened(header_info(info, len(views))))
@@ -62,12 +64,10 @@ class ReplaySource:
             if self._stopped.is_set():
                 app.post_message(RunEnded("stopped", REPLAY_EXIT))
                 return
-            app.post_message(IterationArrived(view))
-        status = info.status if info.status in FINAL_STATUSES else "replayed"
+            app.post_message(IterationsArrived([view]))
+        status = info.status if info.finished else "replayed"
         app.post_message(run_ended(info, status, REPLAY_EXIT))
 
     async def _wait(self, seconds: float) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopped.wait(), seconds)
-        except TimeoutError:
-            pass

@@ -1,29 +1,36 @@
-"""The watch source: runs written by other processes, followed through core.watch.
+"""The watch source: runs written by other processes, followed through core.runs.watcher.
 
 It keeps the run list (every run under the root, with its status, iteration count and the files
-it could not use) and follows one run at a time in the monitor: the run the root names, else the
-newest running one, else the newest; a run that starts later is followed as it appears, until the
-user picks one. Picking another run posts RunSwitched (the monitor starts afresh) and its
-recorded iterations.
+it could not use) and follows one run at a time in the monitor, as core/runs/follow.py says.
+Picking another run posts RunSwitched (the monitor starts afresh) and its recorded iterations.
 """
+
 from __future__ import annotations
 
 import asyncio
-import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from textual.app import App
 from textual.message import Message
 
-from core.artifacts import FINAL_STATUSES
-from core.loop import EXIT_ERROR
-from core.readers import IterationView, ReadError, RunInfo, RunKind, detect_run, read_run
-from core.watch import (
-    FileUnreadable, IterationAdded, RunDiscovered, RunFinished, RunRemoved, RunUpdated,
-    RunWatcher, RunWentStale, ScanComplete, WatchEvent,
+from core.errors import ReadError
+from core.records import ExitCode
+from core.runs.discovery import RunInfo, RunKind, detect_run, read_run
+from core.runs.follow import follows_new_run, initial_run
+from core.runs.views import IterationView
+from core.runs.watch_events import (
+    FileUnreadable,
+    IterationAdded,
+    RunClosed,
+    RunDiscovered,
+    RunRemoved,
+    RunUpdated,
+    RunWentStale,
+    ScanComplete,
+    WatchEvent,
 )
-from core.watch_headless import exit_code_of, start_time
+from core.runs.watcher import RunWatcher
 from tui import messages
 from tui.sources.recorded import header_info, run_ended
 
@@ -31,34 +38,16 @@ WORKER_GROUP = "soak-watch"
 
 
 @dataclass
-class WatchedRun:
-    """One row of the run list."""
+class _Run:
+    """What the source knows of one run under the root."""
 
     info: RunInfo
     iterations: set[int] = field(default_factory=set)
     problems: dict[Path, ReadError] = field(default_factory=dict)  # by file
     removed: bool = False
 
-    @property
-    def status(self) -> str:
-        if self.removed:
-            return "removed"
-        return "stale" if self.info.stale else self.info.status
-
-
-class RunsChanged(Message):
-    """The run list changed (runs, statuses, counts or problems); read it from the source."""
-
-    def can_replace(self, message: Message) -> bool:
-        return isinstance(message, RunsChanged)
-
-
-class FilesUnreadable(Message):
-    """Files that could not be used, to be named in a notice."""
-
-    def __init__(self, errors: tuple[ReadError, ...]) -> None:
-        super().__init__()
-        self.errors = errors
+    def row(self) -> messages.WatchedRun:
+        return messages.WatchedRun(self.info, len(self.iterations), tuple(self.problems.values()), self.removed)
 
 
 class WatchSource:
@@ -68,19 +57,17 @@ class WatchSource:
         """Raises ReadError (one line, naming the path) when `root` is not a directory."""
         self.watcher = RunWatcher(root)
         self.given = self.watcher.root if detect_run(self.watcher.root) is not None else None
-        self.runs: dict[Path, WatchedRun] = {}
+        self.runs: dict[Path, _Run] = {}
         self.current: Path | None = None
-        self.pinned = False  # the user picked a run: new runs no longer take over
         self._choosing = True  # the scan reports every run before any iteration
         self._history: list[IterationView] | None = []  # the followed run's, until the scan ends
         self._shown: set[int] = set()
-        self._app: App | None = None
-        self._commands: asyncio.Queue[list[WatchEvent] | Path | BaseException | None] | None = None
+        self._app: App[int] | None = None
+        self._commands: asyncio.Queue[list[WatchEvent] | Path | BaseException | None] = asyncio.Queue()
 
     # -- RunSource ------------------------------------------------------------------------------
-    def start(self, app: App) -> None:
+    def start(self, app: App[int]) -> None:
         self._app = app
-        self._commands = asyncio.Queue()
         app.run_worker(self._follow(), name="soak watch", group=WORKER_GROUP, exit_on_error=False)
 
     def pause(self) -> None:
@@ -94,8 +81,7 @@ class WatchSource:
 
     def select(self, run: Path) -> None:
         """Follow `run` from now on (the user picked it)."""
-        self.pinned = True
-        if self._commands is not None and run != self.current:
+        if run != self.current:
             self._commands.put_nowait(run)
 
     # -- the worker -----------------------------------------------------------------------------
@@ -106,7 +92,7 @@ class WatchSource:
                 if isinstance(item, Path):
                     await self._switch(item, load=True)
                 elif isinstance(item, BaseException):
-                    self._post(messages.RunEnded("failed", EXIT_ERROR, error=f"the watch stopped: {item}"))
+                    self._post(messages.RunEnded("failed", ExitCode.ERROR, error=f"the watch stopped: {item}"))
                     return
                 else:
                     await self._apply(item)
@@ -131,8 +117,8 @@ class WatchSource:
                 await self._choose()
             match event:
                 case RunDiscovered(info=info):
-                    self.runs[info.path] = WatchedRun(info)
-                    if not self._choosing and self._takes_over(info):
+                    self.runs[info.path] = _Run(info)
+                    if not self._choosing and follows_new_run(info, self.current, self.given):
                         await self._switch(info.path, load=False)
                 case IterationAdded(run=run, view=view):
                     self.runs[run].iterations.add(view.iteration)
@@ -140,45 +126,33 @@ class WatchSource:
                     if run == self.current and (event.revised or view.iteration not in self._shown):
                         self._show([view])
                 case FileUnreadable(run=run, error=error):
-                    self.runs[run].problems[error.path] = error
+                    if error.path is not None:
+                        self.runs[run].problems[error.path] = error
                     problems.append(error)
                 case ScanComplete():
                     history, self._history = self._history or [], None
                     self._show(history)
                     if self.current is not None:
                         await self._state_changed(revived=False)
-                case RunFinished(info=info) | RunWentStale(info=info) | RunUpdated(info=info):
+                case RunClosed(info=info) | RunWentStale(info=info) | RunUpdated(info=info):
                     self.runs[info.path].info = info
                     if info.path == self.current and self._history is None:  # else at ScanComplete
                         await self._state_changed(revived=isinstance(event, RunUpdated))
                 case RunRemoved(info=info):
                     self.runs[info.path].removed = True
                     if info.path == self.current:
-                        self._post(messages.RunEnded("removed", EXIT_ERROR,
-                                                     error=f"its directory was deleted: {info.path}"))
-        self._post(RunsChanged())
+                        self._post(
+                            messages.RunEnded("removed", ExitCode.ERROR, error=f"its directory was deleted: {info.path}")
+                        )
+        self._post_runs()
         if problems:
-            self._post(FilesUnreadable(tuple(problems)))
-        if self._history is not None:
-            # The scan's views wait in _history until it ends. Keep them out of the collector's
-            # full passes (as the app's own objects are, see SoakApp.on_mount), which would walk
-            # them all again each time: 0.25 s of the 1.5 s it took to open 10,000 iterations.
-            # Views have no reference cycles: those dropped once shown are still freed at once.
-            gc.freeze()
+            self._post(messages.FilesUnreadable(tuple(problems)))
 
     async def _choose(self) -> None:
         self._choosing = False
-        runs = [run.info for run in self.runs.values()]
-        if self.given is not None:
-            runs = [info for info in runs if info.path == self.given]
-        running = [info for info in runs if info.status == "running" and not info.stale]
-        if runs:
-            await self._switch(max(running or runs, key=start_time).path, load=False)
-
-    def _takes_over(self, info: RunInfo) -> bool:
-        if self.given is not None:
-            return info.path == self.given and self.current is None
-        return self.current is None or (not self.pinned and info.status == "running")
+        chosen = initial_run((run.info for run in self.runs.values()), self.given, finished_ok=True)
+        if chosen is not None:
+            await self._switch(chosen.path, load=False)
 
     async def _switch(self, run: Path, load: bool) -> None:
         """Follow `run`. With `load`, its iterations are read now (they were reported while
@@ -194,36 +168,44 @@ class WatchSource:
         self._post(messages.RunOpened(header_info(info)))
         if info.kind == RunKind.LEGACY:  # no RUN.json: nothing says whether it is going on
             self._post(messages.RunStateChanged("legacy"))
-        self._post(RunsChanged())  # the run list marks the followed run
+        self._post_runs()  # the run list marks the followed run
         if load:
             try:
                 snapshot = await asyncio.to_thread(read_run, run)
             except ReadError as err:  # deleted meanwhile: the watcher will say so too
-                self._post(FilesUnreadable((err,)))
+                self._post(messages.FilesUnreadable((err,)))
                 return
             self._show(snapshot.iterations)
             await self._state_changed(revived=False)
 
     async def _state_changed(self, revived: bool) -> None:
         """Tell the monitor how the followed run stands when it is no longer simply running."""
+        assert self.current is not None
         info = self.runs[self.current].info
         if revived:  # a stale run's heartbeat came back, say: start afresh
             await self._switch(info.path, load=True)
-        elif info.status in FINAL_STATUSES:
-            self._post(run_ended(info, info.status, exit_code_of(info)))
+        elif info.finished:
+            self._post(run_ended(info, info.status, info.exit_code()))
         elif info.stale:
-            self._post(messages.RunEnded("stale", EXIT_ERROR, error="RUN.json says running but its "
-                                         "heartbeat stopped: the writer is presumed dead"))
+            self._post(
+                messages.RunEnded(
+                    "stale",
+                    ExitCode.ERROR,
+                    error="RUN.json says running but its heartbeat stopped: the writer is presumed dead",
+                )
+            )
 
     def _show(self, views: list[IterationView]) -> None:
         if self._history is not None:
             self._history += views  # shown together once the scan is done
             return
         self._shown.update(view.iteration for view in views)
-        if len(views) == 1:
-            self._post(messages.IterationArrived(views[0]))
-        elif views:
+        if views:
             self._post(messages.IterationsArrived(views))
+
+    def _post_runs(self) -> None:
+        rows = tuple(run.row() for run in self.runs.values())
+        self._post(messages.RunsChanged(rows, self.current, scanning=self._history is not None))
 
     def _post(self, message: Message) -> None:
         if self._app is not None:

@@ -24,22 +24,13 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from core.readers import IterationView
+from core.kpi import KPIS, MONITORED
+from core.runs.views import IterationView
 from tui import format as fmt
 
-# (IterationView field, heading, formatter)
-KPI_COLUMNS: tuple[tuple[str, str, fmt.Formatter], ...] = (
-    ("maker_taker_ratio", "maker/taker", fmt.ratio),
-    ("net_bps", "net bps", fmt.signed),
-    ("risk_ratio", "risk", fmt.ratio),
-    ("adverse_bps_p95", "adv p95", fmt.decimal1),
-    ("slippage_bps_p95", "slip p95", fmt.decimal1),
-    ("p95_latency_ms", "p95 ms", fmt.whole),
-    ("cancel_ratio", "cancel", fmt.ratio),
-    ("order_age_p95_ms", "age p95 ms", fmt.whole),
-)
-HEADINGS = ("it", *(heading for _, heading, _ in KPI_COLUMNS), "verdict")
-WIDTHS = (6, *(max(len(heading), 7) for _, heading, _ in KPI_COLUMNS), 7)
+COLUMNS = tuple(KPIS[name] for name in MONITORED)
+HEADINGS = ("it", *(kpi.label for kpi in COLUMNS), "verdict")
+WIDTHS = (6, *(max(len(kpi.label), 7) for kpi in COLUMNS), 7)
 PADDING = 1  # spaces each side of a cell
 MAX_ROWS = 500
 # Lines kept rendered: more than a tall terminal shows, with and without the cursor. Not more:
@@ -50,7 +41,7 @@ LINE_CACHE_SIZE = 160
 def row_cells(view: IterationView) -> list[str]:
     """The row's cells as shown: iteration, the KPIs, the verdict (all literal text)."""
     cells = [str(view.iteration)]
-    cells += [fmt.show(getattr(view, key), formatter) for key, _, formatter in KPI_COLUMNS]
+    cells += [kpi.show(view.kpi(kpi.name), fmt.MISSING) for kpi in COLUMNS]
     cells.append(fmt.escape_controls(view.verdict or fmt.MISSING))
     return cells
 
@@ -225,7 +216,7 @@ class IterationTable(ScrollView, can_focus=True):
         line = self._lines.get(key)
         if line is None:
             segments = [Segment(_fit(text, width, right=index < len(cells) - 1), style)
-                        for index, (text, width) in enumerate(zip(cells, WIDTHS))]
+                        for index, (text, width) in enumerate(zip(cells, WIDTHS, strict=False))]
             if verdict_bold:
                 segments[-1] = Segment(segments[-1].text, style + Style(bold=True))
             line = Strip(segments, self._width())

@@ -4,18 +4,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual.app import ComposeResult
-from textual.content import Content
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Static
 
-from tui.format import MISSING, content, duration
-from tui.messages import RunInfo
+from core.records import FINAL_STATUSES, Verdict
+from tui.format import LIVE_STATES, MISSING, STARTING, STOPPED, content, duration
+from tui.messages import RunIdentity
 
 Clock = Callable[[], float]
-RUNNING_STATES = ("running", "pausing", "paused", "stopping")
-STATES = ("starting", *RUNNING_STATES, "completed", "aborted", "failed", "stopped")
-VERDICTS = ("PASS", "WARN", "FAIL")
+STATES = (STARTING, *LIVE_STATES, *FINAL_STATUSES, STOPPED)  # each has a colour in app.tcss
 VERDICT_WIDTH = 12  # a recorded verdict is any text; the header keeps its place for the rest
 
 
@@ -29,9 +28,9 @@ class RunHeader(Horizontal):
     def __init__(self, clock: Clock | None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.clock = clock
-        self.info: RunInfo | None = None
+        self.info: RunIdentity | None = None
         self.done = 0
-        self.status = "starting"
+        self.status = STARTING
         self.started: float | None = None
         self.ended: float | None = None
         self._ticker: Timer | None = None
@@ -54,9 +53,9 @@ class RunHeader(Horizontal):
         self.done = 0
         self.started = self.ended = None
         self.query_one("#identity", Static).update(Content.styled("mm-soak", "bold"))
-        self.show_status("starting")
+        self.show_status(STARTING)
 
-    def show_run(self, info: RunInfo) -> None:
+    def show_run(self, info: RunIdentity) -> None:
         self.info = info
         self.query_one("#identity", Static).update(identity(info))
         if self.clock is not None and self._ticker is None:
@@ -70,7 +69,7 @@ class RunHeader(Horizontal):
 
     def show_status(self, status: str, verdict: str | None = None) -> None:
         self.status = status
-        if status not in ("starting", *RUNNING_STATES):
+        if status not in (STARTING, *LIVE_STATES):
             self._stop_clock()
         self._show_status(verdict)
         self._show_progress()
@@ -90,7 +89,7 @@ class RunHeader(Horizontal):
         badge.set_classes(f"-{self.status}" if self.status in STATES else "")
         stamp = self.query_one("#verdict", Static)
         stamp.update(content(f" {verdict} ").truncate(VERDICT_WIDTH, ellipsis=True) if verdict else "")
-        stamp.set_classes(f"-{verdict.lower()}" if verdict in VERDICTS else "")
+        stamp.set_classes(f"-{verdict.lower()}" if verdict is not None and Verdict.parse(verdict) else "")
         stamp.display = verdict is not None
 
     def _show_progress(self) -> None:
@@ -99,7 +98,7 @@ class RunHeader(Horizontal):
         elapsed = self._elapsed()
         if elapsed is not None:
             parts += ["  ", duration(elapsed)]
-            if self.status in RUNNING_STATES and total and self.done:
+            if self.status in LIVE_STATES and total and self.done:
                 parts += [("  ETA ", "dim"), duration(elapsed / self.done * (total - self.done))]
         line = Content.assemble(*parts)
         # The width is the text's: lay out again only when it changes (rarely), else repaint.
@@ -113,7 +112,7 @@ class RunHeader(Horizontal):
         return (self.ended if self.ended is not None else self.clock()) - self.started
 
 
-def identity(info: RunInfo) -> Content:
+def identity(info: RunIdentity) -> Content:
     """Most telling first: a narrow terminal cuts the seed, then the profile."""
     driver = info.driver or MISSING
     if info.scenario and not driver.endswith(info.scenario):  # the simulator says "sim/<scenario>"

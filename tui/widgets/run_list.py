@@ -14,13 +14,10 @@ from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
-from core.readers import ReadError
-from core.watch_headless import start_time
+from core.errors import ReadError
 from tui import format as fmt
-from tui.sources.watch import WatchedRun
+from tui.messages import WatchedRun
 
-STATUS_STYLES = {"running": "green", "completed": "", "aborted": "yellow", "failed": "red",
-                 "stale": "yellow", "removed": "dim", "unknown": "red", "legacy": "cyan"}
 FOLLOWED = "▶"
 RUN_ID_WIDTH = 40  # a directory name can be any length; the status beside it stays in view
 
@@ -49,7 +46,7 @@ class RunList(DataTable):
         """Rebuilt whole: a few rows, and new runs take their place by start time."""
         selected = self._selected()
         self.clear()
-        for run in sorted(runs, key=lambda run: start_time(run.info), reverse=True):
+        for run in sorted(runs, key=lambda run: run.info.start_key(), reverse=True):
             self.add_row(*run_cells(run, run.info.path == followed), key=str(run.info.path))
         keep = selected or followed
         if keep is not None:
@@ -71,7 +68,7 @@ class RunList(DataTable):
 
 
 def run_cells(run: WatchedRun, followed: bool) -> list[Text]:
-    style = STATUS_STYLES.get(run.status, "")
+    style = fmt.STATUS_STYLES.get(run.status, "")
     problems = len(run.problems)
     run_id = fmt.literal(run.info.run_id, style="bold" if followed else "")
     run_id.truncate(RUN_ID_WIDTH, overflow="ellipsis")
@@ -79,7 +76,7 @@ def run_cells(run: WatchedRun, followed: bool) -> list[Text]:
         Text(FOLLOWED if followed else " ", style="bold"),
         run_id,
         fmt.literal(run.status, style=style),
-        Text(str(len(run.iterations)), justify="right"),
+        Text(str(run.iterations), justify="right"),
         Text(str(problems) if problems else "", style="red", justify="right"),
     ]
 
@@ -135,9 +132,9 @@ class RunsPanel(Horizontal):
         problems.display = False
         yield problems
 
-    def show(self, runs: dict[Path, WatchedRun], followed: Path | None) -> None:
-        self.query_one(RunList).show_runs(runs.values(), followed)
-        problems = runs[followed].problems.values() if followed in runs else ()
+    def show(self, runs: tuple[WatchedRun, ...], followed: Path | None) -> None:
+        self.query_one(RunList).show_runs(runs, followed)
+        problems = next((run.problems for run in runs if run.info.path == followed), ())
         self.query_one(FileProblems).show_problems(followed, problems)
 
 

@@ -8,40 +8,33 @@ from __future__ import annotations
 from collections import deque
 
 from textual.app import ComposeResult, RenderResult
-from textual.content import Content
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Sparkline, Static
 
-from core.readers import IterationView
+from core.kpi import KPIS, Kpi
+from core.runs.views import IterationView
 from tui import format as fmt
 
-# (IterationView field, label, formatter)
-TRENDS: tuple[tuple[str, str, fmt.Formatter], ...] = (
-    ("maker_taker_ratio", "maker/taker", fmt.ratio),
-    ("net_bps", "net bps", fmt.signed),
-    ("risk_ratio", "risk", fmt.ratio),
-    ("p95_latency_ms", "p95 ms", fmt.whole),
-)
+TRENDS: tuple[str, ...] = ("maker_taker_ratio", "net_bps", "risk_ratio", "p95_latency_ms")  # the gates' KPIs
 WINDOW = 500  # points kept per trend; the line shows the newest that fit its width
 
 
 class Trend(Horizontal):
-    def __init__(self, kpi: str, label: str, formatter: fmt.Formatter) -> None:
-        super().__init__(id=f"trend-{kpi}", classes="trend")
+    def __init__(self, kpi: Kpi) -> None:
+        super().__init__(id=f"trend-{kpi.name}", classes="trend")
         self.kpi = kpi
-        self.label = label
-        self.formatter = formatter
         self.points: deque[float] = deque(maxlen=WINDOW)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="trend-label"):
-            yield Static(self.label, classes="trend-name")
+            yield Static(self.kpi.label, classes="trend-name")
             yield Static(fmt.MISSING, classes="trend-value")
         yield TrendLine([], classes="trend-line")
 
     def add(self, views: list[IterationView]) -> None:
         """Views in iteration order; the last one is the latest."""
-        values = [getattr(view, self.kpi) for view in views]
+        values = [view.kpi(self.kpi.name) for view in views]
         self.points.extend(value for value in values if value is not None)
         label = self._value_text(views[-1], values[-1])
         self.query_one(".trend-value", Static).update(label, layout=False)
@@ -56,10 +49,10 @@ class Trend(Horizontal):
         self._draw()
 
     def _value_text(self, view: IterationView, value: float | None) -> Content:
-        text = Content.styled(fmt.show(value, self.formatter), "bold")
-        if self.kpi in view.thresholds:
-            op, fail = view.thresholds[self.kpi]
-            text = Content.assemble(text, ("  gate ", "dim"), fmt.content(fmt.threshold(op, fail, self.formatter), "dim"))
+        text = Content.styled(self.kpi.show(value, fmt.MISSING), "bold")
+        if self.kpi.name in view.thresholds:
+            op, fail = view.thresholds[self.kpi.name]
+            text = Content.assemble(text, ("  gate ", "dim"), fmt.content(fmt.threshold(op, fail), "dim"))
         return text
 
     def _draw(self) -> None:
@@ -69,8 +62,8 @@ class Trend(Horizontal):
 
 class TrendPanel(Vertical):
     def compose(self) -> ComposeResult:
-        for kpi, label, formatter in TRENDS:
-            yield Trend(kpi, label, formatter)
+        for name in TRENDS:
+            yield Trend(KPIS[name])
 
     def reset(self) -> None:
         for trend in self.query(Trend):

@@ -7,7 +7,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from core.params import TUNABLES
-from core.readers import IterationView
+from core.runs.views import IterationView
 from tui import format as fmt
 
 APPLIED = "applied"

@@ -1,0 +1,69 @@
+"""The lines a headless soak and a headless watch print: one per iteration, and a summary table."""
+
+from __future__ import annotations
+
+import os
+import statistics
+from collections.abc import Callable, Iterable, Mapping
+from typing import TextIO
+
+from core.kpi import KPIS, MONITORED
+from core.records import Verdict
+from core.runs.views import IterationView
+
+VERDICT_COLOURS = {Verdict.PASS: "32", Verdict.WARN: "33", Verdict.FAIL: "31"}  # ANSI SGR
+LINE_KPIS = ("maker_taker_ratio", "net_bps", "risk_ratio", "p95_latency_ms")  # the gate's, most watched
+
+
+def use_colour(stream: TextIO, env: Mapping[str, str] = os.environ) -> bool:
+    return stream.isatty() and "NO_COLOR" not in env and env.get("TERM") != "dumb"
+
+
+def plain_verdict(verdict: str | None) -> str:
+    return verdict or "?"
+
+
+def coloured_verdict(verdict: str | None) -> str:
+    code = VERDICT_COLOURS.get(Verdict.parse(verdict))  # type: ignore[arg-type]
+    return f"\x1b[{code}m{verdict}\x1b[0m" if code else plain_verdict(verdict)
+
+
+def iteration_line(
+    view: IterationView, total: int | None, verdict_text: Callable[[str | None], str] = plain_verdict
+) -> str:
+    counter = f"{view.iteration}/{total}" if total else str(view.iteration)
+    maker, net, risk, p95 = (KPIS[name].show(view.kpi(name)) for name in LINE_KPIS)
+    return (
+        f"iter {counter:>7}  maker/taker {maker}  net {net} bps  risk {risk}  p95 {p95} ms  "
+        f"{verdict_text(view.verdict)}  {tuning_text(view)}"
+    )
+
+
+def tuning_text(view: IterationView) -> str:
+    if view.applied and view.applied_deltas:
+        deltas = ", ".join(f"{k} {v:+g}" for k, v in view.applied_deltas.items() if v)
+        return f"tuned: {deltas}"
+    if view.skip_reason:
+        return f"skipped: {view.skip_reason}"
+    return "tuning: -"
+
+
+def summary_table(views: Iterable[IterationView]) -> list[str]:
+    views = list(views)
+    thresholds = views[-1].thresholds if views else {}
+    lines = [f"{'kpi':<20}{'last':>10}{'mean':>10}{'min':>10}{'max':>10}  gate"]
+    for kpi in MONITORED:
+        values = [v for v in (view.kpi(kpi) for view in views) if v is not None]
+        last = views[-1].kpi(kpi) if views else None
+        cells = [last, _mean(values), min(values, default=None), max(values, default=None)]
+        gate = " ".join(str(x) for x in thresholds.get(kpi, ()))
+        lines.append(f"{kpi:<20}" + "".join(f"{_num(c):>10}" for c in cells) + f"  {gate}")
+    return lines
+
+
+def _mean(values: list[float]) -> float | None:
+    return statistics.fmean(values) if values else None
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else format(value, ".3f")

@@ -1,0 +1,98 @@
+"""Headless output for CI (`soak run --no-ui`): a line per iteration, a summary, the verdict."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterable
+from types import FrameType
+from typing import Any, TextIO
+
+from core.console.lines import coloured_verdict, iteration_line, plain_verdict, summary_table, use_colour
+from core.events import IterationFinished, RunFinished, RunStarted, SoakEvent
+from core.records import ExitCode
+from core.runs.views import IterationView
+
+
+class HeadlessPrinter:
+    """Turns loop events into lines; one instance per run."""
+
+    def __init__(self, out: TextIO, colour: bool) -> None:
+        self.out = out
+        self.verdict_text = coloured_verdict if colour else plain_verdict
+        self.total: int | None = None
+        self.views: list[IterationView] = []
+
+    def handle(self, event: SoakEvent) -> None:
+        if isinstance(event, RunStarted):
+            self.total = event.total_iterations
+            m = event.manifest
+            self._print(
+                f"soak run {event.run_id}  driver {m['driver']}  seed {m['seed']}  "
+                f"profile {m['profile']}  gate {m['gate']}  -> {event.run_dir}"
+            )
+        elif isinstance(event, IterationFinished):
+            self.views.append(event.view)
+            self._print(iteration_line(event.view, self.total, self.verdict_text))
+        elif isinstance(event, RunFinished):
+            self._print_summary(event)
+
+    def _print_summary(self, event: RunFinished) -> None:
+        if self.views:
+            self._print("")
+            for line in summary_table(self.views):
+                self._print(line)
+        if event.error:
+            print(f"soak: error: {event.error}", file=sys.stderr, flush=True)
+        verdict = event.verdict
+        head = f"run {event.status}: {event.iterations} iteration(s)"
+        if verdict:
+            head += f"  verdict {self.verdict_text(verdict.verdict)}  " + "; ".join(verdict.reasons)
+        self._print(head + f"  exit {int(event.exit_code)}")
+
+    def _print(self, line: str) -> None:
+        print(line, file=self.out, flush=True)
+
+
+def event_json(event: SoakEvent) -> str:
+    """One line of JSON for `--json`: the event's name and its fields."""
+    name = "".join("_" + c.lower() if c.isupper() else c for c in type(event).__name__).lstrip("_")
+    fields = {f.name: _jsonable(getattr(event, f.name)) for f in dataclasses.fields(event) if f.name != "view"}
+    return json.dumps({"event": name, **fields}, allow_nan=False, default=str)
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    return value
+
+
+def run_headless(events: Iterable[SoakEvent], json_events: bool, out: TextIO = sys.stdout) -> int:
+    printer = HeadlessPrinter(out, use_colour(out))
+    exit_code: int = ExitCode.ERROR
+    for event in events:
+        try:
+            if json_events:
+                print(event_json(event), file=out, flush=True)
+            else:
+                printer.handle(event)
+        except BrokenPipeError:
+            # The reader went away (`| head`): the soak and its artifacts go on without output.
+            printer.out = out = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the run
+        if isinstance(event, RunFinished):
+            exit_code = event.exit_code
+    return int(exit_code)
+
+
+def cancel_on_signals(cancel: Callable[[], None]) -> None:
+    """First SIGINT/SIGTERM asks the loop to stop cleanly; a second SIGINT stops at once."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        cancel()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)

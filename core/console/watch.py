@@ -1,0 +1,135 @@
+"""`soak watch --no-ui`: follow one run written by another process, a line per iteration.
+
+Which run is followed: core/runs/follow.py (a headless watch waits for a live run rather than
+replaying a finished one, unless the root names one). Its iterations already on disk are printed
+first, then each one as it lands, then the summary. The watch ends when the run does, with the
+run's exit code: its gate's (0 PASS or WARN, 1 FAIL) when it completed, 130 when it was aborted,
+2 when it failed, went stale (its writer died) or was deleted. A legacy run never says it is
+over: it is followed until interrupted (130) or until `timeout` seconds have passed, which end a
+watch whose run is still going with exit code 2.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from core.console.lines import iteration_line, summary_table
+from core.records import ExitCode
+from core.runs.discovery import RunInfo, detect_run
+from core.runs.follow import follows_new_run, initial_run
+from core.runs.views import IterationView
+from core.runs.watch_events import (
+    FileUnreadable,
+    IterationAdded,
+    RunClosed,
+    RunDiscovered,
+    RunRemoved,
+    RunWentStale,
+    WatchEvent,
+)
+from core.runs.watcher import RunWatcher
+from core.text import escape_controls
+
+
+def watch_headless(root: Path | str, out: TextIO = sys.stdout, timeout: float | None = None) -> int:
+    """Raises ReadError (one line, naming the path) when `root` is not a directory."""
+    follower = RunFollower(RunWatcher(root), out)
+    try:
+        return asyncio.run(follower.follow(timeout))
+    except KeyboardInterrupt:
+        return ExitCode.INTERRUPTED
+
+
+class RunFollower:
+    def __init__(self, watcher: RunWatcher, out: TextIO) -> None:
+        self.watcher = watcher
+        self.out = out
+        self.given = watcher.root if detect_run(watcher.root) is not None else None
+        self.run: RunInfo | None = None
+        self.choosing = True  # the scan's discoveries come before its iterations
+        self.found: list[RunInfo] = []  # while choosing
+        self.views: dict[int, IterationView] = {}  # a revised iteration replaces its first version
+
+    async def follow(self, timeout: float | None) -> int:
+        try:
+            async with asyncio.timeout(timeout):
+                async for event in self.watcher.events():
+                    if (code := self.handle(event)) is not None:
+                        return code
+        except TimeoutError:
+            self._error(f"the run did not end within {timeout:g} s")
+        finally:
+            self.watcher.stop()
+        return ExitCode.ERROR
+
+    def handle(self, event: WatchEvent) -> int | None:
+        """The exit code once the followed run has ended, else None."""
+        if self.choosing and not isinstance(event, RunDiscovered):
+            self._choose()
+        match event:
+            case RunDiscovered(info=info) if self.choosing:
+                self.found.append(info)
+            case RunDiscovered(info=info) if follows_new_run(info, self._path(), self.given):
+                self._start(info)
+            case IterationAdded(run=run, view=view) if self._followed(run):
+                self._iteration(view)
+            case FileUnreadable(run=run, error=error) if self._followed(run):
+                self._error(str(error))
+            case RunClosed(info=info) if self._followed(info.path):
+                return self._end(info, info.exit_code())
+            case RunWentStale(info=info) if self._followed(info.path):
+                self._error(
+                    f"run {info.run_id} went stale: RUN.json says running but its heartbeat "
+                    "stopped, so its writer is presumed dead"
+                )
+                return self._end(info, ExitCode.ERROR)
+            case RunRemoved(info=info) if self._followed(info.path):
+                self._error(f"run {info.run_id} was deleted: {info.path}")
+                return self._end(info, ExitCode.ERROR)
+        return None
+
+    def _choose(self) -> None:
+        self.choosing = False
+        chosen = initial_run(self.found, self.given, finished_ok=False)
+        if chosen is not None:
+            self._start(chosen)
+
+    def _start(self, info: RunInfo) -> None:
+        self.run = info
+        self._print(f"soak watch: following run {info.run_id} ({info.kind}, {info.status})  {info.path}")
+
+    def _path(self) -> Path | None:
+        return self.run.path if self.run is not None else None
+
+    def _followed(self, run: Path) -> bool:
+        return self.run is not None and run == self.run.path
+
+    def _iteration(self, view: IterationView) -> None:
+        self.views[view.iteration] = dataclasses.replace(view, raw={})  # the summary needs KPIs only
+        self._print(iteration_line(view, self.run.total_iterations() if self.run else None))
+
+    def _end(self, info: RunInfo, code: int) -> int:
+        if self.views:
+            self._print("")
+            for line in summary_table(self.views[i] for i in sorted(self.views)):
+                self._print(line)
+        verdict = info.recorded_verdict()
+        head = f"run {info.status}: {len(self.views)} iteration(s)"
+        if verdict:
+            head += f"  verdict {verdict.get('verdict')}  " + "; ".join(map(str, verdict.get("reasons") or ()))
+        self._print(head + f"  exit {int(code)}")
+        return code
+
+    def _print(self, line: str) -> None:
+        try:
+            print(escape_controls(line), file=self.out, flush=True)
+        except BrokenPipeError:  # the reader went away (`| head`); keep following for the exit code
+            self.out = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the watch
+
+    def _error(self, line: str) -> None:
+        print(f"soak watch: {escape_controls(line)}", file=sys.stderr, flush=True)

@@ -1,0 +1,186 @@
+"""Finding runs under a root and reading one whole: what kind it is, its manifest, its iterations.
+
+Nothing here raises anything but ReadError: a malformed file becomes one error and the rest of
+the run still loads.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from core.errors import ReadError
+from core.records import FINAL_STATUSES, ExitCode, RunStatus, Verdict
+from core.runs import legacy
+from core.runs.jsonio import read_object
+from core.runs.layout import ITER_FILE_RE, RUN_FILE, TUNING_REPORT_FILE, is_stale, iteration_number, run_places
+from core.runs.views import IterationView, read_iteration
+
+UNKNOWN_STATUS = "unknown"  # RUN.json cannot be used, or says something this tool does not know
+LEGACY_STATUS = "legacy"  # no RUN.json: nothing says whether the run is going on
+
+
+class RunKind(StrEnum):
+    NATIVE = "native"  # runs/<run_id>/ with RUN.json
+    LEGACY = "legacy"  # an older tool's flat directory: ITER_SUMMARY_*.json, no RUN.json
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """A run found on disk."""
+
+    path: Path
+    kind: RunKind
+    run_id: str  # from RUN.json; the directory name for a legacy run
+    status: str  # a RunStatus; LEGACY_STATUS; UNKNOWN_STATUS; or what an unknown RUN.json says
+    manifest: dict[str, Any] | None
+    stale: bool  # status running, but the heartbeat is too old: the writer is presumed dead
+    error: ReadError | None = None  # why RUN.json could not be used
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    @property
+    def live(self) -> bool:
+        """Running, with a heartbeat recent enough that its writer is presumed alive."""
+        return self.status == RunStatus.RUNNING and not self.stale
+
+    def recorded_verdict(self) -> dict[str, Any] | None:
+        """RUN.json's verdict of a finished native run: {"verdict", "reasons", ...}."""
+        verdict = (self.manifest or {}).get("verdict")
+        return verdict if isinstance(verdict, dict) else None
+
+    def exit_code(self) -> ExitCode:
+        """The exit code `soak run` gave this finished run: the gate's, 130 aborted, 2 failed."""
+        if self.status == RunStatus.ABORTED:
+            return ExitCode.INTERRUPTED
+        verdict = Verdict.parse((self.recorded_verdict() or {}).get("verdict"))
+        if self.status != RunStatus.COMPLETED or verdict is None:
+            return ExitCode.ERROR
+        return ExitCode.for_verdict(verdict)
+
+    def total_iterations(self) -> int | None:
+        total = (self.manifest or {}).get("iterations")
+        return total if isinstance(total, int) and not isinstance(total, bool) else None
+
+    def start_key(self) -> tuple[str, str]:
+        """A sort key: when the run started (RUN.json), then its id."""
+        started = (self.manifest or {}).get("started_utc")
+        return (started if isinstance(started, str) else "", self.run_id)
+
+
+@dataclass(frozen=True)
+class RunSnapshot:
+    info: RunInfo
+    iterations: list[IterationView]  # sorted by iteration
+    errors: list[ReadError]  # one per file that could not be used; the rest still loads
+    tuning_report: dict[str, Any] | None
+
+
+def detect_run(directory: Path | str, now: datetime | None = None) -> RunInfo | None:
+    """What kind of run `directory` holds, or None when it is not a run (or not readable)."""
+    directory = Path(directory)
+    try:
+        names = set(os.listdir(directory))
+    except OSError:
+        return None
+    if RUN_FILE in names:
+        return read_manifest(directory, now)
+    if TUNING_REPORT_FILE in names or any(ITER_FILE_RE.match(name) for name in names):
+        return RunInfo(directory, RunKind.LEGACY, directory.name, LEGACY_STATUS, None, stale=False)
+    return None
+
+
+def read_manifest(directory: Path, now: datetime | None = None) -> RunInfo:
+    """The native run in `directory`, from its RUN.json (an unusable one is the RunInfo's error)."""
+    try:
+        manifest = read_object(directory / RUN_FILE)
+    except ReadError as err:
+        return RunInfo(directory, RunKind.NATIVE, directory.name, UNKNOWN_STATUS, None, False, err)
+    run_id = manifest.get("run_id")
+    status = manifest.get("status")
+    return RunInfo(
+        path=directory,
+        kind=RunKind.NATIVE,
+        run_id=run_id if isinstance(run_id, str) and run_id else directory.name,
+        status=status if isinstance(status, str) else UNKNOWN_STATUS,
+        manifest=manifest,
+        stale=is_stale(manifest, now),
+    )
+
+
+def read_run(directory: Path | str, now: datetime | None = None) -> RunSnapshot:
+    """Everything readable in one run. ReadError only when the directory itself is unusable."""
+    directory = Path(directory)
+    info = detect_run(directory, now)
+    if info is None:
+        if not directory.exists():
+            raise ReadError(directory, "missing", "no such run directory (missing or deleted)")
+        raise ReadError(
+            directory,
+            "wrong_shape",
+            "not a run: no RUN.json, ITER_SUMMARY_*.json or TUNING_REPORT.json (or not readable)",
+        )
+    errors = [info.error] if info.error else []
+    iterations = []
+    for path in _iteration_files(directory):
+        try:
+            iterations.append(read_iteration(path))
+        except ReadError as err:
+            errors.append(err)
+    report = legacy.read_tuning_report(directory / TUNING_REPORT_FILE, errors)
+    if not iterations and report is not None:
+        iterations = legacy.report_iterations(directory / TUNING_REPORT_FILE, report, errors)
+    iterations.sort(key=lambda view: view.iteration)
+    return RunSnapshot(info, iterations, errors, report)
+
+
+def _iteration_files(directory: Path) -> list[Path]:
+    try:
+        names = os.listdir(directory)
+    except OSError:  # deleted since detect_run: nothing left to read
+        return []
+    numbered = [(number, name) for name in names if (number := iteration_number(name)) is not None]
+    return [directory / name for _, name in sorted(numbered)]
+
+
+def discover_runs(root: Path | str, now: datetime | None = None) -> list[RunInfo]:
+    """Every run under `root`, each once, ordered by run_id.
+
+    `root` may be an artifact root (runs/<id>/ and `latest`), a runs/ directory, a single run
+    directory, or a legacy flat directory. A `latest` link does not add a second copy of the run
+    it points to; a legacy flat `latest` directory is a run of its own.
+    """
+    root = Path(root)
+    found: dict[str, RunInfo] = {}
+    for candidate in [root, *(child for place in run_places(root) for child in _subdirectories(place))]:
+        info = detect_run(candidate, now)
+        if info is None:
+            continue
+        try:
+            key = os.path.realpath(candidate, strict=True)
+        except OSError:  # deleted or a broken link by now
+            continue
+        if key not in found or found[key].path.is_symlink():  # prefer runs/<id> to latest
+            found[key] = info
+    return sorted(found.values(), key=lambda info: (info.run_id, str(info.path)))
+
+
+def _subdirectories(directory: Path) -> list[Path]:
+    try:
+        with os.scandir(directory) as entries:
+            return sorted(Path(entry.path) for entry in entries if _is_dir(entry))
+    except OSError:
+        return []
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()  # follows `latest`; False for a loop or a dangling link
+    except OSError:
+        return False

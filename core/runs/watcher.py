@@ -1,0 +1,394 @@
+"""Following a directory of runs written by other processes, as events (DESIGN.md sections 7, 9).
+
+`RunWatcher(root).events()` turns `root` (an artifact root, a runs/ directory, one run directory
+or a legacy flat directory) into what happens there (core/runs/watch_events.py). It starts
+watching before it scans what is already there, and remembers what it has reported (by file name
+and stat signature), so nothing is missed and nothing is reported twice.
+
+Every file is read through the readers of core/runs. An unusable file is reported only once it
+has stopped changing for `settle_s`: a writer that is not atomic lets a reader see half a file,
+and that file becomes an iteration, not an error, when the writer is done with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import errno
+import os
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Collection, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from watchfiles import Change, awatch
+
+from core.errors import ReadError
+from core.records import FINAL_STATUSES
+from core.runs.discovery import RunInfo, detect_run, discover_runs, read_manifest, read_run
+from core.runs.layout import (
+    ITER_FILE_RE,
+    RUN_FILE,
+    TUNING_REPORT_FILE,
+    is_artifact,
+    is_stale,
+    may_hold_run,
+    run_places,
+    seconds_until_stale,
+)
+from core.runs.views import IterationView, read_iteration
+from core.runs.watch_events import (
+    FileUnreadable,
+    IterationAdded,
+    RunClosed,
+    RunDiscovered,
+    RunRemoved,
+    RunUpdated,
+    RunWentStale,
+    ScanComplete,
+    WatchEvent,
+)
+
+# watchfiles groups changes for up to 1600 ms by default; a live view wants them within ~50 ms.
+DEBOUNCE_MS = 50
+STEP_MS = 20
+SETTLE_S = 0.5
+CHUNK = 1000  # most events per batch, so a run of 10,000 iterations is not held in one list
+
+
+Signature = tuple[int, ...]  # (inode, size, mtime_ns, ctime_ns), or (-errno,) when stat fails
+
+
+@dataclass
+class _Unsettled:
+    signature: Signature
+    since: float
+    error: ReadError
+
+
+@dataclass
+class _Run:
+    info: RunInfo
+    reported: dict[str, Signature] = field(default_factory=dict)  # file name -> what we read
+    unsettled: dict[str, _Unsettled] = field(default_factory=dict)
+    iterations: set[int] = field(default_factory=set)
+    said: tuple[str, bool, str] | None = None  # (status, stale, kind) last announced
+
+    @property
+    def path(self) -> Path:
+        return self.info.path
+
+    def has_iteration_files(self) -> bool:
+        return any(ITER_FILE_RE.match(name) for name in (*self.reported, *self.unsettled))
+
+
+# --------------------------------------------------------------------------------------------
+# The watcher
+
+
+class RunWatcher:
+    def __init__(
+        self, root: Path | str, *, debounce_ms: int = DEBOUNCE_MS, step_ms: int = STEP_MS,
+        settle_s: float = SETTLE_S, clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        given = Path(root)
+        if not given.exists():
+            raise ReadError(given, "missing", "no such directory")
+        if not given.is_dir():
+            raise ReadError(given, "wrong_shape", "not a directory")
+        self.root = Path(os.path.realpath(given))
+        self.debounce_ms, self.step_ms, self.settle_s = debounce_ms, step_ms, settle_s
+        self._clock = clock
+        self._stop = threading.Event()  # awatch's stop_event: checked by its thread every step
+        self._runs: dict[str, _Run] = {}  # by real path
+
+    def stop(self) -> None:
+        """End `events()` soon (within a step). Safe from any thread."""
+        self._stop.set()
+
+    async def events(self) -> AsyncIterator[WatchEvent]:
+        async for batch in self.batches():
+            for event in batch:
+                yield event
+
+    async def batches(self) -> AsyncIterator[list[WatchEvent]]:
+        """Events in lists: one per change the file system reported, or per CHUNK of a scan.
+        Files are read in a worker thread, so a big scan does not block the event loop."""
+        changes: asyncio.Queue[Any] = asyncio.Queue()
+        pump = asyncio.create_task(self._pump(changes))
+        # awatch sets up its notifier synchronously in the first step of `pump`: once that step
+        # has run, the watch is on, and only then do we look at what is already there.
+        await asyncio.sleep(0)
+        try:
+            scan = self._scan()
+            while not self._stop.is_set() and (batch := await asyncio.to_thread(_take, scan)):
+                yield batch
+            while not self._stop.is_set():
+                try:
+                    change = await asyncio.wait_for(changes.get(), self._seconds_to_next_check())
+                except TimeoutError:
+                    change = set()  # only the timers are due
+                if isinstance(change, BaseException):
+                    raise change
+                if change is None:
+                    return
+                applied = self._apply(change)
+                while batch := await asyncio.to_thread(_take, applied):
+                    yield batch
+        finally:
+            self._stop.set()
+            pump.cancel()
+
+    async def _pump(self, queue: asyncio.Queue) -> None:
+        try:
+            async for changes in awatch(
+                self.root, watch_filter=_not_hidden, debounce=self.debounce_ms, step=self.step_ms,
+                stop_event=self._stop, ignore_permission_denied=True,
+            ):
+                queue.put_nowait(changes)
+        except Exception as err:  # e.g. the root itself went away
+            queue.put_nowait(err)
+            return
+        queue.put_nowait(None)
+
+    # -- scanning ---------------------------------------------------------------------------
+    def _scan(self) -> Iterator[WatchEvent]:
+        """Every run first (so a viewer can choose one), then their files, newest run first."""
+        runs = [self._register(info) for info in discover_runs(self.root)]
+        for run in runs:
+            yield RunDiscovered(run.info)
+        for run in reversed(runs):
+            yield from self._read_run(run)
+            yield from self._announce(run)
+        yield ScanComplete()
+
+    def _register(self, info: RunInfo) -> _Run:
+        run = _Run(info)
+        self._runs[os.path.realpath(info.path)] = run
+        return run
+
+    def _read_run(self, run: _Run) -> Iterator[WatchEvent]:
+        """Every artifact of the run that has not been reported yet."""
+        try:
+            names = os.listdir(run.path)
+        except OSError:
+            return
+        yield from self._files_changed(run, names)
+
+    # -- changes ----------------------------------------------------------------------------
+    def _apply(self, changes: set[tuple[Change, str]]) -> Iterator[WatchEvent]:
+        directories: set[Path] = set()
+        files: dict[Path, set[str]] = {}
+        for _, raw in changes:
+            place = self._place(Path(raw))
+            if place is None:
+                continue
+            directory, name = place
+            if name is None:
+                directories.add(directory)
+            else:
+                files.setdefault(directory, set()).add(name)
+        for directory in sorted(directories):
+            yield from self._directory_changed(directory)
+        for directory, names in sorted(files.items()):
+            if self._run_at(directory) is None:  # its first artifact made it a run
+                yield from self._directory_changed(directory)
+            if (run := self._run_at(directory)) is not None:
+                yield from self._files_changed(run, names)
+        if any(change == Change.deleted for change, _ in changes):
+            yield from self._removed_runs()
+        yield from self._due_checks()
+
+    def _place(self, path: Path) -> tuple[Path, str | None] | None:
+        """(run directory, artifact name) for a run's file; (directory, None) for a directory
+        that may hold a run; None for anything else (temporary files, deeper files)."""
+        if is_artifact(path.name) and self._may_hold_run(path.parent):
+            return path.parent, path.name
+        if self._may_hold_run(path):
+            return path, None
+        return None
+
+    def _may_hold_run(self, directory: Path) -> bool:
+        return may_hold_run(self.root, directory)
+
+    def _run_at(self, directory: Path) -> _Run | None:
+        return self._runs.get(os.path.realpath(directory))
+
+    def _directory_changed(self, directory: Path) -> Iterator[WatchEvent]:
+        if directory in run_places(self.root):  # its children may be new runs
+            infos = discover_runs(directory)
+        elif self._run_at(directory) is None and (info := detect_run(directory)) is not None:
+            infos = [info]
+        else:
+            return
+        for info in infos:
+            if not self._may_hold_run(info.path) or self._run_at(info.path) is not None:
+                continue
+            real = Path(os.path.realpath(info.path))
+            if real != info.path and self._may_hold_run(real):  # `latest`: name the run by its home
+                info = dataclasses.replace(info, path=real)
+            run = self._register(info)
+            yield RunDiscovered(info)
+            yield from self._read_run(run)
+            yield from self._announce(run)
+
+    def _files_changed(self, run: _Run, names: Collection[str]) -> Iterator[WatchEvent]:
+        """Iterations in order, then the report, then RUN.json: a run ends after its iterations."""
+        numbered = sorted((int(match.group(1)), name) for name in names if (match := ITER_FILE_RE.match(name)))
+        for _, name in numbered:
+            yield from self._file_changed(run, name)
+        for name in (TUNING_REPORT_FILE, RUN_FILE):
+            if name in names:
+                yield from self._file_changed(run, name)
+
+    def _file_changed(self, run: _Run, name: str) -> Iterator[WatchEvent]:
+        if name == TUNING_REPORT_FILE and run.has_iteration_files():
+            return  # the report repeats what the ITER_SUMMARY files say
+        path = run.path / name
+        signature = _signature(path)
+        if signature is None:  # deleted: what it said stays reported
+            run.reported.pop(name, None)
+            run.unsettled.pop(name, None)
+            return
+        if run.reported.get(name) == signature:
+            return
+        try:
+            value = _reader_for(name)(path)
+        except ReadError as err:
+            if err.kind != "missing":
+                self._hold(run, name, signature, err)
+            return
+        run.unsettled.pop(name, None)
+        run.reported[name] = signature
+        yield from self._handle(run, path, value)
+
+    def _hold(self, run: _Run, name: str, signature: Signature, error: ReadError) -> None:
+        """Keep an unusable file back until it has not changed for settle_s."""
+        held = run.unsettled.get(name)
+        since = held.since if held is not None and held.signature == signature else self._clock()
+        run.unsettled[name] = _Unsettled(signature, since, error)
+
+    def _handle(self, run: _Run, path: Path, value: Any) -> Iterator[WatchEvent]:
+        if path.name == RUN_FILE:
+            yield from self._manifest_changed(run, value)
+        elif path.name == TUNING_REPORT_FILE:
+            views, problems = value
+            for view in views:
+                if view.iteration not in run.iterations:
+                    run.iterations.add(view.iteration)
+                    yield IterationAdded(run.path, path, view)
+            for problem in problems:
+                yield FileUnreadable(run.path, problem)
+        else:
+            revised = value.iteration in run.iterations
+            run.iterations.add(value.iteration)
+            yield IterationAdded(run.path, path, value, revised)
+
+    def _manifest_changed(self, run: _Run, info: RunInfo) -> Iterator[WatchEvent]:
+        finishing = info.status in FINAL_STATUSES and run.info.status not in FINAL_STATUSES
+        run.info = info
+        if run.said is None:
+            return  # still being discovered: announced once its files are read
+        if finishing:
+            yield from self._read_run(run)  # any iteration whose event has not come in yet
+        yield from self._announce(run)
+
+    def _announce(self, run: _Run) -> Iterator[WatchEvent]:
+        """RunClosed when a run is over (also one that was over before the watch began),
+        RunWentStale when its writer died, RunUpdated for any other change of state."""
+        info, before = run.info, run.said
+        run.said = (info.status, info.stale, info.kind)
+        if run.said == before:
+            return
+        if info.status in FINAL_STATUSES and (before is None or before[0] not in FINAL_STATUSES):
+            yield RunClosed(info)
+        elif info.stale and (before is None or not before[1]):
+            yield RunWentStale(info)
+        elif before is not None:
+            yield RunUpdated(info)
+
+    def _removed_runs(self) -> Iterator[WatchEvent]:
+        for key, run in list(self._runs.items()):
+            if not os.path.isdir(run.path):
+                del self._runs[key]
+                yield RunRemoved(run.info)
+
+    # -- timers -----------------------------------------------------------------------------
+    def _due_checks(self) -> Iterator[WatchEvent]:
+        now = self._clock()
+        for run in list(self._runs.values()):
+            for name, held in list(run.unsettled.items()):
+                if now - held.since >= self.settle_s:
+                    yield from self._settle(run, name, held)
+            info = run.info
+            if info.live and is_stale(info.manifest or {}):
+                run.info = dataclasses.replace(info, stale=True)
+                yield from self._announce(run)
+
+    def _settle(self, run: _Run, name: str, held: _Unsettled) -> Iterator[WatchEvent]:
+        del run.unsettled[name]
+        if _signature(run.path / name) != held.signature:
+            yield from self._file_changed(run, name)  # it moved on: judge it afresh
+            return
+        run.reported[name] = held.signature
+        yield FileUnreadable(run.path, held.error)
+
+    def _seconds_to_next_check(self) -> float | None:
+        now = self._clock()
+        due = []
+        for run in self._runs.values():
+            due += [held.since + self.settle_s - now for held in run.unsettled.values()]
+            if run.info.live:
+                due.append(seconds_until_stale(run.info.manifest or {}))
+        return max(min(due), 0.01) if due else None
+
+
+# --------------------------------------------------------------------------------------------
+# Readers by file name (each raises ReadError)
+
+
+def _read_manifest(path: Path) -> RunInfo:
+    if not path.parent.is_dir():
+        raise ReadError(path, "missing", "no such file (missing or deleted)")
+    info = read_manifest(path.parent)
+    if info.error is not None:
+        raise info.error
+    return info
+
+
+def _read_report(path: Path) -> tuple[list[IterationView], list[ReadError]]:
+    """A legacy run that has a TUNING_REPORT.json and no ITER_SUMMARY files: its entries."""
+    snapshot = read_run(path.parent)
+    problems = [error for error in snapshot.errors if error.path == path]
+    if problems and not snapshot.iterations:
+        raise problems[0]
+    return snapshot.iterations, problems
+
+
+def _reader_for(name: str) -> Callable[[Path], Any]:
+    return {RUN_FILE: _read_manifest, TUNING_REPORT_FILE: _read_report}.get(name, read_iteration)
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _take(events: Iterator[WatchEvent]) -> list[WatchEvent]:
+    return list(islice(events, CHUNK))
+
+
+def _signature(path: Path) -> Signature | None:
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as err:  # a symlink loop, a directory we may not search: still a file to report
+        return (-(err.errno or errno.EIO),)
+    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+
+def _not_hidden(_: Change, path: str) -> bool:
+    return not os.path.basename(path).startswith(".")  # temporary files of atomic writes

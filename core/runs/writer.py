@@ -1,0 +1,191 @@
+"""The writer of one run's directory (DESIGN.md section 7): the only code that writes its files.
+
+A run writes only inside <root>/runs/<run_id>/ (plus the `latest` link), every file atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from core.errors import ArtifactError
+from core.records import FINAL_STATUSES, IterationRecord, RunStatus, RunVerdict
+from core.runs.jsonio import atomic_write_bytes, atomic_write_json, encode_json, remove_quietly
+from core.runs.layout import (
+    LATEST_LINK,
+    OVERRIDES_FILE,
+    RUN_FILE,
+    RUNS_DIR,
+    TUNING_REPORT_FILE,
+    iter_file_name,
+    utc_stamp,
+)
+
+
+def tool_version() -> str:
+    try:
+        return metadata.version("mm-soak")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+class RunDirectory:
+    """The directory of one run, and the only writer of its files."""
+
+    def __init__(self, root: Path, run_id: str, seed: int) -> None:
+        self.root = root
+        self.run_id = run_id
+        self.seed = seed
+        self.path = root / RUNS_DIR / run_id
+        self._manifest: dict[str, Any] = {}
+        self._report_entries: dict[int, bytes] = {}  # encoded TUNING_REPORT entries by iteration
+        self._lock = threading.Lock()  # heartbeat() may come from another thread than finish()
+
+    @classmethod
+    def create(cls, root: Path | str, seed: int, now: datetime | None = None) -> RunDirectory:
+        """Make <root>/runs/<run_id>/, where run_id is e.g. 20261127-141203-s42. mkdir is the
+        lock: a second run in the same second (any process) gets a -2, -3, ... suffix."""
+        root = Path(root)
+        runs = root / RUNS_DIR
+        base = f"{(now or datetime.now(UTC)).astimezone(UTC):%Y%m%d-%H%M%S}-s{seed}"
+        try:
+            runs.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise ArtifactError(runs, err.strerror or str(err)) from err
+        for attempt in range(1, 1000):
+            run_id = base if attempt == 1 else f"{base}-{attempt}"
+            try:
+                os.mkdir(runs / run_id)
+            except FileExistsError:
+                continue
+            except OSError as err:
+                raise ArtifactError(runs / run_id, err.strerror or str(err)) from err
+            return cls(root, run_id, seed)
+        raise ArtifactError(runs / base, "too many runs started in the same second")
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return dict(self._manifest)
+
+    def start(self, manifest: Mapping[str, Any], now: datetime | None = None) -> dict[str, Any]:
+        """Write RUN.json for a run that starts now. `manifest` gives driver, profile, gate,
+        scenario, config (with sources) and anything else worth recording."""
+        stamp = utc_stamp(now)
+        full = {
+            "tool_version": tool_version(),
+            "seed": self.seed,
+            **manifest,
+            "run_id": self.run_id,
+            "status": RunStatus.RUNNING,
+            "started_utc": stamp,
+            "heartbeat_utc": stamp,
+            "finished_utc": None,
+            "pid": os.getpid(),
+        }
+        self.write_manifest(full)
+        return self.manifest
+
+    def write_manifest(self, manifest: Mapping[str, Any]) -> None:
+        """Replace RUN.json as a whole (start/heartbeat/finish are the usual way in)."""
+        with self._lock:
+            self._write_manifest(dict(manifest))
+
+    def _write_manifest(self, manifest: dict[str, Any]) -> None:
+        status = manifest.get("status")
+        if RunStatus.parse(status) is None:
+            raise ValueError(f"status={status!r}: allowed {', '.join(RunStatus)}")
+        atomic_write_json(self.path / RUN_FILE, manifest)
+        self._manifest = manifest
+
+    def heartbeat(self, now: datetime | None = None, **fields: Any) -> None:
+        """Refresh heartbeat_utc (and any extra fields, e.g. last_iteration) in RUN.json."""
+        self._update({**fields, "heartbeat_utc": utc_stamp(now)})
+
+    def finish(
+        self,
+        status: RunStatus | str,
+        verdict: RunVerdict | Mapping[str, Any] | None = None,
+        error: str | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        if status not in FINAL_STATUSES:
+            raise ValueError(f"status={status!r}: allowed {', '.join(FINAL_STATUSES)}")
+        if isinstance(verdict, RunVerdict):
+            verdict = verdict.model_dump()
+        stamp = utc_stamp(now)
+        self._update(
+            {"status": status, "finished_utc": stamp, "heartbeat_utc": stamp, "verdict": verdict, "error": error}
+        )
+
+    def _update(self, fields: Mapping[str, Any]) -> None:
+        # Merge under the lock: a heartbeat racing finish() must not write back "running".
+        with self._lock:
+            if not self._manifest:
+                raise RuntimeError("RunDirectory.start() must come before updating RUN.json")
+            self._write_manifest({**self._manifest, **fields})
+
+    def write_iteration(self, record: IterationRecord) -> Path:
+        """ITER_SUMMARY_<i>.json, then a heartbeat naming the last finished iteration."""
+        path = self.path / iter_file_name(record.iteration)
+        # mode="python": a NaN must reach the encoder and fail, not be turned into null.
+        atomic_write_json(path, record.model_dump(mode="python"))
+        if self._manifest:
+            self.heartbeat(last_iteration=record.iteration)
+        return path
+
+    def write_tuning_report(
+        self, records: Sequence[IterationRecord], summary: Mapping[str, Any] | None = None
+    ) -> Path:
+        """TUNING_REPORT.json: one entry per iteration of this run, summary.count = their number."""
+        by_iteration = {record.iteration: record for record in records}
+        if len(by_iteration) != len(records):
+            raise ValueError("write_tuning_report: two records share an iteration number")
+        path = self.path / TUNING_REPORT_FILE
+        # Rewritten every iteration: each entry is encoded once, so a long run stays linear.
+        for i, record in by_iteration.items():
+            if i not in self._report_entries:
+                self._report_entries[i] = encode_json(path, tuning_entry(record), None).rstrip()
+        entries = b",".join(self._report_entries[i] for i in sorted(by_iteration))
+        summary_json = encode_json(path, {**(summary or {}), "count": len(by_iteration)}, None).rstrip()
+        atomic_write_bytes(path, b'{"iterations": [' + entries + b'], "summary": ' + summary_json + b"}\n")
+        return path
+
+    def write_overrides(self, params: Mapping[str, Any]) -> Path:
+        path = self.path / OVERRIDES_FILE
+        atomic_write_json(path, dict(params))
+        return path
+
+    def update_latest(self) -> bool:
+        """Point <root>/latest at this run by an atomic symlink swap; racing runs leave it valid.
+
+        Returns False, touching nothing, when `latest` is a real directory or file (an older
+        tool's flat layout) rather than a link: that data is not ours to replace.
+        """
+        latest = self.root / LATEST_LINK
+        if latest.exists() and not latest.is_symlink():
+            return False
+        temp = self.root / f".{LATEST_LINK}.{secrets.token_hex(4)}.tmp"
+        try:
+            os.symlink(Path(RUNS_DIR) / self.run_id, temp)
+            os.replace(temp, latest)
+        except OSError as err:
+            remove_quietly(temp)
+            raise ArtifactError(latest, err.strerror or str(err)) from err
+        return True
+
+
+def tuning_entry(record: IterationRecord) -> dict[str, Any]:
+    """One TUNING_REPORT entry: the iteration's params, tuning decision and gate verdict (the
+    KPIs stay in ITER_SUMMARY_<i>.json, so rewriting the report stays cheap)."""
+    return {
+        "iteration": record.iteration,
+        "params": record.params,
+        "tuning": record.tuning.model_dump(mode="python"),
+        "gate": {"verdict": record.gate.verdict, "reasons": list(record.gate.reasons)},
+    }

@@ -1,0 +1,132 @@
+"""The tuner (DESIGN.md section 5): the rules' proposal, clamped to bounds and maximum step, and
+held where a guard says so.
+
+Per proposed parameter, `param_status` is APPLIED, AT_BOUND (its delta clamps to zero) or the
+guard that held it. `skip_reason`, when nothing applies, is "freeze", "no_op" (every delta clamps
+to zero, or no rule proposed anything), or the guards that held the parameters (joined, see
+core.records.join_skip_reasons). In deltas and bounds the `post_only` switch counts as 0/1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from typing import Any
+
+from core.params import Params, ParamSpec, spec_of
+from core.records import APPLIED, AT_BOUND, GateRecord, Guard, TuningRecord, join_skip_reasons
+from core.tuning.guards import Guards
+from core.tuning.rules import DELTA_DIGITS, Observation, propose
+
+
+def clamp_step(name: str, current: float, delta: float) -> float:
+    """The part of `delta` that stays within max_step and the bounds (whole for integer parameters)."""
+    spec = spec_of(name)
+    step = min(max(delta, -spec.max_step), spec.max_step)
+    step = min(max(step, spec.lower - current), spec.upper - current)
+    if spec.integer:  # whole units, at least one: bounds and max_step are whole too
+        return math.copysign(math.ceil(abs(step)), step) if step else 0.0
+    return round(step, DELTA_DIGITS)
+
+
+def apply_deltas(params: Params, deltas: Mapping[str, float]) -> Params:
+    """`params` with each delta added and the result clamped to its bounds (pure)."""
+    values = params.model_dump()
+    for name, delta in deltas.items():
+        spec = spec_of(name)
+        if not math.isfinite(delta):
+            raise ValueError(f"delta {name}={delta!r}; allowed: a finite number")
+        values[name] = _settle(name, spec, float(values[name]) + delta)
+    return Params(**values)
+
+
+def _settle(name: str, spec: ParamSpec, value: float) -> float | int | bool:
+    value = min(max(value, spec.lower), spec.upper)
+    if name == "post_only":
+        return value >= 0.5
+    return round(value) if spec.integer else round(value, DELTA_DIGITS)
+
+
+def finite_kpis(summary: Mapping[str, Any]) -> dict[str, float]:
+    """The numeric KPIs of a summary, flattening `fills`; missing or non-finite values are left out."""
+    fills = summary.get("fills")
+    flat = {**summary, **(fills if isinstance(fills, Mapping) else {})}
+    return {
+        k: float(v) for k, v in flat.items()
+        if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+    }
+
+
+class Tuner:
+    """Deterministic and stateful: the same sequence of inputs gives the same decisions."""
+
+    def __init__(self) -> None:
+        self.guards = Guards()
+
+    def decide(
+        self, iteration: int, params: Params, summary: Mapping[str, Any], gate: GateRecord,
+        soak_elapsed_s: float,
+    ) -> TuningRecord:
+        checks = {c.kpi: c for c in gate.checks if c.value is not None and c.fail is not None}
+        proposed, rationale = propose(Observation(finite_kpis(summary), gate.verdict, checks, params))
+        if self.guards.frozen(gate.verdict):
+            status = dict.fromkeys(proposed, Guard.FREEZE)
+            return self._record(proposed, {}, status, [Guard.FREEZE], rationale)
+        applied: dict[str, float] = {}
+        status = {}
+        current = params.model_dump()
+        for name, delta in proposed.items():
+            step = clamp_step(name, float(current[name]), delta)
+            max_step = spec_of(name).max_step
+            held = AT_BOUND if step == 0 else self.guards.hold(name, step, max_step, iteration, soak_elapsed_s)
+            status[name] = held or APPLIED
+            if held is None:
+                applied[name] = step
+                self.guards.record(name, step, max_step, iteration, soak_elapsed_s)
+        return self._record(proposed, applied, status, _skip_reasons(applied, status), rationale)
+
+    def _record(
+        self,
+        proposed: dict[str, float],
+        applied: dict[str, float],
+        status: dict[str, str],
+        skip_reasons: list[str],
+        rationale: list[str],
+    ) -> TuningRecord:
+        fired = {*status.values(), *skip_reasons}
+        return TuningRecord(
+            proposed_deltas=proposed,
+            applied_deltas=applied,
+            applied=bool(applied),
+            skip_reason=join_skip_reasons(skip_reasons),
+            param_status=status,
+            guards_fired=[g for g in Guard if g in fired],
+            changed_keys=list(applied),
+            state_hash=self.state_hash(),
+            rationale=rationale,
+        )
+
+    def state_hash(self) -> str:
+        canonical = json.dumps(asdict(self.guards), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _skip_reasons(applied: dict[str, float], status: dict[str, str]) -> list[str]:
+    """Why nothing applied: the guards that held the parameters, else no_op (every delta clamps
+    to zero, or nothing was proposed); nothing when something applied."""
+    if applied:
+        return []
+    return sorted({s for s in status.values() if s != AT_BOUND}) or [Guard.NO_OP]
+
+
+def summarise_guards(records: Sequence[TuningRecord]) -> dict[str, Any]:
+    """For TUNING_REPORT.json: how many decisions, how many applied, and how often each guard fired."""
+    return {
+        "count": len(records),
+        "applied": sum(r.applied for r in records),
+        "skipped": sum(not r.applied for r in records),
+        "guards": {g: sum(g in r.guards_fired for r in records) for g in Guard},
+    }

@@ -1,0 +1,86 @@
+"""Runs for the tests: records and run directories written by hand, and real runs of the loop."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from core.config import build_config
+from core.events import IterationFinished, RunFinished
+from core.records import IterationRecord
+from core.runner import SoakRun
+from core.runs.jsonio import atomic_write_json
+from core.runs.layout import RUN_FILE, RUNS_DIR, iter_file_name, utc_stamp
+from tests.support.soak import FIXTURES
+
+NATIVE_RECORD = FIXTURES / "native" / "ITER_SUMMARY_3.json"
+# KPIs that pass the nightly gate with room.
+PASSING = {"maker_taker_ratio": 0.95, "net_bps": 4.0, "risk_ratio": 0.2, "p95_latency_ms": 150.0}
+
+
+def kpis(**changes: float) -> dict[str, float]:
+    """Passing KPIs, with some changed."""
+    return {**PASSING, **changes}
+
+
+def record(i: int, **summary: Any) -> dict[str, Any]:
+    """A native ITER_SUMMARY record for iteration i; `summary` replaces KPI values."""
+    data = json.loads(NATIVE_RECORD.read_text(encoding="utf-8"))
+    data["iteration"] = i
+    data["summary"].update({"net_bps": round(0.5 * i - 1.0, 3), **summary})
+    return data
+
+
+def manifest(run_id: str, status: str = "running", heartbeat_age_s: float = 0.0, **extra: Any) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    return {
+        "run_id": run_id, "status": status, "driver": "sim", "seed": 7, "profile": "default", "gate": "smoke",
+        "started_utc": utc_stamp(now - timedelta(seconds=heartbeat_age_s + 1)),
+        "heartbeat_utc": utc_stamp(now - timedelta(seconds=heartbeat_age_s)), **extra,
+    }
+
+
+def native_run(root: Path, run_id: str, written: int = 0, **manifest_fields: Any) -> Path:
+    """<root>/runs/<run_id>/ with a RUN.json and iterations 1..written."""
+    directory = root / RUNS_DIR / run_id
+    directory.mkdir(parents=True)
+    atomic_write_json(directory / RUN_FILE, manifest(run_id, **manifest_fields))
+    for i in range(1, written + 1):
+        write_iteration(directory, i)
+    return directory
+
+
+def write_iteration(directory: Path, i: int, **summary: Any) -> Path:
+    path = directory / iter_file_name(i)
+    atomic_write_json(path, record(i, **summary))
+    return path
+
+
+def finish(directory: Path, status: str = "completed", verdict: str = "PASS") -> None:
+    data = json.loads((directory / RUN_FILE).read_text(encoding="utf-8"))
+    data.update(
+        status=status, finished_utc=utc_stamp(), heartbeat_utc=utc_stamp(),
+        verdict={"verdict": verdict, "reasons": [f"{verdict} for the test"]},
+    )
+    atomic_write_json(directory / RUN_FILE, data)
+
+
+def finished_run(out: Path, **settings: Any) -> tuple[Path, list[IterationRecord], RunFinished]:
+    """A real run of the soak (simulator, tuner, artifacts), as the CLI would make it."""
+    config = build_config({"iterations": 6, "window_s": 60, "out": str(out), "seed": 3, **settings})
+    records, finished = [], None
+    for event in SoakRun(config, env={}).events():
+        if isinstance(event, IterationFinished):
+            records.append(event.record)
+        elif isinstance(event, RunFinished):
+            finished = event
+    assert finished is not None and finished.status == "completed", finished
+    return out / RUNS_DIR / finished.run_id, records, finished
+
+
+def recorded_run(out: Path, iterations: int = 5, seed: int = 7) -> Path:
+    """A real run of the soak loop, in this process; returns its directory."""
+    run_dir, _, _ = finished_run(out, iterations=iterations, seed=seed, pace="fast")
+    return run_dir

@@ -1,0 +1,171 @@
+"""`soak watch` in the monitor: the run list, following and switching runs, unreadable files."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from core.runs.jsonio import atomic_write_json
+from core.runs.layout import RUN_FILE, iter_file_name
+from core.runs.views import read_iteration
+from tests.support.runs import finish, manifest, native_run, record, write_iteration
+from tests.support.soak import FIXTURES
+from tests.support.waiting import AppMessages
+from tui.factory import create_watch_app
+from tui.messages import FilesUnreadable, IterationsArrived, RunEnded, RunOpened, RunsChanged, RunSwitched
+from tui.widgets.iteration_table import IterationTable, row_cells
+from tui.widgets.run_header import RunHeader
+from tui.widgets.run_list import FileProblems, RunList
+
+pytestmark = pytest.mark.asyncio
+SIZE = (120, 40)
+LEGACY = FIXTURES / "legacy"
+
+HOSTILE = "[red]x[/]"
+ESCAPE = "\x1b[31mred\x1b[0m"
+
+
+def watch_app(root: Path):
+    app = create_watch_app(root, clock=None)
+    app.animation_level = "none"
+    return app
+
+
+def screen_text(app) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def table_rows(app) -> dict[int, list[str]]:
+    table = app.query_one(IterationTable)
+    return {iteration: row_cells(table.views[iteration]) for iteration in table.order}
+
+
+def expected_rows(run: Path) -> dict[int, list[str]]:
+    views = sorted((read_iteration(path) for path in run.glob("ITER_SUMMARY_*.json")),
+                   key=lambda view: view.iteration)
+    return {view.iteration: [str(cell) for cell in row_cells(view)] for view in views}
+
+
+def run_list(app) -> dict[str, list[str]]:
+    table = app.query_one(RunList)
+    return {Path(row.key.value).name: [str(cell) for cell in table.get_row(row.key)] for row in table.ordered_rows}
+
+
+async def shown(pilot, messages: AppMessages, run: Path, count: int) -> None:
+    """Until the monitor follows `run` and has been sent `count` of its iterations."""
+    await messages.wait_for(lambda m: isinstance(m, RunOpened) and m.identity.run_dir == run)
+    await messages.wait_for(lambda m: len(arrived_since_opened(messages, run)) >= count)
+    await pilot.pause()
+
+
+def arrived_since_opened(messages: AppMessages, run: Path) -> set[int]:
+    opened = max(i for i, m in enumerate(messages.seen) if isinstance(m, RunOpened) and m.identity.run_dir == run)
+    arrived = set()
+    for message in messages.seen[opened:]:
+        if isinstance(message, IterationsArrived):
+            arrived.update(view.iteration for view in message.views)
+    return arrived
+
+
+async def test_the_run_list_shows_native_and_legacy_runs_and_follows_the_running_one(tmp_path: Path):
+    done = native_run(tmp_path, "20261127-090000-s1", written=3)
+    finish(done, "completed", "FAIL")
+    going = native_run(tmp_path, "20261127-080000-s2", written=2)
+    shutil.copytree(LEGACY / "flat", tmp_path / "old")
+    app, messages = watch_app(tmp_path), AppMessages()
+    async with app.run_test(size=SIZE, message_hook=messages) as pilot:
+        await shown(pilot, messages, going, 2)
+        await messages.wait_for(lambda m: isinstance(m, RunsChanged))
+        await pilot.pause()
+        assert table_rows(app) == expected_rows(going)
+        assert app.query_one(RunHeader).info.run_id == going.name
+        runs = run_list(app)
+        assert runs[going.name][:4] == ["▶", going.name, "running", "2"]
+        assert runs[done.name][1:4] == [done.name, "completed", "3"]
+        assert runs["old"][1:4] == ["old", "legacy", "4"]
+        assert app.status == "running"
+
+
+async def test_a_new_run_appears_in_the_list_without_restart_and_the_followed_run_stays(tmp_path: Path):
+    old = native_run(tmp_path, "20261127-090000-s1", written=2)
+    finish(old)
+    app, messages = watch_app(tmp_path), AppMessages()
+    async with app.run_test(size=SIZE, message_hook=messages) as pilot:
+        await shown(pilot, messages, old, 2)
+        new = native_run(tmp_path, "20261127-100000-s1", written=3)
+        listed = await messages.wait_for(lambda m: isinstance(m, RunsChanged) and len(m.runs) == 2)
+        assert listed.followed == old
+        await pilot.pause()
+        assert set(run_list(app)) == {old.name, new.name}
+        assert table_rows(app) == expected_rows(old)
+        assert app.query_one(RunHeader).info.run_id == old.name
+        assert not messages.of(RunSwitched)
+
+
+async def test_picking_another_run_shows_its_rows_and_status(tmp_path: Path):
+    going = native_run(tmp_path, "20261127-090000-s1", written=2)
+    legacy = shutil.copytree(LEGACY / "flat", tmp_path / "old")
+    app, messages = watch_app(tmp_path), AppMessages()
+    async with app.run_test(size=SIZE, message_hook=messages) as pilot:
+        await shown(pilot, messages, going, 2)
+        await pilot.press("r", "r")  # hide and show the run list: it takes the focus
+        runs = app.query_one(RunList)
+        assert runs.has_focus
+        runs.move_cursor(row=runs.get_row_index(str(legacy)))
+        await pilot.press("enter")
+        await shown(pilot, messages, legacy, 4)
+        assert table_rows(app) == expected_rows(legacy)
+        assert app.query_one(RunHeader).info.run_id == "old"
+        assert app.status == "legacy"
+        assert run_list(app)["old"][0] == "▶"
+        write_iteration(going, 3)  # the run no longer followed goes on in the list only
+        await messages.wait_for(lambda m: isinstance(m, RunsChanged) and run_list(app)[going.name][3] == "3")
+        assert table_rows(app) == expected_rows(legacy)
+
+
+async def test_unreadable_files_get_a_row_naming_them_and_the_monitor_goes_on(tmp_path: Path):
+    run = native_run(tmp_path, "r1", written=1)
+    app, messages = watch_app(tmp_path), AppMessages()
+    async with app.run_test(size=SIZE, message_hook=messages) as pilot:
+        await shown(pilot, messages, run, 1)
+        (run / "ITER_SUMMARY_2.json").write_text("{not json", encoding="utf-8")
+        (run / "ITER_SUMMARY_3.json").mkdir()
+        await messages.wait_for(lambda m: isinstance(m, FilesUnreadable) and len(app.source.runs[run].problems) == 2)
+        write_iteration(run, 4)
+        await messages.wait_for(lambda m: isinstance(m, IterationsArrived) and 4 in [v.iteration for v in m.views])
+        await pilot.pause()
+        problems = app.query_one(FileProblems)
+        rows = [[str(cell) for cell in problems.get_row(row.key)] for row in problems.ordered_rows]
+        assert [row[0] for row in rows] == ["ITER_SUMMARY_2.json", "ITER_SUMMARY_3.json"]
+        assert rows[0][1].startswith("invalid JSON") and rows[1][1] == "is a directory, not a file"
+        assert list(table_rows(app)) == [1, 4]
+        assert run_list(app)["r1"][4] == "2"
+        shutil.rmtree(run)
+        ended = await messages.wait_for(lambda m: isinstance(m, RunEnded))
+        await messages.wait_for(lambda m: isinstance(m, RunsChanged) and run_list(app)["r1"][2] == "removed")
+    assert ended.status == "removed" and str(run) in ended.error
+
+
+async def test_text_from_files_is_shown_literally(tmp_path: Path):
+    run = native_run(tmp_path, "r1")
+    atomic_write_json(run / RUN_FILE, manifest(HOSTILE, driver=ESCAPE, profile=HOSTILE))
+    hostile = record(1)
+    hostile["tuning"].update(applied=False, skip_reason=HOSTILE, rationale=[f"because {HOSTILE} {ESCAPE}"])
+    atomic_write_json(run / iter_file_name(1), hostile)
+    legacy = tmp_path / f"[red]x[b]{ESCAPE}"  # a legacy run is named after its directory
+    legacy.mkdir()
+    (legacy / "ITER_SUMMARY_1.json").write_text("{broken", encoding="utf-8")
+    app, messages = watch_app(tmp_path), AppMessages()
+    async with app.run_test(size=(160, 50), message_hook=messages, notifications=True) as pilot:
+        await shown(pilot, messages, run, 1)
+        await messages.wait_for(lambda m: isinstance(m, FilesUnreadable))
+        await pilot.pause()
+        text = screen_text(app)
+        run_list_text = "\n".join(" ".join(row) for row in run_list(app).values())
+    assert "\x1b" not in text
+    assert text.count(HOSTILE) >= 5  # run list, header (run id, profile), skip reason, rationale
+    assert f"because {HOSTILE} \\x1b[31mred\\x1b[0m" in text
+    assert "\\x1b[31mred\\x1b[0m" in text.split("\n")[0]  # the driver, in the header
+    assert "[red]x[b]\\x1b[31mred\\x1b[0m/ITER_SUMMARY_1.json:" in text  # the notice
+    assert "[red]x[b]\\x1b[31mred\\x1b[0m" in run_list_text
