@@ -10,6 +10,7 @@ progress to stderr; --json writes the same table with the machine it ran on.
 
 Exit code: 0 when every figure that has a target is present and meets it, 1 otherwise.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,20 +47,15 @@ class Figure:
 
 
 FIGURES: tuple[Figure, ...] = (
-    Figure("sim_seconds_per_wall_second", "simulator throughput", "sim_throughput.py",
-           "sim s / wall s", ">=", 20_000),
+    Figure("sim_seconds_per_wall_second", "simulator throughput", "sim_throughput.py", "sim s / wall s", ">=", 20_000),
     Figure("smoke_wall_s", "smoke soak, 3 iterations, wall time", "soak_wall.py", "s", "<=", 1.0),
     Figure("nightly24_wall_s", "nightly soak, 24 iterations, wall time", "soak_wall.py", "s", "<=", 2.0),
-    Figure("watch_latency_ms_p50", "watch latency p50 (file lands -> monitor)", "watch_latency.py",
-           "ms", "<", 100),
+    Figure("watch_latency_ms_p50", "watch latency p50 (file lands -> monitor)", "watch_latency.py", "ms", "<", 100),
     Figure("watch_latency_ms_p95", "watch latency p95", "watch_latency.py", "ms", "<", 100),
     Figure("ingest_10k_s", "watch ingest of 10k iterations, time", "watch_latency.py", "s", "<", 2),
-    Figure("ingest_10k_rss_mb", "watch ingest of 10k iterations, peak RSS", "watch_latency.py", "MB",
-           "<", 300),
-    Figure("headless_iterations_per_second", "headless soak rate (1000 iterations)", "tui_stream.py",
-           "iterations/s"),
-    Figure("iterations_per_second", "TUI stream rate (same run in the monitor)", "tui_stream.py",
-           "iterations/s"),
+    Figure("ingest_10k_rss_mb", "watch ingest of 10k iterations, peak RSS", "watch_latency.py", "MB", "<", 300),
+    Figure("headless_iterations_per_second", "headless soak rate (1000 iterations)", "tui_stream.py", "iterations/s"),
+    Figure("iterations_per_second", "TUI stream rate (same run in the monitor)", "tui_stream.py", "iterations/s"),
     Figure("ratio_to_headless", "TUI stream rate / headless rate", "tui_stream.py", "ratio", ">=", 0.5),
     Figure("max_key_latency_ms", "key latency while streaming, worst", "tui_stream.py", "ms", "<", 100),
     Figure("median_key_latency_ms", "key latency while streaming, median", "tui_stream.py", "ms"),
@@ -100,8 +96,15 @@ def run_script(path: Path, timeout: float) -> ScriptRun:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOAK_")}
     started = time.perf_counter()
     # Its own session: on a timeout the processes it started go with it.
-    with subprocess.Popen([sys.executable, str(path)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True, start_new_session=True) as process:
+    with subprocess.Popen(
+        [sys.executable, str(path)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    ) as process:
         try:
             stdout, stderr = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -157,11 +160,12 @@ def status(result: Result) -> str:
 
 def table(results: Sequence[Result]) -> list[str]:
     rows = [("figure", "value", "target", "unit", "status")]
-    rows += [(r.label, r.shown if r.value is not None else "—", r.target or "", r.unit, status(r))
-             for r in results]
+    rows += [(r.label, r.shown if r.value is not None else "—", r.target or "", r.unit, status(r)) for r in results]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    return [f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:<{widths[2]}}  {d:<{widths[3]}}  {e}".rstrip()
-            for a, b, c, d, e in rows]
+    return [
+        f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:<{widths[2]}}  {d:<{widths[3]}}  {e}".rstrip()
+        for a, b, c, d, e in rows
+    ]
 
 
 def machine() -> dict[str, object]:
@@ -190,18 +194,24 @@ def machine() -> dict[str, object]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--json", metavar="PATH", help="also write the figures and the machine as JSON here")
-    parser.add_argument("--only", metavar="SCRIPT", action="append", choices=SCRIPTS,
-                        help="run only this script (repeatable)")
-    parser.add_argument("--timeout", metavar="SECONDS", type=float, default=TIMEOUT_S,
-                        help=f"per script ({TIMEOUT_S:g})")
-    parser.add_argument("--scripts-dir", metavar="DIR", type=Path, default=BENCH_DIR,
-                        help="where the scripts are (default: bench/)")
+    parser.add_argument(
+        "--only", metavar="SCRIPT", action="append", choices=SCRIPTS, help="run only this script (repeatable)"
+    )
+    parser.add_argument(
+        "--timeout", metavar="SECONDS", type=float, default=TIMEOUT_S, help=f"per script ({TIMEOUT_S:g})"
+    )
+    parser.add_argument(
+        "--scripts-dir", metavar="DIR", type=Path, default=BENCH_DIR, help="where the scripts are (default: bench/)"
+    )
     args = parser.parse_args(argv)
 
     host = machine()
     load_before = os.getloadavg()
-    print(f"{host['cpu_model']} ({host['cpu_mhz']} MHz), {host['cores']} cores, Python {host['python']}, "
-          f"load {load_before[0]:.2f} at start", file=sys.stderr)
+    print(
+        f"{host['cpu_model']} ({host['cpu_mhz']} MHz), {host['cores']} cores, Python {host['python']}, "
+        f"load {load_before[0]:.2f} at start",
+        file=sys.stderr,
+    )
     runs: dict[str, ScriptRun] = {}
     for script in args.only or SCRIPTS:
         print(f"running bench/{script} ...", file=sys.stderr, flush=True)
@@ -211,12 +221,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = [judge(figure, runs[figure.script]) for figure in FIGURES if figure.script in runs]
     print("\n".join(table(results)))
     if args.json:
-        Path(args.json).write_text(json.dumps({
-            "finished_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-            "machine": {**host, "load_average_at_start": load_before, "load_average_at_end": os.getloadavg()},
-            "figures": [asdict(result) for result in results],
-            "scripts": [{k: v for k, v in asdict(run).items() if k != "printed"} for run in runs.values()],
-        }, indent=2) + "\n", encoding="utf-8")
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "finished_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "machine": {**host, "load_average_at_start": load_before, "load_average_at_end": os.getloadavg()},
+                    "figures": [asdict(result) for result in results],
+                    "scripts": [{k: v for k, v in asdict(run).items() if k != "printed"} for run in runs.values()],
+                },
+                indent=2,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
     return 0 if all(r.met for r in results if r.target is not None) else 1
 
 

@@ -5,6 +5,7 @@ process). Prints the per-window timings, then as its last line
 Wall time is what the soak loop pays; CPU time is printed beside it because on a shared machine
 the wall figure also measures the neighbours.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,9 +30,11 @@ def main() -> None:
         simulate_iteration(params, args.scenario, seed=run, iteration=1, window_s=args.window)
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
-    print(f"window={args.window:g}s runs={args.runs} wall_ms min={min(walls) * 1e3:.1f} "
-          f"median={statistics.median(walls) * 1e3:.1f} max={max(walls) * 1e3:.1f} "
-          f"cpu_ms median={statistics.median(cpus) * 1e3:.1f}")
+    print(
+        f"window={args.window:g}s runs={args.runs} wall_ms min={min(walls) * 1e3:.1f} "
+        f"median={statistics.median(walls) * 1e3:.1f} max={max(walls) * 1e3:.1f} "
+        f"cpu_ms median={statistics.median(cpus) * 1e3:.1f}"
+    )
     print(f"sim_seconds_per_wall_second={args.window / statistics.median(walls):.0f}")
 
 

@@ -3,6 +3,7 @@
 Prints `smoke_wall_s=<n>` (soak run --no-ui --iterations 3 --mock) and `nightly24_wall_s=<n>`
 (--iterations 24 --gate nightly), each the median of several runs, as its last lines.
 """
+
 import statistics
 import subprocess
 import sys
@@ -19,8 +20,12 @@ def wall(args: list[str]) -> float:
     for _ in range(REPEATS):
         with tempfile.TemporaryDirectory() as out:
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "tui.cli", "run", "--no-ui", *args, "--out", out],
-                           cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [sys.executable, "-m", "tui.cli", "run", "--no-ui", *args, "--out", out],
+                cwd=ROOT,
+                check=False,
+                stdout=subprocess.DEVNULL,
+            )
             times.append(time.perf_counter() - start)
     return statistics.median(times)
 

@@ -16,6 +16,7 @@
    quit_ms is the time from the key until the app has exited and the loop's thread has
    recorded the run as aborted.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -85,8 +86,10 @@ async def stream(args: argparse.Namespace, out: str) -> dict[str, float]:
     latencies: dict[str, list[float]] = {"move": [], "pause": []}
     async with app.run_test(size=SIZE, message_hook=watch) as pilot:
         table = app.query_one(IterationTable)
-        moves = (("up", lambda: table.cursor_row < table.row_count - 1),
-                 ("end", lambda: table.cursor_row == table.row_count - 1))
+        moves = (
+            ("up", lambda: table.cursor_row < table.row_count - 1),
+            ("end", lambda: table.cursor_row == table.row_count - 1),
+        )
         pauses = (("p", lambda: app.status in ("pausing", "paused")), ("p", lambda: app.status == "running"))
         rounds = 0
         while watch.ended is None:
@@ -143,8 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"iterations_per_second={figures['iterations_per_second']:.1f}")
     print(f"ratio_to_headless={figures['iterations_per_second'] / headless:.2f}")
     print(f"max_key_latency_ms={figures['max_key_latency_ms']:.1f}")
-    print(f"median_key_latency_ms={figures['median_key_latency_ms']:.1f} (over {figures['key_presses']} presses; "
-          f"worst move {figures['max_move_ms']:.1f}, worst pause/resume {figures['max_pause_ms']:.1f})")
+    print(
+        f"median_key_latency_ms={figures['median_key_latency_ms']:.1f} (over {figures['key_presses']} presses; "
+        f"worst move {figures['max_move_ms']:.1f}, worst pause/resume {figures['max_pause_ms']:.1f})"
+    )
     print(f"idle_cpu_percent={figures['idle_cpu_percent']:.2f}")
     print(f"quit_ms={quit_s * 1000:.0f}")
     return 0

@@ -3,6 +3,7 @@
 Prints a table of seeds and run verdicts, then `tuned_pass=<n>/<seeds>` and
 `untuned_fail=<n>/<seeds>` as its last lines. Target (issue 3): at least 8 of 10 each.
 """
+
 import argparse
 import sys
 import tempfile
@@ -16,8 +17,17 @@ from core.runner import SoakRun
 
 
 def run_verdict(seed: int, auto_tune: bool, iterations: int, scenario: str, out: str) -> str:
-    config = build_config({"iterations": iterations, "seed": seed, "gate": "nightly", "auto_tune": auto_tune,
-                           "scenario": scenario, "out": out}, {})
+    config = build_config(
+        {
+            "iterations": iterations,
+            "seed": seed,
+            "gate": "nightly",
+            "auto_tune": auto_tune,
+            "scenario": scenario,
+            "out": out,
+        },
+        {},
+    )
     finished = [e for e in SoakRun(config).events() if isinstance(e, RunFinished)][-1]
     return finished.verdict.verdict
 

@@ -13,6 +13,7 @@
    (checked: the table holds the newest iteration and its verdict tally counts every iteration).
    RSS is that process's peak (ru_maxrss).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,9 +42,12 @@ TEMPLATE = ROOT / "tests" / "fixtures" / "native" / "ITER_SUMMARY_3.json"
 def record(i: int, rng: random.Random) -> dict:
     data = json.loads(TEMPLATE.read_text(encoding="utf-8"))
     data["iteration"] = i
-    data["summary"].update(maker_taker_ratio=round(rng.uniform(0.7, 0.95), 4),
-                           net_bps=round(rng.gauss(2.5, 1.0), 4), risk_ratio=round(rng.uniform(0.2, 0.5), 4),
-                           p95_latency_ms=round(rng.uniform(150, 400), 1))
+    data["summary"].update(
+        maker_taker_ratio=round(rng.uniform(0.7, 0.95), 4),
+        net_bps=round(rng.gauss(2.5, 1.0), 4),
+        risk_ratio=round(rng.uniform(0.2, 0.5), 4),
+        p95_latency_ms=round(rng.uniform(150, 400), 1),
+    )
     data["gate"]["verdict"] = rng.choice(["PASS", "PASS", "PASS", "WARN", "FAIL"])
     return data
 
@@ -52,9 +56,20 @@ def make_run(root: Path, run_id: str, iterations: int, status: str) -> Path:
     directory = root / RUNS_DIR / run_id
     directory.mkdir(parents=True)
     stamp = utc_stamp()
-    atomic_write_json(directory / RUN_FILE, {
-        "run_id": run_id, "status": status, "driver": "sim", "seed": 1, "profile": "default",
-        "gate": "smoke", "iterations": iterations or None, "started_utc": stamp, "heartbeat_utc": stamp})
+    atomic_write_json(
+        directory / RUN_FILE,
+        {
+            "run_id": run_id,
+            "status": status,
+            "driver": "sim",
+            "seed": 1,
+            "profile": "default",
+            "gate": "smoke",
+            "iterations": iterations or None,
+            "started_utc": stamp,
+            "heartbeat_utc": stamp,
+        },
+    )
     rng = random.Random(1)
     for i in range(1, iterations + 1):  # plain writes: this is the setup, not what is measured
         (directory / iter_file_name(i)).write_text(json.dumps(record(i, rng)), encoding="utf-8")
@@ -147,8 +162,12 @@ def main() -> None:
     print(f"watch_latency_ms_p95={statistics.quantiles(values, n=20)[-1]:.1f}")
     with tempfile.TemporaryDirectory() as tmp:
         make_run(Path(tmp), "big", args.iterations, "completed")
-        child = subprocess.run([sys.executable, __file__, "--ingest-root", tmp, "--iterations",
-                                str(args.iterations)], capture_output=True, text=True, check=True)
+        child = subprocess.run(
+            [sys.executable, __file__, "--ingest-root", tmp, "--iterations", str(args.iterations)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     seconds, rss_mb = child.stdout.split()
     label = "10k" if args.iterations == 10_000 else str(args.iterations)
     print(f"ingest_{label}_s={float(seconds):.2f}")

@@ -1,4 +1,5 @@
 """Run configuration: defaults < profile < SOAK_* environment < CLI, with the source of each value."""
+
 from __future__ import annotations
 
 import math
@@ -67,8 +68,8 @@ class SoakConfig(BaseModel):
 
 
 def parse_pace(value: Any) -> Pace:
-    if value in ("fast", "realtime"):
-        return value
+    if value == "fast" or value == "realtime":
+        return "fast" if value == "fast" else "realtime"
     try:
         seconds = float(value)
     except (TypeError, ValueError):

@@ -1,4 +1,5 @@
 """Systems under soak: the seeded simulator, or an external command (DESIGN.md section 8)."""
+
 from __future__ import annotations
 
 import json
@@ -67,8 +68,13 @@ class CommandDriver:
         return DriverResult(summary=_read_metrics(output), runtime={"driver_output": str(output)})
 
     def _command(self, overrides: Path, output: Path, iteration: int) -> list[str]:
-        values = {"overrides": str(overrides), "output": str(output), "iteration": str(iteration),
-                  "seed": str(self.seed), "window_s": f"{self.window_s:g}"}
+        values = {
+            "overrides": str(overrides),
+            "output": str(output),
+            "iteration": str(iteration),
+            "seed": str(self.seed),
+            "window_s": f"{self.window_s:g}",
+        }
         argv = [arg.format_map(values) if "{" in arg else arg for arg in self.argv]
         if not any("{overrides}" in a or "{output}" in a for a in self.argv):
             argv += ["--overrides", values["overrides"], "--output", values["output"]]

@@ -1,4 +1,5 @@
 """KPI gates (DESIGN.md section 6): per-iteration verdicts and the run's verdict."""
+
 from __future__ import annotations
 
 import math
@@ -51,9 +52,7 @@ def load_gate(name_or_path: str) -> GateProfile:
     path = Path(name_or_path)
     if path.suffix != ".toml":
         if name_or_path not in GATES:
-            raise GateError(
-                f"unknown gate {name_or_path!r}; allowed: {', '.join(GATES)} or a path to a .toml file"
-            )
+            raise GateError(f"unknown gate {name_or_path!r}; allowed: {', '.join(GATES)} or a path to a .toml file")
         path = GATE_DIR / f"{name_or_path}.toml"
     if not path.is_file():
         raise GateError(f"gate file not found: {path}")

@@ -1,5 +1,6 @@
-"""The KPI registry (DESIGN.md section 4): every KPI's name, unit, better direction and format,
-and `IterationKPIs`, the `summary` object of ITER_SUMMARY_<i>.json as the simulator writes it.
+"""The KPI registry (DESIGN.md section 4): every KPI's name, unit, better direction and format
+(their data is core/kpis.toml), and `IterationKPIs`, the `summary` object of ITER_SUMMARY_<i>.json
+as the simulator writes it.
 
 Every other module takes KPI names from here: the gates (which KPIs a rule may name), the
 drivers (which metrics must be numbers), the readers (which KPIs an iteration view holds), the
@@ -8,8 +9,10 @@ reports, the headless lines and the monitor.
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -30,41 +33,23 @@ class Kpi:
     better: Better
     format: str  # format spec of a shown value
     min_jump: float  # the smallest change between iterations a report calls a jump, in `unit`
+    description: str
     monitored: bool = False  # in every iteration view: tables, trends, summaries, reports
 
     def show(self, value: float | None, missing: str = "-") -> str:
         return missing if value is None else format(value, self.format)
 
 
-_H, _L = Better.HIGHER, Better.LOWER
+REGISTRY_FILE = Path(__file__).parent / "kpis.toml"
 
-# In the order tables show them: the monitored KPIs first.
-KPIS: dict[str, Kpi] = {
-    kpi.name: kpi
-    for kpi in (
-        Kpi("maker_taker_ratio", "maker/taker", "share", _H, ".3f", 0.05, monitored=True),
-        Kpi("net_bps", "net bps", "bp", _H, "+.2f", 1.0, monitored=True),
-        Kpi("risk_ratio", "risk", "ratio", _L, ".2f", 0.05, monitored=True),
-        Kpi("adverse_bps_p95", "adv p95", "bp", _L, ".1f", 1.0, monitored=True),
-        Kpi("slippage_bps_p95", "slip p95", "bp", _L, ".1f", 1.0, monitored=True),
-        Kpi("p95_latency_ms", "p95 ms", "ms", _L, ".0f", 25.0, monitored=True),
-        Kpi("cancel_ratio", "cancel", "ratio", _L, ".2f", 0.05, monitored=True),
-        Kpi("order_age_p95_ms", "age p95 ms", "ms", _L, ".0f", 250.0, monitored=True),
-        Kpi("gross_bps", "gross bps", "bp", _H, "+.2f", 1.0),
-        Kpi("fees_eff_bps", "fees bps", "bp", _L, "+.2f", 1.0),
-        Kpi("slippage_bps", "slip bps", "bp", _L, "+.2f", 1.0),
-        Kpi("adverse_bps", "adverse bps", "bp", _L, "+.2f", 1.0),
-        Kpi("inventory_bps", "inventory bps", "bp", _L, "+.2f", 1.0),
-        Kpi("pnl", "pnl", "quote", _H, "+.2f", 1.0),
-        Kpi("max_drawdown", "drawdown", "quote", _L, ".2f", 1.0),
-        Kpi("orders_sent", "orders", "count", _H, ".0f", 1.0),
-        Kpi("cancels_sent", "cancels", "count", _L, ".0f", 1.0),
-        Kpi("rejects", "rejects", "count", _L, ".0f", 1.0),
-        Kpi("crossings", "crossings", "count", _L, ".0f", 1.0),
-        Kpi("hedges", "hedges", "count", _L, ".0f", 1.0),
-        Kpi("market_orders", "market orders", "count", _H, ".0f", 1.0),
-    )
-}
+
+def _load(path: Path) -> dict[str, Kpi]:
+    """The registry's data; a malformed entry is a defect of the package, so it fails loudly."""
+    table = tomllib.loads(path.read_text(encoding="utf-8"))["kpi"]
+    return {name: Kpi(name=name, **{**spec, "better": Better(spec["better"])}) for name, spec in table.items()}
+
+
+KPIS: dict[str, Kpi] = _load(REGISTRY_FILE)
 MONITORED: tuple[str, ...] = tuple(name for name, kpi in KPIS.items() if kpi.monitored)
 GATEABLE: tuple[str, ...] = tuple(KPIS)  # a gate rule may name any of them
 

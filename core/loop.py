@@ -129,7 +129,9 @@ class SoakLoop:
         gate = evaluate_iteration(result.summary, self.gate)
         soak_elapsed_s = iteration * self.config.settings.window_s
         tuning = (
-            tuner.decide(iteration, run.params, result.summary, gate, soak_elapsed_s) if tuner else TuningRecord.untuned()
+            tuner.decide(iteration, run.params, result.summary, gate, soak_elapsed_s)
+            if tuner
+            else TuningRecord.untuned()
         )
         runtime = {
             "run_id": run.run_id,
@@ -200,7 +202,9 @@ class SoakLoop:
             return TuningApplied(record.iteration, record.tuning.applied_deltas, params.model_dump())
         return TuningSkipped(record.iteration, record.tuning.skip_reason or "none")
 
-    def _finish(self, run_dir: RunDirectory, status: RunStatus, verdict: RunVerdict | None, error: str | None) -> str | None:
+    def _finish(
+        self, run_dir: RunDirectory, status: RunStatus, verdict: RunVerdict | None, error: str | None
+    ) -> str | None:
         try:
             run_dir.finish(status, verdict, error, self._utc_now())
         except ArtifactError as err:

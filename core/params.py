@@ -1,4 +1,5 @@
 """Strategy parameters: defaults, bounds, maximum step per iteration, and profiles."""
+
 from __future__ import annotations
 
 import tomllib
@@ -6,6 +7,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
 from core.errors import ParamError
 
@@ -87,7 +89,7 @@ def describe_validation_error(err: ValidationError, source: str = "") -> str:
     return f"{line}; {allowed}" if allowed else line
 
 
-def _allowed(key: str, error: dict[str, Any]) -> str:
+def _allowed(key: str, error: ErrorDetails) -> str:
     if key in PARAM_SPECS:
         spec = PARAM_SPECS[key]
         kind = "integer" if spec.integer else "number"
@@ -116,9 +118,7 @@ def load_profile(name_or_path: str) -> dict[str, Any]:
     if path.suffix != ".toml":
         path = PROFILES_DIR / f"{name_or_path}.toml"
     if not path.is_file():
-        raise ParamError(
-            f"unknown profile {name_or_path!r}; available: {', '.join(available_profiles())}"
-        )
+        raise ParamError(f"unknown profile {name_or_path!r}; available: {', '.join(available_profiles())}")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:

@@ -129,8 +129,15 @@ class TuningRecord(BaseModel):
     def untuned(cls) -> TuningRecord:
         """The record of an iteration run with auto-tune off."""
         return cls(
-            proposed_deltas={}, applied_deltas={}, applied=False, skip_reason=AUTO_TUNE_OFF,
-            param_status={}, guards_fired=[], changed_keys=[], state_hash="", rationale=[],
+            proposed_deltas={},
+            applied_deltas={},
+            applied=False,
+            skip_reason=AUTO_TUNE_OFF,
+            param_status={},
+            guards_fired=[],
+            changed_keys=[],
+            state_hash="",
+            rationale=[],
         )
 
 

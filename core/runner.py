@@ -39,16 +39,6 @@ class SoakRun:
         self.config = config
         self.env = env
 
-    # The loop's controls, safe from any thread.
-    def pause(self) -> None:
-        self.loop.pause()
-
-    def resume(self) -> None:
-        self.loop.resume()
-
-    def cancel(self) -> None:
-        self.loop.cancel()
-
     def events(self) -> Iterator[SoakEvent]:
         run_dir: Path | None = None
         records: list[IterationRecord] = []

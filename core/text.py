@@ -2,6 +2,7 @@
 escapes, and cut after SHOWN_CHARS. The monitor (tui/format.py) and `soak watch --no-ui` both
 show such text through `escape_controls`, so a file cannot restyle, clear or scramble a terminal,
 and a megabyte in a file is not laid out to show a few lines of it (the file keeps it all)."""
+
 from __future__ import annotations
 
 import re

@@ -7,6 +7,7 @@ iteration 17, so the scenes show a soak mid-run whatever the machine's speed. It
 and clock readings are fixed, so the run id and the records' timings, and with them the SVGs,
 only change when the monitor or the simulation does. The snapshot tests pin the same scenes.
 """
+
 from __future__ import annotations
 
 import argparse

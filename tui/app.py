@@ -3,6 +3,7 @@
 The app renders whatever its `RunSource` posts (tui/messages.py) and asks the source to pause,
 resume or stop; it never runs the soak itself. tui/factory.py builds it for each command.
 """
+
 from __future__ import annotations
 
 import gc
@@ -11,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.markup import escape
 from textual.screen import Screen
@@ -39,17 +40,20 @@ class SoakApp(App[int]):
     TITLE = "mm-soak"
     BINDINGS = [
         # One key and one label for both: a label that changed would rebuild the footer each time.
-        Binding("p", "toggle_pause", "pause/resume",
-                tooltip="Pause the loop once the current iteration is done; resume it"),
+        Binding(
+            "p", "toggle_pause", "pause/resume", tooltip="Pause the loop once the current iteration is done; resume it"
+        ),
         Binding("s", "stop", "stop", tooltip="Stop the run; finished iterations stay on disk"),
         Binding("question_mark", "help", "help", key_display="?", tooltip="This screen"),
-        Binding("ctrl+s", "screenshot_to_file", "screenshot",
-                tooltip="Save an SVG of the screen in the current directory"),
+        Binding(
+            "ctrl+s", "screenshot_to_file", "screenshot", tooltip="Save an SVG of the screen in the current directory"
+        ),
         Binding("q", "quit", "quit", tooltip="Quit; a run still going is stopped (exit code 130)"),
     ]
 
-    def __init__(self, source: RunSource, *, clock: Clock | None = time.monotonic,
-                 screenshot_dir: Path | None = None) -> None:
+    def __init__(
+        self, source: RunSource, *, clock: Clock | None = time.monotonic, screenshot_dir: Path | None = None
+    ) -> None:
         super().__init__()
         self.source = source
         self.clock = clock
@@ -132,11 +136,16 @@ class SoakApp(App[int]):
         self.exit_code = message.exit_code
         self._set_status(message.status, message.verdict)
         if message.status == RunStatus.FAILED:
-            self.notify(escape_controls(message.error or "no error recorded"), title="run failed",
-                        severity="error", markup=False)
+            self.notify(
+                escape_controls(message.error or "no error recorded"),
+                title="run failed",
+                severity="error",
+                markup=False,
+            )
         elif message.status == RunStatus.ABORTED and self.run_dir is not None:
-            self.notify(escape_controls(str(self.run_dir)), title="run stopped; finished iterations are in",
-                        markup=False)
+            self.notify(
+                escape_controls(str(self.run_dir)), title="run stopped; finished iterations are in", markup=False
+            )
 
     def _set_status(self, status: str, verdict: str | None = None) -> None:
         controls = self._controls()
@@ -168,9 +177,13 @@ class SoakApp(App[int]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            palette = Binding(self.COMMAND_PALETTE_BINDING, "command_palette", "commands",
-                              tooltip="Command palette: these commands, and the themes")
-            self.push_screen(HelpScreen([*self.BINDINGS, *IterationTable.BINDINGS, palette]))
+            palette = Binding(
+                self.COMMAND_PALETTE_BINDING,
+                "command_palette",
+                "commands",
+                tooltip="Command palette: these commands, and the themes",
+            )
+            self.push_screen(HelpScreen([*bindings(self.BINDINGS), *bindings(IterationTable.BINDINGS), palette]))
 
     def action_details(self) -> None:
         view = self.query_one(IterationTable).selected_view()
@@ -193,17 +206,22 @@ class SoakApp(App[int]):
         for command in super().get_system_commands(screen):
             if command.title != "Screenshot":  # ours saves where ctrl+s does
                 yield command
-        for binding in self.BINDINGS:
+        for binding in bindings(self.BINDINGS):
             if binding.action != "quit" and self.check_action(binding.action, ()):
-                yield SystemCommand(binding.description.capitalize(), binding.tooltip,
-                                    getattr(self, f"action_{binding.action}"))
-        yield SystemCommand("Details", "Open the selected iteration: full record and rationale",
-                            self.action_details)
+                yield SystemCommand(
+                    binding.description.capitalize(), binding.tooltip, getattr(self, f"action_{binding.action}")
+                )
+        yield SystemCommand("Details", "Open the selected iteration: full record and rationale", self.action_details)
         yield SystemCommand("Dark theme", f"Switch to {DARK_THEME}", lambda: self._use_theme(DARK_THEME))
         yield SystemCommand("Light theme", f"Switch to {LIGHT_THEME}", lambda: self._use_theme(LIGHT_THEME))
 
     def _use_theme(self, name: str) -> None:
         self.theme = name
+
+
+def bindings(declared: Iterable[BindingType]) -> list[Binding]:
+    """The Binding objects of a BINDINGS list (Textual also takes tuples there; ours are all Bindings)."""
+    return [binding for binding in declared if isinstance(binding, Binding)]
 
 
 def verdict_tally(table: IterationTable) -> str:

@@ -2,6 +2,7 @@
 
 Nothing here imports Textual unless a UI is opened: `soak run --no-ui` must stay light.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,33 +28,52 @@ def build_parser() -> argparse.ArgumentParser:
     length.add_argument("--hours", metavar="H", help="run until H hours of market time are covered")
     run.add_argument("--window", dest="window_s", metavar="SECONDS", help="market time per iteration (600)")
     run.add_argument("--seed", metavar="S", help="random seed (42)")
-    run.add_argument("--auto-tune", action=argparse.BooleanOptionalAction, default=None,
-                     help="let the tuner apply deltas between iterations (on)")
+    run.add_argument(
+        "--auto-tune",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="let the tuner apply deltas between iterations (on)",
+    )
     driver = run.add_mutually_exclusive_group()
-    driver.add_argument("--mock", dest="driver", action="store_const", const="sim",
-                        help="the seeded market simulation (same as --driver sim)")
+    driver.add_argument(
+        "--mock",
+        dest="driver",
+        action="store_const",
+        const="sim",
+        help="the seeded market simulation (same as --driver sim)",
+    )
     driver.add_argument("--driver", metavar="CMD", help='"sim" or an external command run per iteration')
     run.add_argument("--profile", metavar="NAME", help="parameter profile: name or .toml path (default)")
-    run.add_argument("--set", dest="overrides", metavar="KEY=VALUE", action="append", default=[],
-                     help="override one parameter (repeatable)")
+    run.add_argument(
+        "--set",
+        dest="overrides",
+        metavar="KEY=VALUE",
+        action="append",
+        default=[],
+        help="override one parameter (repeatable)",
+    )
     run.add_argument("--gate", metavar="NAME", help="KPI gate: smoke or nightly or a .toml path (smoke)")
     run.add_argument("--scenario", metavar="NAME", help="market scenario (normal)")
     run.add_argument("--pace", metavar="fast|realtime|SECONDS", help="wait between iterations (fast)")
     run.add_argument("--out", metavar="DIR", help="artifact root (artifacts/soak)")
     run.add_argument("--no-ui", action="store_true", help="headless: progress lines, summary, exit code")
-    run.add_argument("--json", dest="json_events", action="store_true", default=None,
-                     help="headless: one JSON object per event")
+    run.add_argument(
+        "--json", dest="json_events", action="store_true", default=None, help="headless: one JSON object per event"
+    )
     run.add_argument("--junit", metavar="PATH", help="write the gate checks as JUnit XML")
     run.add_argument("--summary-md", metavar="PATH", help="write a Markdown summary")
     watch = commands.add_parser("watch", help="live monitor of runs written by other processes")
     watch.add_argument("root", metavar="ROOT_OR_RUN_DIR", nargs="?", default="artifacts/soak")
     watch.add_argument("--no-ui", action="store_true", help="print a line per iteration, exit with the run")
-    watch.add_argument("--timeout", metavar="SECONDS", type=_positive_float,
-                       help="--no-ui: give up (exit 2) after this long if the run has not ended")
+    watch.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        type=_positive_float,
+        help="--no-ui: give up (exit 2) after this long if the run has not ended",
+    )
     replay = commands.add_parser("replay", help="replay a recorded run in the TUI, for demos")
     replay.add_argument("run_dir", metavar="RUN_DIR")
-    replay.add_argument("--speed", metavar="X", type=_positive_float, default=2.0,
-                        help="iterations per second (2)")
+    replay.add_argument("--speed", metavar="X", type=_positive_float, default=2.0, help="iterations per second (2)")
     report = commands.add_parser("report", help="post-soak report (Markdown and JSON) of a run directory")
     report.add_argument("run_dir", metavar="RUN_DIR")
     report.add_argument("--md", metavar="PATH", help="write the Markdown report here (default: stdout)")
@@ -78,15 +98,31 @@ def _run(args: argparse.Namespace) -> int:
     from core.errors import ConfigError
     from core.runner import SoakRun
 
-    cli = {key: getattr(args, key) for key in (
-        "iterations", "hours", "window_s", "seed", "auto_tune", "driver", "profile", "gate",
-        "scenario", "pace", "out", "json_events", "junit", "summary_md")}
+    cli = {
+        key: getattr(args, key)
+        for key in (
+            "iterations",
+            "hours",
+            "window_s",
+            "seed",
+            "auto_tune",
+            "driver",
+            "profile",
+            "gate",
+            "scenario",
+            "pace",
+            "out",
+            "json_events",
+            "junit",
+            "summary_md",
+        )
+    }
     config = build_config(cli, os.environ, _parse_overrides(args.overrides, ConfigError))
     soak = SoakRun(config)
     if args.no_ui or config.settings.json_events or not sys.stdout.isatty():
         from core.console.run import cancel_on_signals, run_headless
 
-        cancel_on_signals(soak.cancel)
+        cancel_on_signals(soak.loop.cancel)
         return run_headless(soak.events(), config.settings.json_events)
     from tui.factory import create_run_app, run_app
 

@@ -4,6 +4,7 @@ Everything that came from a file or a process becomes `Content` (Textual's style
 rich `Text` here, neither of which parses markup, with its control characters shown as escapes
 (core.text), so a run's data cannot restyle or scramble the terminal.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -13,7 +14,7 @@ from textual.content import Content
 
 from core.records import RunStatus, Verdict
 from core.runs.discovery import LEGACY_STATUS, UNKNOWN_STATUS
-from core.text import escape_controls
+from core.text import escape_controls as escape_controls  # the monitor's one way to show file text
 
 MISSING = "—"
 
@@ -27,10 +28,15 @@ STARTING, PAUSING, PAUSED, STOPPING = "starting", "pausing", "paused", "stopping
 STOPPED, REPLAYED, STALE, REMOVED = "stopped", "replayed", "stale", "removed"
 LIVE_STATES: tuple[str, ...] = (RunStatus.RUNNING, PAUSING, PAUSED, STOPPING)
 STATUS_STYLES: dict[str, str] = {
-    RunStatus.RUNNING: "green", RunStatus.COMPLETED: "", RunStatus.ABORTED: "yellow", RunStatus.FAILED: "red",
-    STALE: "yellow", REMOVED: "dim", UNKNOWN_STATUS: "red", LEGACY_STATUS: "cyan",
+    RunStatus.RUNNING: "green",
+    RunStatus.COMPLETED: "",
+    RunStatus.ABORTED: "yellow",
+    RunStatus.FAILED: "red",
+    STALE: "yellow",
+    REMOVED: "dim",
+    UNKNOWN_STATUS: "red",
+    LEGACY_STATUS: "cyan",
 }
-
 
 
 def literal(value: Any, style: str = "") -> Text:

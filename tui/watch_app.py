@@ -39,14 +39,14 @@ class WatchApp(SoakApp):
         root = self.source.watcher.root
         lines = [fmt.escape_controls(f"{relative_to(error.path, root)}: {error.message}") for error in message.errors]
         more = f"\n... and {len(lines) - NOTICE_FILES} more" if len(lines) > NOTICE_FILES else ""
-        self.notify(
-            "\n".join(lines[:NOTICE_FILES]) + more, title="cannot read", severity="warning", markup=False
-        )
+        self.notify("\n".join(lines[:NOTICE_FILES]) + more, title="cannot read", severity="warning", markup=False)
 
     def on_run_ended(self, message: RunEnded) -> None:
         if message.status in (fmt.STALE, fmt.REMOVED):  # the monitor itself speaks of failed runs
             self.notify(
-                fmt.escape_controls(message.error or ""), title=f"run {message.status}", severity="warning",
+                fmt.escape_controls(message.error or ""),
+                title=f"run {message.status}",
+                severity="warning",
                 markup=False,
             )
 

@@ -1,6 +1,7 @@
 """What `soak run` leaves for CI once a run has finished: JUnit XML (`--junit`), a Markdown
 summary (`--summary-md`), and the same summary appended to GitHub's job summary page when
 GITHUB_STEP_SUMMARY names a file (what was there before stays; other steps write to it too)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence

@@ -4,6 +4,7 @@ A run the report cannot stand on (no run there, no iterations, a file that canno
 ReportError: one line naming the directory or file, exit code 2. A field that cannot be used is
 not an error: it counts as missing and is listed under "Data problems".
 """
+
 from __future__ import annotations
 
 import sys

@@ -9,6 +9,7 @@ One test suite, named for the gate, with one test case per gate check:
 So the file holds a failure exactly when the run FAILs. WARN is not a failure; a KPI that warned
 or failed in a run that did not FAIL says so in its system-out.
 """
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -25,11 +26,12 @@ FAILURE_TYPE = "GateFailure"
 
 def junit_xml(records: Sequence[IterationRecord], verdict: RunVerdict | None, gate_name: str, run_id: str) -> str:
     verdict = verdict or run_verdict([r.gate.verdict for r in records])
-    judged = list(records)[len(records) - verdict.window:]
+    judged = list(records)[len(records) - verdict.window :]
     suite = ET.Element("testsuite", name=_xml_text(f"{SUITE_PREFIX} {gate_name}"), errors="0", skipped="0")
     classname = _xml_text(f"soak.{run_id}")
-    _add_case(suite, classname, "run verdict", _verdict_failure(verdict),
-              f"{verdict.verdict}: {'; '.join(verdict.reasons)}")
+    _add_case(
+        suite, classname, "run verdict", _verdict_failure(verdict), f"{verdict.verdict}: {'; '.join(verdict.reasons)}"
+    )
     for kpi in _gate_kpis(records):
         checks = [(r.iteration, c) for r in judged for c in r.gate.checks if c.kpi == kpi]
         failure = _kpi_failure(kpi, checks, verdict) if verdict.verdict == Verdict.FAIL else None
@@ -62,8 +64,10 @@ def _kpi_failure(kpi: str, checks: list[tuple[int, GateCheck]], verdict: RunVerd
     iteration, worst = min(failed, key=lambda item: _badness(item[1]))
     value = "missing" if worst.value is None else f"{worst.value:g}"
     threshold = worst.op if worst.fail is None else f"{worst.op} {worst.fail:g}"
-    message = (f"{kpi} FAILed in {len(failed)} of the last {verdict.window} iteration(s): "
-               f"worst {value} at iteration {iteration}, threshold {kpi} {threshold}")
+    message = (
+        f"{kpi} FAILed in {len(failed)} of the last {verdict.window} iteration(s): "
+        f"worst {value} at iteration {iteration}, threshold {kpi} {threshold}"
+    )
     return message, "\n".join(f"iteration {i}: {_describe(c)}" for i, c in checks if c.status != Verdict.PASS)
 
 
@@ -99,12 +103,14 @@ def _add_case(suite: ET.Element, classname: str, name: str, failure: tuple[str, 
 def _xml_text(text: str) -> str:
     """XML 1.0 cannot hold most control characters at all, even escaped: show them as \\xNN."""
     return "".join(
-        ch if ch in "\t\n\r" or (ch >= " " and ch not in "\ufffe\uffff" and not "\ud800" <= ch <= "\udfff")
+        ch
+        if ch in "\t\n\r" or (ch >= " " and ch not in "\ufffe\uffff" and not "\ud800" <= ch <= "\udfff")
         else f"\\x{ord(ch):02x}"
         for ch in text
     )
 
 
-def write_junit(path: Path, records: Sequence[IterationRecord], verdict: RunVerdict | None,
-                gate_name: str, run_id: str) -> None:
+def write_junit(
+    path: Path, records: Sequence[IterationRecord], verdict: RunVerdict | None, gate_name: str, run_id: str
+) -> None:
     write_text_output(path, junit_xml(records, verdict, gate_name, run_id))

@@ -3,6 +3,7 @@
 Text that came from a run's files (ids, reasons, notes) is escaped, so it shows as written and
 cannot turn into links, HTML or table columns in GitHub's renderer.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -77,13 +78,18 @@ def _verdict(report: RunReport) -> str:
         f"pass, WARN when none fails, FAIL otherwise ({v.passed} PASS, {v.warned} WARN, {v.failed} FAIL).",
     ]
     if v.evaluated:
-        paragraphs.append(f"Iterations with no recorded gate verdict were judged here against gate "
-                          f"{md(v.gate)}: {_ranges(v.evaluated)}.")
+        paragraphs.append(
+            f"Iterations with no recorded gate verdict were judged here against gate "
+            f"{md(v.gate)}: {_ranges(v.evaluated)}."
+        )
     if v.not_passing:
-        paragraphs.append("\n".join(
-            f"- iteration {item.iteration} **{item.verdict}**: {md('; '.join(item.reasons)) or 'no reason recorded'}"
-            for item in v.not_passing
-        ))
+        paragraphs.append(
+            "\n".join(
+                f"- iteration {item.iteration} **{item.verdict}**: "
+                + (md("; ".join(item.reasons)) or "no reason recorded")
+                for item in v.not_passing
+            )
+        )
     return "\n\n".join(paragraphs)
 
 
@@ -128,8 +134,10 @@ def _tuning(report: RunReport) -> str:
     guard_rows += [[f"{md(name)} (not a guard)", str(n)] for name, n in t.other_reasons.items()]
     lines.append(_table(["held by", "iterations"], guard_rows))
     if t.params:
-        rows = [[md(p.param), value(p.start), value(p.end), num(p.change, signed=True), str(p.times_changed)]
-                for p in t.params]
+        rows = [
+            [md(p.param), value(p.start), value(p.end), num(p.change, signed=True), str(p.times_changed)]
+            for p in t.params
+        ]
         lines += ["", _table(["parameter", "first value", "last value", "net change", "times changed"], rows)]
     else:
         lines += ["", "No parameter values were recorded."]
@@ -148,16 +156,30 @@ def _tuning_line(report: RunReport) -> str:
 
 
 def _worst(report: RunReport) -> str:
-    rows = [[kpi.kpi, f"{kpi.better} is better",
-             ", ".join(f"{num(w.value)} (iteration {w.iteration})" for w in kpi.worst) or MISSING]
-            for kpi in report.kpis]
+    rows = [
+        [
+            kpi.kpi,
+            f"{kpi.better} is better",
+            ", ".join(f"{num(w.value)} (iteration {w.iteration})" for w in kpi.worst) or MISSING,
+        ]
+        for kpi in report.kpis
+    ]
     return f"### Worst iterations (up to {WORST_COUNT} per KPI)\n\n" + _table(["KPI", "direction", "worst"], rows)
 
 
 def _anomalies(report: RunReport) -> str:
-    rows = [[kpi.kpi, f"{j.from_iteration} → {j.to_iteration}", num(j.before), num(j.after),
-             num(j.change, signed=True), num(kpi.jump_threshold)]
-            for kpi in report.kpis for j in kpi.anomalies]
+    rows = [
+        [
+            kpi.kpi,
+            f"{j.from_iteration} → {j.to_iteration}",
+            num(j.before),
+            num(j.after),
+            num(j.change, signed=True),
+            num(kpi.jump_threshold),
+        ]
+        for kpi in report.kpis
+        for j in kpi.anomalies
+    ]
     head = "### Anomalies"
     if not rows:
         return f"{head}\n\nNo jumps between consecutive iterations beyond the thresholds."
@@ -167,23 +189,29 @@ def _anomalies(report: RunReport) -> str:
 def _problems(report: RunReport) -> str:
     if not report.problems:
         return ""
-    lines = [f"### Data problems ({len(report.problems)})", "",
-             "Fields that could not be used; the report treats them as missing.", ""]
+    lines = [
+        f"### Data problems ({len(report.problems)})",
+        "",
+        "Fields that could not be used; the report treats them as missing.",
+        "",
+    ]
     return "\n".join(lines + [f"- {md(p)}" for p in report.problems])
 
 
 def _definitions(report: RunReport) -> str:
-    return "\n".join([
-        "### How to read this report",
-        "",
-        "- Statistics use the iterations where the KPI has a value; missing values are counted, not guessed.",
-        "- trend/iter is the least-squares slope of the KPI against the iteration number.",
-        f"- A jump is a change between consecutive iterations larger than {JUMP_FACTOR:g} × the KPI's "
-        "median absolute change over the run, and at least " + _min_jumps() + ".",
-        "- A guard held an iteration when it skipped the whole tuning proposal or held one parameter's change.",
-        "- A parameter's net change runs from the first to the last value the iterations ran with.",
-        f"- The sparkline is scaled between the KPI's min and max; {SPARK_MISSING} marks a missing value.",
-    ])
+    return "\n".join(
+        [
+            "### How to read this report",
+            "",
+            "- Statistics use the iterations where the KPI has a value; missing values are counted, not guessed.",
+            "- trend/iter is the least-squares slope of the KPI against the iteration number.",
+            f"- A jump is a change between consecutive iterations larger than {JUMP_FACTOR:g} × the KPI's "
+            "median absolute change over the run, and at least " + _min_jumps() + ".",
+            "- A guard held an iteration when it skipped the whole tuning proposal or held one parameter's change.",
+            "- A parameter's net change runs from the first to the last value the iterations ran with.",
+            f"- The sparkline is scaled between the KPI's min and max; {SPARK_MISSING} marks a missing value.",
+        ]
+    )
 
 
 def _min_jumps() -> str:
@@ -203,8 +231,10 @@ def sparkline(series: Sequence[float | None], width: int = SPARK_WIDTH) -> str:
     low, high = min(present), max(present)
     top = len(SPARK_BARS) - 1
     return "".join(
-        SPARK_MISSING if p is None
-        else SPARK_BARS[top // 2] if high == low
+        SPARK_MISSING
+        if p is None
+        else SPARK_BARS[top // 2]
+        if high == low
         else SPARK_BARS[round((p - low) / (high - low) * top)]
         for p in points
     )

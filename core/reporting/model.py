@@ -149,16 +149,14 @@ def judge(view: IterationView, gate: GateProfile, rejudge: bool = False) -> Iter
         )
     summary = view.raw.get("summary")
     record = evaluate_iteration(summary if isinstance(summary, Mapping) else {}, gate)
-    return IterationVerdict(
-        iteration=view.iteration, verdict=record.verdict, reasons=record.reasons, evaluated=True
-    )
+    return IterationVerdict(iteration=view.iteration, verdict=record.verdict, reasons=record.reasons, evaluated=True)
 
 
 def _verdict_report(
     judged: list[IterationVerdict], gate: GateProfile, window: int, verdict: RunVerdict | None
 ) -> VerdictReport:
     verdict = verdict or run_verdict([j.verdict for j in judged], window)
-    in_window = judged[len(judged) - verdict.window:]
+    in_window = judged[len(judged) - verdict.window :]
     return VerdictReport(
         **verdict.model_dump(),
         gate=gate.name,

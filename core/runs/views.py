@@ -8,10 +8,10 @@ empty) and a note in `problems`, so nothing is dropped silently and the rest of 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard, TypeVar
 
 from core.errors import ReadError
 from core.kpi import MONITORED
@@ -20,6 +20,7 @@ from core.runs.jsonio import as_path, finite_number, json_type, read_json, show_
 from core.runs.layout import iteration_number
 
 Thresholds = dict[str, tuple[str, float | None]]  # KPI -> (op, FAIL threshold)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ def _iteration(data: Mapping[str, Any], fallback: int | None, notes: _Notes) -> 
     raise ReadError(None, "wrong_shape", f"record has {what}")
 
 
-def _is_count(value: Any) -> bool:
+def _is_count(value: Any) -> TypeGuard[int | float]:
     if isinstance(value, bool):
         return False
     if isinstance(value, int):
@@ -222,17 +223,16 @@ class _Notes(list[str]):
         return number
 
     def text(self, data: Mapping[str, Any], key: str, within: str) -> str | None:
-        value = data.get(key)
-        if value is None or isinstance(value, str):
-            return value
-        self.append(f"{within}.{key}: expected text, got {show_json(value)}")
-        return None
+        return self._typed(data, key, within, str, "text")
 
     def flag(self, data: Mapping[str, Any], key: str, within: str) -> bool | None:
+        return self._typed(data, key, within, bool, "true or false")
+
+    def _typed(self, data: Mapping[str, Any], key: str, within: str, kind: type[T], expected: str) -> T | None:
         value = data.get(key)
-        if value is None or isinstance(value, bool):
+        if value is None or isinstance(value, kind):
             return value
-        self.append(f"{within}.{key}: expected true or false, got {show_json(value)}")
+        self.append(f"{within}.{key}: expected {expected}, got {show_json(value)}")
         return None
 
     def lines(self, data: Mapping[str, Any], key: str, within: str) -> tuple[str, ...]:
@@ -247,24 +247,19 @@ class _Notes(list[str]):
         return tuple(item if isinstance(item, str) else show_json(item) for item in value)
 
     def deltas(self, tuning: Mapping[str, Any], key: str) -> dict[str, float]:
-        value = self.mapping(tuning, key)
-        found: dict[str, float] = {}
-        within = f"tuning.{key}"
-        for name in value:
-            number = self.number(value, name, within)
-            if number is not None:
-                found[str(name)] = number
-        return found
+        return self._each(tuning, key, self.number)
 
     def text_map(self, tuning: Mapping[str, Any], key: str) -> dict[str, str]:
+        return self._each(tuning, key, self.text)
+
+    def _each(
+        self, tuning: Mapping[str, Any], key: str, read: Callable[[Mapping[str, Any], str, str], T | None]
+    ) -> dict[str, T]:
+        """tuning.<key> as an object of values `read` accepts; the others are noted and left out."""
         value = self.mapping(tuning, key)
-        found: dict[str, str] = {}
         within = f"tuning.{key}"
-        for name in value:
-            text = self.text(value, name, within)
-            if text is not None:
-                found[str(name)] = text
-        return found
+        found = {str(name): read(value, name, within) for name in value}
+        return {name: item for name, item in found.items() if item is not None}
 
 
 def _is_object(value: Any) -> bool:

@@ -91,8 +91,13 @@ class _Run:
 
 class RunWatcher:
     def __init__(
-        self, root: Path | str, *, debounce_ms: int = DEBOUNCE_MS, step_ms: int = STEP_MS,
-        settle_s: float = SETTLE_S, clock: Callable[[], float] = time.monotonic,
+        self,
+        root: Path | str,
+        *,
+        debounce_ms: int = DEBOUNCE_MS,
+        step_ms: int = STEP_MS,
+        settle_s: float = SETTLE_S,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         given = Path(root)
         if not given.exists():
@@ -145,8 +150,12 @@ class RunWatcher:
     async def _pump(self, queue: asyncio.Queue) -> None:
         try:
             async for changes in awatch(
-                self.root, watch_filter=_not_hidden, debounce=self.debounce_ms, step=self.step_ms,
-                stop_event=self._stop, ignore_permission_denied=True,
+                self.root,
+                watch_filter=_not_hidden,
+                debounce=self.debounce_ms,
+                step=self.step_ms,
+                stop_event=self._stop,
+                ignore_permission_denied=True,
             ):
                 queue.put_nowait(changes)
         except Exception as err:  # e.g. the root itself went away

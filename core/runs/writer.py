@@ -139,9 +139,7 @@ class RunDirectory:
             self.heartbeat(last_iteration=record.iteration)
         return path
 
-    def write_tuning_report(
-        self, records: Sequence[IterationRecord], summary: Mapping[str, Any] | None = None
-    ) -> Path:
+    def write_tuning_report(self, records: Sequence[IterationRecord], summary: Mapping[str, Any] | None = None) -> Path:
         """TUNING_REPORT.json: one entry per iteration of this run, summary.count = their number."""
         by_iteration = {record.iteration: record for record in records}
         if len(by_iteration) != len(records):

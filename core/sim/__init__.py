@@ -1,4 +1,5 @@
 """The seeded market-making simulation: the default system under soak (DESIGN.md section 2)."""
+
 from __future__ import annotations
 
 import math
@@ -37,7 +38,11 @@ def simulate_iteration(
 
 
 def simulate_regime(
-    params: Params, regime: MarketRegime, seed: int, iteration: int, window_s: float = 600.0,
+    params: Params,
+    regime: MarketRegime,
+    seed: int,
+    iteration: int,
+    window_s: float = 600.0,
     regime_name: str = "custom",
 ) -> IterationResult:
     """One window in explicit market constants (what simulate_iteration runs underneath)."""
@@ -54,15 +59,15 @@ def _check(params: Params, seed: int, iteration: int, window_s: float) -> None:
     for key, value in (("seed", seed), ("iteration", iteration)):
         if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
             raise SimInputError(f"{key}={value!r}: expected an integer >= 0")
-    if isinstance(window_s, bool) or not isinstance(window_s, Real) or not (
-        MIN_WINDOW_S <= window_s < math.inf
-    ):
-        raise SimInputError(
-            f"window_s={window_s!r}: expected a number of seconds >= {MIN_WINDOW_S:g}"
-        )
+    if isinstance(window_s, bool) or not isinstance(window_s, Real) or not (MIN_WINDOW_S <= window_s < math.inf):
+        raise SimInputError(f"window_s={window_s!r}: expected a number of seconds >= {MIN_WINDOW_S:g}")
 
 
 __all__ = [
-    "IterationResult", "SimInputError", "generate_market", "simulate_iteration",
-    "simulate_regime", "streams",
+    "IterationResult",
+    "SimInputError",
+    "generate_market",
+    "simulate_iteration",
+    "simulate_regime",
+    "streams",
 ]

@@ -8,6 +8,7 @@ older ones, and drops requests about an order that filled before they arrived.
 The strategy learns of its own fills at once. The hot loop works on plain floats and lists
 (DESIGN.md section 2, Speed).
 """
+
 from __future__ import annotations
 
 import heapq
@@ -36,9 +37,7 @@ QUOTE, CANCEL, HEDGE = 0, 1, 2  # request kinds; QUOTE places or replaces a side
 class Session:
     """One window of the strategy quoting against the market; run() fills in a Tape."""
 
-    def __init__(
-        self, params: Params, regime: MarketRegime, market: MarketPath, rng: np.random.Generator
-    ) -> None:
+    def __init__(self, params: Params, regime: MarketRegime, market: MarketPath, rng: np.random.Generator) -> None:
         self.p = params
         self.regime = regime
         self.market = market
@@ -48,7 +47,7 @@ class Session:
         self.queue_ms_per_rps = regime.queue_ms_per_rps
         self.half_spread_frac = regime.half_spread_bps * 1e-4
         self.tape = Tape()
-        self.mid = memoryview(market.mid)
+        self.mid = market.mid.data
         self.interval = params.min_interval_ms * 1e-3
         self.position = 0.0
         self.hedging = False  # a hedge is in flight
@@ -75,7 +74,7 @@ class Session:
     def run(self) -> Tape:
         p, tape, market = self.p, self.tape, self.market
         times, hit_side, reach, sizes = self.market_orders()
-        observed = memoryview(market.observed_mid)
+        observed = market.observed_mid.data
         end, interval = market.window_s, self.interval
         in_flight, pop = self.in_flight, heapq.heappop
         wanted, wanted_at, live, live_px = self.wanted, self.wanted_at, self.live, self.live_px
@@ -111,11 +110,9 @@ class Session:
             band = threshold * mid
             bid_now, ask_now = wanted
             bid_at_limit, ask_at_limit = q + QUOTE_SIZE > limit, QUOTE_SIZE - q > limit
-            if (bid_at_limit or bid_now is None or not -band <= bid - bid_now <= band
-                    or t - wanted_at[BID] > tail_age):
+            if bid_at_limit or bid_now is None or not -band <= bid - bid_now <= band or t - wanted_at[BID] > tail_age:
                 self.requote(t, BID, bid, bid_at_limit)
-            if (ask_at_limit or ask_now is None or not -band <= ask - ask_now <= band
-                    or t - wanted_at[ASK] > tail_age):
+            if ask_at_limit or ask_now is None or not -band <= ask - ask_now <= band or t - wanted_at[ASK] > tail_age:
                 self.requote(t, ASK, ask, ask_at_limit)
         while in_flight and in_flight[0][0] <= end:
             self.arrive(pop(in_flight))
@@ -256,7 +253,13 @@ class Session:
         return touch * (1.0 + sign * self.regime.slippage_bps * math.sqrt(qty) * 1e-4)
 
     def fill(
-        self, t: float, sign: int, qty: float, price: float, touch: float, fee_bps: float,
+        self,
+        t: float,
+        sign: int,
+        qty: float,
+        price: float,
+        touch: float,
+        fee_bps: float,
         maker: bool,
     ) -> None:
         tape = self.tape
@@ -287,7 +290,5 @@ class Session:
         self.request(t, HEDGE, ASK if q > 0 else BID, size)
 
 
-def run_window(
-    params: Params, regime: MarketRegime, market: MarketPath, rng: np.random.Generator
-) -> Tape:
+def run_window(params: Params, regime: MarketRegime, market: MarketPath, rng: np.random.Generator) -> Tape:
     return Session(params, regime, market, rng).run()

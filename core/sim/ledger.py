@@ -8,7 +8,10 @@ Edge decomposition, per fill of signed size d*qty at `price` (touch = price with
 and the sum over fills, less fees, is the mark-to-market PnL. Each term is computed on its own,
 and net comes from cash and inventory, so the identity is a check, not a definition.
 """
+
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -125,7 +128,7 @@ class _Fills:
         return float(np.max(np.maximum.accumulate(marked) - marked))
 
 
-def _p95(values) -> float:
+def _p95(values: Sequence[float] | np.ndarray) -> float:
     """The 95th percentile, interpolated linearly as numpy.percentile does by default."""
     if not len(values):
         return 0.0

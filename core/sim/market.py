@@ -3,6 +3,7 @@
 Everything random about the market is drawn here, from the market stream only and before any
 strategy parameter is read, so one seed gives one market path whatever the parameters are.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,9 +21,7 @@ START_PRICE = 100.0  # quote currency per unit
 def streams(seed: int, iteration: int) -> tuple[np.random.Generator, np.random.Generator]:
     """Independent (market, strategy) generators for one iteration."""
     market_seq, strategy_seq = np.random.SeedSequence([seed, iteration]).spawn(2)
-    return np.random.Generator(np.random.PCG64(market_seq)), np.random.Generator(
-        np.random.PCG64(strategy_seq)
-    )
+    return np.random.Generator(np.random.PCG64(market_seq)), np.random.Generator(np.random.PCG64(strategy_seq))
 
 
 @dataclass(frozen=True)
@@ -49,9 +48,7 @@ def cells_of(times: np.ndarray) -> np.ndarray:
     return (times * CELLS_PER_S).astype(np.int64)
 
 
-def generate_market(
-    regime: MarketRegime, rng: np.random.Generator, window_s: float
-) -> MarketPath:
+def generate_market(regime: MarketRegime, rng: np.random.Generator, window_s: float) -> MarketPath:
     n = round(window_s * CELLS_PER_S)
     # Draw everything first, in a fixed order, so the draws never depend on what follows.
     steps = rng.standard_normal(n)

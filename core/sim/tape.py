@@ -1,4 +1,5 @@
 """What happened in one window: every fill, request latency and order life, and the counters."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -10,6 +10,7 @@ other guards need and decides them:
   soak (market) time past VELOCITY_MAX_STEPS max_steps is held;
 - freeze: see Guards.frozen.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -129,7 +129,12 @@ def edge_and_risk_good(obs: Observation) -> Iterator[Proposal]:
 
 
 RULES: tuple[Callable[[Observation], Iterator[Proposal]], ...] = (
-    maker_share_low, net_edge_low, adverse_p95_high, latency_high, risk_high, edge_and_risk_good,
+    maker_share_low,
+    net_edge_low,
+    adverse_p95_high,
+    latency_high,
+    risk_high,
+    edge_and_risk_good,
 )
 
 
@@ -143,5 +148,3 @@ def propose(obs: Observation) -> tuple[dict[str, float], list[str]]:
             deltas[p.param] = round(deltas.get(p.param, 0.0) + delta, DELTA_DIGITS)
             rationale.append(f"{p.why} -> {p.param} {delta:+g}")
     return deltas, rationale
-
-

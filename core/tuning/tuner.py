@@ -55,7 +55,8 @@ def finite_kpis(summary: Mapping[str, Any]) -> dict[str, float]:
     fills = summary.get("fills")
     flat = {**summary, **(fills if isinstance(fills, Mapping) else {})}
     return {
-        k: float(v) for k, v in flat.items()
+        k: float(v)
+        for k, v in flat.items()
         if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
     }
 
@@ -67,16 +68,20 @@ class Tuner:
         self.guards = Guards()
 
     def decide(
-        self, iteration: int, params: Params, summary: Mapping[str, Any], gate: GateRecord,
+        self,
+        iteration: int,
+        params: Params,
+        summary: Mapping[str, Any],
+        gate: GateRecord,
         soak_elapsed_s: float,
     ) -> TuningRecord:
         checks = {c.kpi: c for c in gate.checks if c.value is not None and c.fail is not None}
         proposed, rationale = propose(Observation(finite_kpis(summary), gate.verdict, checks, params))
         if self.guards.frozen(gate.verdict):
-            status = dict.fromkeys(proposed, Guard.FREEZE)
-            return self._record(proposed, {}, status, [Guard.FREEZE], rationale)
+            frozen: dict[str, str] = dict.fromkeys(proposed, Guard.FREEZE)
+            return self._record(proposed, {}, frozen, [Guard.FREEZE], rationale)
         applied: dict[str, float] = {}
-        status = {}
+        status: dict[str, str] = {}
         current = params.model_dump()
         for name, delta in proposed.items():
             step = clamp_step(name, float(current[name]), delta)

@@ -1,5 +1,6 @@
 """`python -m bench` on stand-in scripts: figures parsed and judged against their targets, and a
 missing, failing or hanging script leaves its figures missing with the reason, not a crash."""
+
 from __future__ import annotations
 
 import json
@@ -10,11 +11,10 @@ from pathlib import Path
 from tests.support.soak import ROOT
 
 STAND_INS = {
-    "sim_throughput.py": 'print("window=600s runs=15 wall_ms median=20.0")\n'
-                         'print("sim_seconds_per_wall_second=25000")',
+    "sim_throughput.py": 'print("window=600s runs=15 wall_ms median=20.0")\nprint("sim_seconds_per_wall_second=25000")',
     "soak_wall.py": 'import sys\nprint("smoke_wall_s=0.800")\nsys.exit("soak_wall: boom")',
     "watch_latency.py": 'print("watch_latency_ms_p50=nan")\nprint("watch_latency_ms_p95=150.0")\n'
-                        'print("ingest_10k_s=1.50")\nprint("ingest_10k_rss_mb=120")',
+    'print("ingest_10k_s=1.50")\nprint("ingest_10k_rss_mb=120")',
     "tuning_effect.py": 'print("tuned_pass=9/10")\nprint("untuned_fail=7/10")',
     # tui_stream.py: not there
 }

@@ -1,4 +1,5 @@
 """The report and CI outputs through the `soak` command line."""
+
 import json
 
 from junitparser import JUnitXml
@@ -9,9 +10,18 @@ from tests.support.soak import SMOKE
 def test_run_writes_junit_summary_and_appends_step_summary(soak, tmp_path):
     step = tmp_path / "step.md"
     step.write_text("earlier step\n")
-    result = soak(*SMOKE, "--out", str(tmp_path / "a"), "--gate", "nightly", "--junit",
-                  str(tmp_path / "j.xml"), "--summary-md", str(tmp_path / "s.md"),
-                  env={"GITHUB_STEP_SUMMARY": str(step)})
+    result = soak(
+        *SMOKE,
+        "--out",
+        str(tmp_path / "a"),
+        "--gate",
+        "nightly",
+        "--junit",
+        str(tmp_path / "j.xml"),
+        "--summary-md",
+        str(tmp_path / "s.md"),
+        env={"GITHUB_STEP_SUMMARY": str(step)},
+    )
     assert result.returncode == 1, result.stderr  # nightly fails on the untuned defaults
     cases = [case for suite in JUnitXml.fromfile(str(tmp_path / "j.xml")) for case in suite]
     assert any(not case.is_passed for case in cases)
@@ -22,8 +32,9 @@ def test_run_writes_junit_summary_and_appends_step_summary(soak, tmp_path):
 
 def test_report_cli_writes_json_and_markdown(soak, tmp_path):
     assert soak(*SMOKE, "--out", str(tmp_path)).returncode == 0
-    result = soak("report", str(tmp_path / "latest"), "--md", str(tmp_path / "r.md"), "--json",
-                  str(tmp_path / "r.json"))
+    result = soak(
+        "report", str(tmp_path / "latest"), "--md", str(tmp_path / "r.md"), "--json", str(tmp_path / "r.json")
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "r.json").read_text())
     manifest = json.loads((tmp_path / "latest" / "RUN.json").read_text())

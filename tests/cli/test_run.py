@@ -1,4 +1,5 @@
 """`soak run --no-ui` end to end, in a subprocess, as CI uses it."""
+
 import itertools
 import json
 import os
@@ -68,8 +69,16 @@ def test_no_escape_codes_when_not_a_terminal_or_no_color(soak, tmp_path):
 
 
 def test_sources_of_config_values_are_recorded(soak, tmp_path):
-    result = soak(*SMOKE, "--out", str(tmp_path), "--profile", "steady_safe", "--set",
-                  "base_spread_bps=2.5", env={"SOAK_SEED": "9", "SOAK_CONCURRENCY_LIMIT": "3"})
+    result = soak(
+        *SMOKE,
+        "--out",
+        str(tmp_path),
+        "--profile",
+        "steady_safe",
+        "--set",
+        "base_spread_bps=2.5",
+        env={"SOAK_SEED": "9", "SOAK_CONCURRENCY_LIMIT": "3"},
+    )
     assert result.returncode == 0, result.stderr
     config = json.loads((tmp_path / "latest" / "RUN.json").read_text())["config"]
     assert config["seed"] == {"value": 9, "source": "env:SOAK_SEED"}
@@ -79,19 +88,22 @@ def test_sources_of_config_values_are_recorded(soak, tmp_path):
     assert config["window_s"]["source"] == "cli" and config["gate"]["source"] == "default"
 
 
-@pytest.mark.parametrize("args, needle", [
-    (("--bogus",), "unrecognized arguments"),
-    (("--iterations", "0"), "iterations='0'"),
-    (("--iterations", "abc"), "iterations='abc'"),
-    (("--profile", "nope"), "unknown profile 'nope'"),
-    (("--gate", "nope"), "nope"),
-    (("--scenario", "moon"), "moon"),
-    (("--set", "base_spread_bps=99"), "base_spread_bps"),
-    (("--set", "nonsense"), "KEY=VALUE"),
-    (("--pace", "slow"), "pace='slow'"),
-    (("--driver", "python 'unclosed"), "no closing quotation"),
-    (("--driver", "/nonexistent/driver"), "could not start"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (("--bogus",), "unrecognized arguments"),
+        (("--iterations", "0"), "iterations='0'"),
+        (("--iterations", "abc"), "iterations='abc'"),
+        (("--profile", "nope"), "unknown profile 'nope'"),
+        (("--gate", "nope"), "nope"),
+        (("--scenario", "moon"), "moon"),
+        (("--set", "base_spread_bps=99"), "base_spread_bps"),
+        (("--set", "nonsense"), "KEY=VALUE"),
+        (("--pace", "slow"), "pace='slow'"),
+        (("--driver", "python 'unclosed"), "no closing quotation"),
+        (("--driver", "/nonexistent/driver"), "could not start"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(soak, tmp_path, args, needle):
     result = soak("run", "--no-ui", "--out", str(tmp_path), *args)
     assert result.returncode == 2
@@ -115,21 +127,13 @@ def test_unwritable_out_is_one_line(soak, tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_headless_run_does_not_import_textual(tmp_path):
-    code = (
-        "import sys; from tui.cli import main; rc = main({!r}); "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'tui.app')))".format([*SMOKE, "--out", str(tmp_path)])
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "[]"
-
-
 def test_sigint_aborts_with_130_and_status_aborted(tmp_path):
     proc = subprocess.Popen(
-        soak_command("run", "--no-ui", "--iterations", "50", "--pace", "30", "--window", "60",
-                     "--out", str(tmp_path)),
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        soak_command("run", "--no-ui", "--iterations", "50", "--pace", "30", "--window", "60", "--out", str(tmp_path)),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     for line in proc.stdout:
         if line.startswith("iter "):
@@ -147,19 +151,29 @@ class TestExternalDriver:
         return f"{sys.executable} {DRIVER} --mode {mode}"
 
     def test_driver_metrics_become_iterations_and_follow_overrides(self, soak, tmp_path):
-        result = soak("run", "--no-ui", "--iterations", "3", "--driver", self.driver(), "--out",
-                      str(tmp_path), "--set", "base_spread_bps=1.5")
+        result = soak(
+            "run",
+            "--no-ui",
+            "--iterations",
+            "3",
+            "--driver",
+            self.driver(),
+            "--out",
+            str(tmp_path),
+            "--set",
+            "base_spread_bps=1.5",
+        )
         assert result.returncode == 0, result.stderr
         first = json.loads((tmp_path / "latest" / "ITER_SUMMARY_1.json").read_text())
         assert first["summary"]["spread_seen"] == 1.5
         assert first["summary"]["net_bps"] == pytest.approx(2.0)
         assert first["runtime"]["driver"] == "cmd/" + os.path.basename(sys.executable)
 
-    @pytest.mark.parametrize("mode, needle", [("fail", "exited with code 3"), ("garbage", "malformed"),
-                                              ("array", "JSON object")])
+    @pytest.mark.parametrize(
+        "mode, needle", [("fail", "exited with code 3"), ("garbage", "malformed"), ("array", "JSON object")]
+    )
     def test_failing_driver_is_one_line_exit_2(self, soak, tmp_path, mode, needle):
-        result = soak("run", "--no-ui", "--iterations", "2", "--driver", self.driver(mode), "--out",
-                      str(tmp_path))
+        result = soak("run", "--no-ui", "--iterations", "2", "--driver", self.driver(mode), "--out", str(tmp_path))
         assert result.returncode == 2
         assert len(result.stderr.splitlines()) == 1 and needle in result.stderr
         manifest = json.loads((tmp_path / "latest" / "RUN.json").read_text())

@@ -1,10 +1,10 @@
 """core/console/watch.py: `soak watch --no-ui`, a line per iteration of a run another process writes."""
+
 from __future__ import annotations
 
 import io
 import shutil
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -22,7 +22,6 @@ from tests.support.waiting import Output
 LEGACY = FIXTURES / "legacy"
 
 
-
 def iteration_lines(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.startswith("iter ")]
 
@@ -31,8 +30,9 @@ def test_follows_a_run_started_elsewhere_line_by_line_and_exits_with_its_code(tm
     out, result = io.StringIO(), {}
     watch = threading.Thread(target=lambda: result.update(code=watch_headless(tmp_path, out, PATIENCE_S)))
     watch.start()
-    soak = subprocess.run(soak_run_argv(tmp_path), cwd=ROOT, env=soak_env(), capture_output=True,
-                          text=True, timeout=PATIENCE_S)
+    soak = subprocess.run(
+        soak_run_argv(tmp_path), cwd=ROOT, env=soak_env(), capture_output=True, text=True, timeout=PATIENCE_S
+    )
     watch.join(PATIENCE_S)
     assert not watch.is_alive()
     run_dir = next((tmp_path / "runs").iterdir())
@@ -90,15 +90,3 @@ def test_a_missing_directory_is_one_line_error(tmp_path: Path):
     with pytest.raises(ReadError) as error:
         watch_headless(tmp_path / "nowhere")
     assert str(error.value) == f"{tmp_path / 'nowhere'}: no such directory"
-
-
-def test_watching_headless_does_not_import_textual(tmp_path: Path):
-    run = native_run(tmp_path, "r1", written=1)
-    finish(run)
-    code = ("import sys; from core.console.watch import watch_headless; "
-            f"code = watch_headless({str(run)!r}); "
-            "assert not [m for m in sys.modules if m.split('.')[0] in ('textual', 'tui')]; sys.exit(code)")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                          timeout=PATIENCE_S)
-    assert done.returncode == 0, done.stderr
-    assert "following run r1" in done.stdout

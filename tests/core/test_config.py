@@ -1,4 +1,5 @@
 """Configuration layers: defaults < profile < SOAK_* environment < CLI, with sources."""
+
 import pytest
 
 from core.config import build_config
@@ -24,8 +25,13 @@ def test_pace_accepts_fast_realtime_and_seconds(pace, expected):
 def test_each_layer_overrides_the_one_below_and_is_recorded():
     config = build_config(
         {"seed": 5},
-        {"SOAK_SEED": "9", "SOAK_GATE": "nightly", "SOAK_AUTO_TUNE": "false", "SOAK_PROFILE": "steady_safe",
-         "SOAK_BASE_SPREAD_BPS": "3.5"},
+        {
+            "SOAK_SEED": "9",
+            "SOAK_GATE": "nightly",
+            "SOAK_AUTO_TUNE": "false",
+            "SOAK_PROFILE": "steady_safe",
+            "SOAK_BASE_SPREAD_BPS": "3.5",
+        },
         {"concurrency_limit": "2"},
     )
     assert (config.settings.seed, config.sources["seed"]) == (5, "cli")

@@ -1,4 +1,5 @@
 """KPI gates: thresholds, WARN bands, missing KPIs, gate files, and the run's verdict."""
+
 from __future__ import annotations
 
 import math
@@ -68,9 +69,7 @@ def test_reasons_are_human_lines_and_the_worst_check_decides() -> None:
     assert record.verdict == "FAIL"
     assert record.reasons == ["maker_taker_ratio 0.86 < 0.88 (WARN)", "net_bps 1.93 < 2.7 (FAIL)"]
     statuses = {c.kpi: c.status for c in record.checks}
-    assert statuses == {
-        "maker_taker_ratio": "WARN", "net_bps": "FAIL", "risk_ratio": "PASS", "p95_latency_ms": "PASS"
-    }
+    assert statuses == {"maker_taker_ratio": "WARN", "net_bps": "FAIL", "risk_ratio": "PASS", "p95_latency_ms": "PASS"}
 
 
 def test_a_value_just_past_its_threshold_does_not_print_as_equal() -> None:
@@ -162,7 +161,7 @@ def test_malformed_gate_files_name_the_file_and_problem(tmp_path: Path, text: st
 
 
 def test_a_missing_gate_file_is_one_line(tmp_path: Path) -> None:
-    with pytest.raises(GateError, match="gate file not found: .*absent.toml$"):
+    with pytest.raises(GateError, match=r"gate file not found: .*absent\.toml$"):
         load_gate(str(tmp_path / "absent.toml"))
 
 
@@ -180,9 +179,7 @@ def test_a_missing_gate_file_is_one_line(tmp_path: Path) -> None:
         (["FAIL"], "FAIL", (1, 0, 0, 1)),
     ],
 )
-def test_run_verdict_over_the_last_window(
-    verdicts: list[str], expected: str, counts: tuple[int, ...]
-) -> None:
+def test_run_verdict_over_the_last_window(verdicts: list[str], expected: str, counts: tuple[int, ...]) -> None:
     result = run_verdict(verdicts)
     assert result.verdict == expected
     assert (result.window, result.passed, result.warned, result.failed) == counts
@@ -233,9 +230,7 @@ def gate_and_tightening(draw: st.DrawFn) -> tuple[GateProfile, GateProfile]:
         tighten_fail, tighten_warn = draw(st.floats(0, 1e6)), draw(st.floats(0, 1e6))
         rules.append(GateRule(kpi, op, fail, warn))
         stricter.append(
-            GateRule(
-                kpi, op, fail + sign * tighten_fail, None if warn is None else warn + sign * tighten_warn
-            )
+            GateRule(kpi, op, fail + sign * tighten_fail, None if warn is None else warn + sign * tighten_warn)
         )
     return GateProfile("random", tuple(rules)), GateProfile("stricter", tuple(stricter))
 

@@ -1,4 +1,5 @@
 """Parameters: specs, validation messages and profiles (DESIGN.md section 3)."""
+
 from __future__ import annotations
 
 import pytest

@@ -2,6 +2,7 @@
 
 Usage: metrics_driver.py --overrides PATH --output PATH [--mode ok|fail|garbage|array]
 """
+
 import argparse
 import json
 import sys
@@ -15,7 +16,8 @@ args = parser.parse_args()
 if args.mode == "fail":
     print("driver: venue connection refused", file=sys.stderr)
     sys.exit(3)
-params = json.load(open(args.overrides))
+with open(args.overrides) as f:
+    params = json.load(f)
 spread = params["base_spread_bps"]
 metrics = {
     "maker_taker_ratio": min(1.0, 0.4 + 0.2 * spread),

@@ -1,5 +1,6 @@
 """Two soaks started at once into the same root: two run directories, neither writes into the
 other's, `latest` points at one of them, and both complete."""
+
 from __future__ import annotations
 
 import json
@@ -23,10 +24,13 @@ def start_together(out: Path) -> list[subprocess.Popen]:
     directory within that second, so their run ids would collide without the mkdir lock."""
     time.sleep(1 - time.time() % 1)
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOAK_")}
-    argv = soak_command("run", "--no-ui", "--iterations", str(ITERATIONS), "--window", "60", "--seed", "7",
-                        "--out", str(out))
-    return [subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                             text=True) for _ in range(2)]
+    argv = soak_command(
+        "run", "--no-ui", "--iterations", str(ITERATIONS), "--window", "60", "--seed", "7", "--out", str(out)
+    )
+    return [
+        subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
 
 
 def assert_only_its_own_files(run_dir: Path) -> None:

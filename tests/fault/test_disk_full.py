@@ -4,6 +4,7 @@ Two ways in: a real 256 KiB tmpfs filled by `soak run --no-ui` in another proces
 and mount; skipped with the reason otherwise), and ENOSPC injected into the artifact writer of
 an in-process loop at a chosen file, with the disk staying full or freeing up again.
 """
+
 from __future__ import annotations
 
 import errno
@@ -55,8 +56,9 @@ def assert_iterations_intact(run_dir: Path) -> list[int]:
 def tiny_disk(tmp_path: Path):
     mount_point = tmp_path / "tiny"
     mount_point.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)],
-                             capture_output=True, text=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)], capture_output=True, text=True
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a 256 KiB tmpfs here (needs root): {mounted.stderr.strip()}")
     try:
@@ -126,10 +128,12 @@ def recorded(events: Iterator[SoakEvent], into: list[SoakEvent]) -> Iterator[Soa
 
 
 @pytest.mark.parametrize("frees_up", [True, False], ids=["then-frees", "stays-full"])
-@pytest.mark.parametrize("fills_at", ["ITER_SUMMARY_", "RUN.json", "TUNING_REPORT.json",
-                                      "runtime_overrides.json"])
+@pytest.mark.parametrize("fills_at", ["ITER_SUMMARY_", "RUN.json", "TUNING_REPORT.json", "runtime_overrides.json"])
 def test_disk_full_mid_run_is_one_error_line_exit_2_and_earlier_iterations_stay(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, fills_at: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
+    fills_at: str,
     frees_up: bool,
 ):
     disk = FillingDisk(jsonio._write_synced, fills_at, frees_up)

@@ -5,6 +5,7 @@ A run on disk whose RUN.json and ITER_SUMMARY files carry markup (styles, links,
 terminal escape sequences, every C0 control, bidi overrides, a 1 MB string and 500-deep nesting,
 opened the two ways the monitor reads files: `soak replay` and `soak watch`.
 """
+
 from __future__ import annotations
 
 import json
@@ -48,8 +49,13 @@ def hostile_record(i: int) -> dict[str, Any]:
         "iteration": i,
         "runtime": {HOSTILE: HUGE, "deep": nested(500)},
         "params": {name: HOSTILE, f"huge{i}": HUGE, "base_spread_bps": nested(500), HUGE: 1.0},
-        "summary": {"maker_taker_ratio": HOSTILE, "net_bps": HUGE, "risk_ratio": nested(500),
-                    "fills": {HOSTILE: 1}, "p95_latency_ms": 0.25},
+        "summary": {
+            "maker_taker_ratio": HOSTILE,
+            "net_bps": HUGE,
+            "risk_ratio": nested(500),
+            "fills": {HOSTILE: 1},
+            "p95_latency_ms": 0.25,
+        },
         "tuning": {
             "proposed_deltas": {name: 0.5, HUGE: 1.0, "base_spread_bps": HOSTILE},
             "applied_deltas": {name: 0.5},
@@ -58,8 +64,11 @@ def hostile_record(i: int) -> dict[str, Any]:
             "param_status": {name: HOSTILE, HUGE: HUGE},
             "rationale": [HOSTILE, HUGE, nested(500)],
         },
-        "gate": {"verdict": HOSTILE if i != 2 else HUGE, "reasons": [HOSTILE, HUGE],
-                 "checks": [{"kpi": "p95_latency_ms", "op": HOSTILE, "fail": 1.0}]},
+        "gate": {
+            "verdict": HOSTILE if i != 2 else HUGE,
+            "reasons": [HOSTILE, HUGE],
+            "checks": [{"kpi": "p95_latency_ms", "op": HOSTILE, "fail": 1.0}],
+        },
         HOSTILE: nested(500),
     }
 
@@ -71,11 +80,24 @@ def write(path: Path, data: Any) -> None:
 def hostile_run(root: Path, iterations: int = 3) -> Path:
     run_dir = root / RUNS_DIR / "hostile"
     run_dir.mkdir(parents=True)
-    write(run_dir / RUN_FILE, {
-        "run_id": HOSTILE, "status": "completed", "driver": HOSTILE, "scenario": HUGE, "seed": nested(500),
-        "profile": HOSTILE, "gate": HUGE, "iterations": iterations,
-        "verdict": {"verdict": HOSTILE + HUGE, "reasons": [HOSTILE, HUGE]}, "error": HUGE,
-        "started_utc": HOSTILE, "heartbeat_utc": HOSTILE, "finished_utc": HUGE})
+    write(
+        run_dir / RUN_FILE,
+        {
+            "run_id": HOSTILE,
+            "status": "completed",
+            "driver": HOSTILE,
+            "scenario": HUGE,
+            "seed": nested(500),
+            "profile": HOSTILE,
+            "gate": HUGE,
+            "iterations": iterations,
+            "verdict": {"verdict": HOSTILE + HUGE, "reasons": [HOSTILE, HUGE]},
+            "error": HUGE,
+            "started_utc": HOSTILE,
+            "heartbeat_utc": HOSTILE,
+            "finished_utc": HUGE,
+        },
+    )
     for i in range(1, iterations + 1):
         write(run_dir / iter_file_name(i), hostile_record(i))
     (run_dir / iter_file_name(iterations + 1)).write_text(json.dumps(HOSTILE))  # not an object
@@ -133,8 +155,14 @@ async def test_hostile_artifacts_are_shown_literally_and_bounded(tmp_path: Path,
         await pilot.pause()
         assert isinstance(app.screen, IterationDetailScreen)
         detail = assert_shown_safely(app)
-        for piece in ("[red]x[/]", "[link=https://example.invalid]l[/link]", "[@click=app.quit]q[/]",
-                      "\\x1b[2J\\x1b[31mred", "\\x00\\x01\\x02", "\\u202e"):
+        for piece in (
+            "[red]x[/]",
+            "[link=https://example.invalid]l[/link]",
+            "[@click=app.quit]q[/]",
+            "\\x1b[2J\\x1b[31mred",
+            "\\x00\\x01\\x02",
+            "\\u202e",
+        ):
             assert piece in detail
         await pilot.press("end")  # through the whole record: 1 MB strings, 500 levels deep
         await pilot.pause()

@@ -1,4 +1,5 @@
 """A soak killed with SIGKILL at random moments leaves only parseable JSON and intact iterations."""
+
 import json
 import random
 import signal
@@ -19,7 +20,10 @@ AT_ONCE = 4
 def start_soak(root):
     return subprocess.Popen(
         soak_command("run", "--no-ui", "--iterations", "400", "--window", "30", "--out", str(root)),
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
 
 

@@ -1,5 +1,6 @@
 """A watcher facing 1000 iteration files landing at once reports every one exactly once, and the
 monitor shows every one once."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """core/ci_outputs.py: what `soak run` leaves for CI: JUnit, a Markdown summary, GitHub's step summary."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """core/junit.py: the run's gate checks as JUnit XML, read back with junitparser (what CI uses)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,14 +26,29 @@ SUMMARIES = {
     "fail_latency": {**GOOD, "p95_latency_ms": 512.0},
     "no_risk": {k: v for k, v in GOOD.items() if k != "risk_ratio"},
 }
-NO_TUNING = TuningRecord(proposed_deltas={}, applied_deltas={}, applied=False, skip_reason="no_op",
-                         param_status={}, guards_fired=["no_op"], changed_keys=[], state_hash="", rationale=[])
+NO_TUNING = TuningRecord(
+    proposed_deltas={},
+    applied_deltas={},
+    applied=False,
+    skip_reason="no_op",
+    param_status={},
+    guards_fired=["no_op"],
+    changed_keys=[],
+    state_hash="",
+    rationale=[],
+)
 
 
 def records_of(*names: str) -> list[IterationRecord]:
     return [
-        IterationRecord(iteration=i, runtime={}, params={}, summary=SUMMARIES[name], tuning=NO_TUNING,
-                        gate=evaluate_iteration(SUMMARIES[name], NIGHTLY))
+        IterationRecord(
+            iteration=i,
+            runtime={},
+            params={},
+            summary=SUMMARIES[name],
+            tuning=NO_TUNING,
+            gate=evaluate_iteration(SUMMARIES[name], NIGHTLY),
+        )
         for i, name in enumerate(names, start=1)
     ]
 
@@ -53,8 +69,18 @@ def failure_of(case) -> Failure | None:
 
 def test_a_failing_run_fails_the_verdict_and_each_kpi_that_failed(tmp_path):
     # 8 judged of 10: iterations 3..10. maker fails once, net fails twice (worst -4.25 at 9).
-    records = records_of("fail_latency", "fail_latency", "pass", "fail_maker", "pass", "fail_net",
-                         "warn_maker", "pass", "fail_net_worse", "pass")
+    records = records_of(
+        "fail_latency",
+        "fail_latency",
+        "pass",
+        "fail_maker",
+        "pass",
+        "fail_net",
+        "warn_maker",
+        "pass",
+        "fail_net_worse",
+        "pass",
+    )
     verdict, suite, cases = write_and_read(tmp_path, records)
     assert verdict.verdict == "FAIL"
     assert suite.name == "soak gate nightly"
@@ -62,8 +88,9 @@ def test_a_failing_run_fails_the_verdict_and_each_kpi_that_failed(tmp_path):
     assert (suite.tests, suite.failures, suite.errors) == (5, 3, 0)
     assert failure_of(cases["run verdict"]).message == f"run verdict FAIL: {verdict.reasons[0]}"
     net = failure_of(cases["net_bps"])
-    assert net.message == ("net_bps FAILed in 2 of the last 8 iteration(s): worst -4.25 at iteration 9, "
-                           "threshold net_bps >= 2.7")
+    assert net.message == (
+        "net_bps FAILed in 2 of the last 8 iteration(s): worst -4.25 at iteration 9, threshold net_bps >= 2.7"
+    )
     assert "iteration 6: net_bps -1.5 < 2.7 (FAIL)" in net.text
     maker = failure_of(cases["maker_taker_ratio"])
     assert "maker_taker_ratio" in maker.message and "0.7 at iteration 4" in maker.message
@@ -79,11 +106,14 @@ def test_a_missing_kpi_fails_with_missing_as_its_value(tmp_path):
     assert "threshold risk_ratio <= 0.4" in failure.message
 
 
-@pytest.mark.parametrize("names, verdict", [
-    (["pass"] * 8, "PASS"),
-    (["pass", "warn_maker"] * 4, "WARN"),
-    (["fail_net"] + ["pass"] * 7, "PASS"),  # one FAIL in 8 still passes 7/8 >= 75%
-])
+@pytest.mark.parametrize(
+    "names, verdict",
+    [
+        (["pass"] * 8, "PASS"),
+        (["pass", "warn_maker"] * 4, "WARN"),
+        (["fail_net"] + ["pass"] * 7, "PASS"),  # one FAIL in 8 still passes 7/8 >= 75%
+    ],
+)
 def test_a_run_that_does_not_fail_has_no_failure(tmp_path, names, verdict):
     result, suite, cases = write_and_read(tmp_path, records_of(*names))
     assert result.verdict == verdict
@@ -121,7 +151,7 @@ def test_the_file_holds_a_failure_exactly_when_the_run_fails(names):
     suite = next(iter(JUnitXml.fromstring(xml)))
     assert (suite.failures > 0) == (verdict.verdict == "FAIL")
     failed_kpis = {case.name for case in suite if not case.is_passed} - {"run verdict"}
-    judged = records[len(records) - verdict.window:]
+    judged = records[len(records) - verdict.window :]
     expected = {c.kpi for r in judged for c in r.gate.checks if c.status == "FAIL"}
     assert failed_kpis == (expected if verdict.verdict == "FAIL" else set())
 

@@ -3,6 +3,7 @@
 Every expected number is computed here from the raw JSON files with numpy, not through the
 readers or the report model; verdicts come from core.gates, the one place that decides them.
 """
+
 from __future__ import annotations
 
 import io
@@ -120,7 +121,7 @@ def test_native_kpi_statistics_match_numpy_over_all_and_the_last_window(native):
         points = kpi_points(raws, kpi.kpi)
         assert kpi.all.count == NATIVE_ITERATIONS, kpi.kpi  # the simulator reports every KPI
         assert_stats_match(kpi.all, expected_stats(points))
-        assert_stats_match(kpi.recent, expected_stats(points[-report.recent_window:]))
+        assert_stats_match(kpi.recent, expected_stats(points[-report.recent_window :]))
         assert kpi.last == points[-1][1]
     assert report.recent_window == 8
 
@@ -132,7 +133,7 @@ def test_native_verdict_is_the_gates_verdict_over_the_recorded_iteration_verdict
     assert report.verdict.model_dump(include=set(RunVerdict.model_fields)) == expected.model_dump()
     assert expected == finished.verdict  # what decided the run's exit code
     assert report.verdict.gate == "nightly" and report.verdict.evaluated == []
-    judged = records[-expected.window:]
+    judged = records[-expected.window :]
     assert [(j.iteration, j.verdict, j.reasons) for j in report.verdict.not_passing] == [
         (r.iteration, r.gate.verdict, r.gate.reasons) for r in judged if r.gate.verdict != "PASS"
     ]
@@ -236,13 +237,21 @@ def test_legacy_with_missing_and_null_fields_has_the_expected_counts():
     assert (by_kpi["maker_taker_ratio"].all.count, by_kpi["maker_taker_ratio"].all.missing) == (4, 2)
     assert (by_kpi["net_bps"].all.count, by_kpi["net_bps"].all.missing) == (4, 2)
     assert by_kpi["order_age_p95_ms"].all.model_dump() == {
-        "count": 0, "missing": 6, "mean": None, "median": None, "min": None, "max": None,
+        "count": 0,
+        "missing": 6,
+        "mean": None,
+        "median": None,
+        "min": None,
+        "max": None,
         "trend_per_iteration": None,
     }
     tuning = report.tuning
     applied = [(raw.get("tuning") or {}).get("applied") for raw in raws]
     assert (tuning.applied, tuning.skipped, tuning.unknown) == (
-        applied.count(True), applied.count(False), sum(not isinstance(a, bool) for a in applied))
+        applied.count(True),
+        applied.count(False),
+        sum(not isinstance(a, bool) for a in applied),
+    )
     assert tuning.guards == expected_guard_counts(raws)
     assert tuning.guards == {"no_op": 1, "oscillation": 1, "cooldown": 0, "velocity": 1, "freeze": 2}
     changes = {p.param: p for p in tuning.params}
@@ -288,7 +297,9 @@ def test_a_jump_beyond_the_threshold_is_an_anomaly_and_a_slow_drift_is_not(tmp_p
     net = by_kpi["net_bps"]
     assert net.jump_threshold == pytest.approx(max(JUMP_FACTOR * 0.3, KPIS["net_bps"].min_jump))
     assert [(j.from_iteration, j.to_iteration, j.change) for j in net.anomalies] == [
-        (4, 5, pytest.approx(7.9)), (5, 6, pytest.approx(-8.0))]
+        (4, 5, pytest.approx(7.9)),
+        (5, 6, pytest.approx(-8.0)),
+    ]
     assert by_kpi["maker_taker_ratio"].anomalies == []  # steady steps of 0.001
 
 

@@ -36,9 +36,15 @@ def record(i: int, **summary: Any) -> dict[str, Any]:
 def manifest(run_id: str, status: str = "running", heartbeat_age_s: float = 0.0, **extra: Any) -> dict[str, Any]:
     now = datetime.now(UTC)
     return {
-        "run_id": run_id, "status": status, "driver": "sim", "seed": 7, "profile": "default", "gate": "smoke",
+        "run_id": run_id,
+        "status": status,
+        "driver": "sim",
+        "seed": 7,
+        "profile": "default",
+        "gate": "smoke",
         "started_utc": utc_stamp(now - timedelta(seconds=heartbeat_age_s + 1)),
-        "heartbeat_utc": utc_stamp(now - timedelta(seconds=heartbeat_age_s)), **extra,
+        "heartbeat_utc": utc_stamp(now - timedelta(seconds=heartbeat_age_s)),
+        **extra,
     }
 
 
@@ -61,7 +67,9 @@ def write_iteration(directory: Path, i: int, **summary: Any) -> Path:
 def finish(directory: Path, status: str = "completed", verdict: str = "PASS") -> None:
     data = json.loads((directory / RUN_FILE).read_text(encoding="utf-8"))
     data.update(
-        status=status, finished_utc=utc_stamp(), heartbeat_utc=utc_stamp(),
+        status=status,
+        finished_utc=utc_stamp(),
+        heartbeat_utc=utc_stamp(),
         verdict={"verdict": verdict, "reasons": [f"{verdict} for the test"]},
     )
     atomic_write_json(directory / RUN_FILE, data)

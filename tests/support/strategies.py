@@ -19,7 +19,13 @@ json_values = st.recursive(
 SECTION_KEYS = {
     "summary": [*MONITORED, "fills", "total", "count", "maker", "taker", "maker_count", "taker_count"],
     "tuning": [
-        "proposed_deltas", "applied_deltas", "applied", "skip_reason", "param_status", "rationale", "note",
+        "proposed_deltas",
+        "applied_deltas",
+        "applied",
+        "skip_reason",
+        "param_status",
+        "rationale",
+        "note",
         "oscillation",
     ],
     "gate": ["verdict", "reasons", "checks", "kpi", "op", "fail"],
@@ -30,8 +36,10 @@ def shaped(keys: list[str]) -> st.SearchStrategy[dict[str, object]]:
     """Objects whose keys are mostly the ones the reader looks for, so its branches are hit."""
     leaf = st.recursive(
         json_values,
-        lambda inner: st.dictionaries(st.sampled_from(keys) | st.text(max_size=4), inner, max_size=5)
-        | st.lists(inner, max_size=3),
+        lambda inner: (
+            st.dictionaries(st.sampled_from(keys) | st.text(max_size=4), inner, max_size=5)
+            | st.lists(inner, max_size=3)
+        ),
         max_leaves=12,
     )
     return st.dictionaries(st.sampled_from(keys), leaf, max_size=len(keys))

@@ -1,5 +1,6 @@
 """The monitor driving a real soak loop in its worker: what it shows equals what the run wrote,
 and pause, resume, stop and quit act on the loop."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """`soak replay`: a recorded run played in the monitor, in order, with the recorded values."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,7 +22,6 @@ from tui.widgets.tuning_panel import TuningPanel
 pytestmark = pytest.mark.asyncio
 SIZE = (120, 40)
 LEGACY = FIXTURES / "legacy"
-
 
 
 def replay_app(run_dir: Path, speed: float):
@@ -100,4 +100,3 @@ async def test_bad_input_is_one_line_before_any_screen(tmp_path: Path):
     for speed in (0, -1, float("nan"), float("inf")):
         with pytest.raises(ValueError, match="speed"):
             create_replay_app(LEGACY / "flat", speed)
-

@@ -1,4 +1,5 @@
 """`soak watch` in the monitor: the run list, following and switching runs, unreadable files."""
+
 from __future__ import annotations
 
 import shutil
@@ -42,8 +43,7 @@ def table_rows(app) -> dict[int, list[str]]:
 
 
 def expected_rows(run: Path) -> dict[int, list[str]]:
-    views = sorted((read_iteration(path) for path in run.glob("ITER_SUMMARY_*.json")),
-                   key=lambda view: view.iteration)
+    views = sorted((read_iteration(path) for path in run.glob("ITER_SUMMARY_*.json")), key=lambda view: view.iteration)
     return {view.iteration: [str(cell) for cell in row_cells(view)] for view in views}
 
 

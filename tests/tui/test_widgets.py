@@ -3,6 +3,7 @@
 These records are shaped like native and legacy ITER_SUMMARY files, including hostile ones, so
 the tests cover what `soak watch` and `soak replay` will also feed the same widgets.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -43,22 +44,34 @@ def record(i: int, verdict: str = "PASS", **changes: Any) -> dict[str, Any]:
         "params": {"base_spread_bps": 1.0 + i / 10, "min_interval_ms": 100, "post_only": False},
         "summary": {
             "fills": {"maker_count": 9, "taker_count": 1, "maker_volume": 9.0, "taker_volume": 1.0},
-            "maker_taker_ratio": 0.9, "net_bps": -1.25 + i, "risk_ratio": 0.3, "adverse_bps_p95": 2.5,
-            "slippage_bps_p95": 1.5, "p95_latency_ms": 200.0 + i, "cancel_ratio": 0.4,
+            "maker_taker_ratio": 0.9,
+            "net_bps": -1.25 + i,
+            "risk_ratio": 0.3,
+            "adverse_bps_p95": 2.5,
+            "slippage_bps_p95": 1.5,
+            "p95_latency_ms": 200.0 + i,
+            "cancel_ratio": 0.4,
             "order_age_p95_ms": 1800.0,
         },
         "tuning": {
             "proposed_deltas": {"base_spread_bps": 0.1, "min_interval_ms": 20},
             "applied_deltas": {"base_spread_bps": 0.1},
-            "applied": True, "skip_reason": None,
+            "applied": True,
+            "skip_reason": None,
             "param_status": {"base_spread_bps": "applied", "min_interval_ms": "cooldown"},
-            "guards_fired": ["cooldown"], "changed_keys": ["base_spread_bps"], "state_hash": "h",
+            "guards_fired": ["cooldown"],
+            "changed_keys": ["base_spread_bps"],
+            "state_hash": "h",
             "rationale": [f"iteration {i}: adverse p95 high -> widen spread"],
         },
-        "gate": {"verdict": verdict, "reasons": [], "checks": [
-            {"kpi": "maker_taker_ratio", "op": ">=", "value": 0.9, "fail": 0.5, "warn": 0.6, "status": "PASS"},
-            {"kpi": "net_bps", "op": ">", "value": 1.0, "fail": -10.0, "warn": 0.0, "status": "PASS"},
-        ]},
+        "gate": {
+            "verdict": verdict,
+            "reasons": [],
+            "checks": [
+                {"kpi": "maker_taker_ratio", "op": ">=", "value": 0.9, "fail": 0.5, "warn": 0.6, "status": "PASS"},
+                {"kpi": "net_bps", "op": ">", "value": 1.0, "fail": -10.0, "warn": 0.0, "status": "PASS"},
+            ],
+        },
     }
     data.update(changes)
     return data
@@ -69,8 +82,9 @@ class ScriptedSource:
 
     controllable = True
 
-    def __init__(self, records: list[dict[str, Any]], end: RunEnded | None = None,
-                 info: RunIdentity | None = None) -> None:
+    def __init__(
+        self, records: list[dict[str, Any]], end: RunEnded | None = None, info: RunIdentity | None = None
+    ) -> None:
         self.records = records
         self.end = end
         self.info = info or RunIdentity("run-1", "sim", "normal", "7", "default", "smoke", len(records) or None)
@@ -118,11 +132,18 @@ def quiet(app: SoakApp) -> SoakApp:
 
 async def test_text_from_artifacts_is_shown_literally():
     hostile = record(
-        1, verdict=HOSTILE,
+        1,
+        verdict=HOSTILE,
         params={HOSTILE: 1.0, ESCAPE: 2.0},
-        tuning={**record(1)["tuning"], "rationale": [f"because {HOSTILE} {ESCAPE}"],
-                "proposed_deltas": {HOSTILE: 0.5}, "applied_deltas": {}, "applied": False,
-                "param_status": {HOSTILE: ESCAPE}, "skip_reason": HOSTILE},
+        tuning={
+            **record(1)["tuning"],
+            "rationale": [f"because {HOSTILE} {ESCAPE}"],
+            "proposed_deltas": {HOSTILE: 0.5},
+            "applied_deltas": {},
+            "applied": False,
+            "param_status": {HOSTILE: ESCAPE},
+            "skip_reason": HOSTILE,
+        },
     )
     info = RunIdentity(HOSTILE, driver=ESCAPE, profile=HOSTILE)
     app = quiet(SoakApp(ScriptedSource([hostile], info=info, end=RunEnded("[b]", 0, "[/x]")), clock=None))
@@ -145,8 +166,11 @@ async def test_text_from_artifacts_is_shown_literally():
 
 
 async def test_rows_match_the_records_and_missing_values_show_a_dash():
-    legacy = {"iteration": 2, "summary": {"maker_taker_ratio": 0.42, "net_bps": None},
-              "tuning": {"applied": False, "skip_reason": {"oscillation": True}}}
+    legacy = {
+        "iteration": 2,
+        "summary": {"maker_taker_ratio": 0.42, "net_bps": None},
+        "tuning": {"applied": False, "skip_reason": {"oscillation": True}},
+    }
     app = make_app([record(1), legacy])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -202,8 +226,9 @@ async def test_trends_and_tuning_show_the_latest_iteration():
         assert "+1.75  gate > -10" in screen_text(app)
         assert app.query_one(TuningPanel).border_title == "tuning (iter 3)"
         lines = screen_lines(app)
-        assert any("base_spread_bps" in line and "1.3" in line and "+0.1" in line and "applied" in line
-                   for line in lines)
+        assert any(
+            "base_spread_bps" in line and "1.3" in line and "+0.1" in line and "applied" in line for line in lines
+        )
         assert any("min_interval_ms" in line and "+20" in line and "cooldown" in line for line in lines)
 
 
@@ -261,8 +286,17 @@ async def test_palette_offers_the_same_commands_and_themes():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         commands = {command.title: command for command in app.get_system_commands(app.screen)}
-        assert {"Pause/resume", "Stop", "Help", "Screenshot", "Details", "Quit", "Dark theme",
-                "Light theme", "Theme"} <= set(commands)
+        assert {
+            "Pause/resume",
+            "Stop",
+            "Help",
+            "Screenshot",
+            "Details",
+            "Quit",
+            "Dark theme",
+            "Light theme",
+            "Theme",
+        } <= set(commands)
         commands["Light theme"].callback()
         assert app.theme == "textual-light"
         commands["Details"].callback()

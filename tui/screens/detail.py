@@ -1,6 +1,7 @@
 """One iteration in full: its verdict and KPIs, the gate's reasons, the tuner's decision and
 rationale, anything the reader could not use, and the record as pretty JSON, all literal (very
 deep nesting is summarised and very long texts are cut: the file keeps them whole)."""
+
 from __future__ import annotations
 
 import json
@@ -35,9 +36,12 @@ class IterationDetailScreen(ModalScreen[None]):
         with VerticalScroll(id="detail") as box:
             box.border_title = f"iteration {view.iteration}"
             box.border_subtitle = "esc close"
-            yield Static(Content.assemble(
-                ("verdict ", "dim"), fmt.content(view.verdict or fmt.MISSING, f"bold {fmt.ansi(fmt.verdict_style(view.verdict))}"),
-            ))
+            yield Static(
+                Content.assemble(
+                    ("verdict ", "dim"),
+                    fmt.content(view.verdict or fmt.MISSING, f"bold {fmt.ansi(fmt.verdict_style(view.verdict))}"),
+                )
+            )
             yield Static(kpi_lines(view), classes="detail-section")
             yield from _section("gate reasons", view.gate_reasons)
             yield Static("tuning", classes="detail-heading")
@@ -83,7 +87,7 @@ def kpi_lines(view: IterationView) -> Content:
         Content.assemble((f"{label:<{KPI_LABEL_WIDTH}}", "dim"), Content(value).right(KPI_VALUE_WIDTH), "   ")
         for label, value in shown
     ]
-    lines = [Content("").join(cells[start:start + KPIS_PER_LINE]) for start in range(0, len(cells), KPIS_PER_LINE)]
+    lines = [Content("").join(cells[start : start + KPIS_PER_LINE]) for start in range(0, len(cells), KPIS_PER_LINE)]
     return Content("\n").join(lines)
 
 

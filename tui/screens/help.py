@@ -1,5 +1,6 @@
 """The help screen: every key (from the bindings themselves, so it cannot drift) and what the
 panels and colours mean."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -15,14 +16,22 @@ from textual.widgets import Static
 from tui.format import VERDICT_STYLES
 
 PANELS = (
-    ("header", "run id, driver/scenario, seed, profile, gate, iterations done/total, "
-               "elapsed, ETA and the run's state; at the end the run's verdict"),
-    ("iterations", "one row per finished iteration, newest at the bottom; the cursor follows "
-                   "it until you move it"),
-    ("tuning", "for the latest iteration: each parameter's value, the delta decided after it, "
-               "and 'applied' or the guard that held it; then the tuner's rationale"),
-    ("trends", "the last iterations of four KPIs, one column each; the number is the latest "
-               "value and the gate's FAIL threshold"),
+    (
+        "header",
+        "run id, driver/scenario, seed, profile, gate, iterations done/total, "
+        "elapsed, ETA and the run's state; at the end the run's verdict",
+    ),
+    ("iterations", "one row per finished iteration, newest at the bottom; the cursor follows it until you move it"),
+    (
+        "tuning",
+        "for the latest iteration: each parameter's value, the delta decided after it, "
+        "and 'applied' or the guard that held it; then the tuner's rationale",
+    ),
+    (
+        "trends",
+        "the last iterations of four KPIs, one column each; the number is the latest "
+        "value and the gate's FAIL threshold",
+    ),
 )
 
 
@@ -41,8 +50,9 @@ class HelpScreen(ModalScreen[None]):
             yield Static(self._panels(), id="help-panels")
 
     def _keys(self) -> Table:
-        table = Table(box=None, show_header=False, padding=(0, 2), title="keys", title_justify="left",
-                      title_style="bold")
+        table = Table(
+            box=None, show_header=False, padding=(0, 2), title="keys", title_justify="left", title_style="bold"
+        )
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
         rows: dict[str, list[str]] = {}  # one row per key: p pauses and resumes
@@ -54,8 +64,9 @@ class HelpScreen(ModalScreen[None]):
         return table
 
     def _panels(self) -> Table:
-        table = Table(box=None, show_header=False, padding=(0, 2), title="\npanels", title_justify="left",
-                      title_style="bold")
+        table = Table(
+            box=None, show_header=False, padding=(0, 2), title="\npanels", title_justify="left", title_style="bold"
+        )
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
         for name, meaning in PANELS:

@@ -39,20 +39,13 @@ class LiveLoopSource:
         self.hold_at = hold_at
         self.worker: Worker[None] | None = None
         self.done = threading.Event()  # set once the loop has returned: its last status is on disk
+        # The loop's own controls: each is safe from any thread and returns at once.
+        self.pause, self.resume, self.stop = soak.loop.pause, soak.loop.resume, soak.loop.cancel
 
     def start(self, app: App[int]) -> None:
         self.worker = app.run_worker(
             partial(self._drive, app), name="soak loop", group=WORKER_GROUP, thread=True, exit_on_error=False
         )
-
-    def pause(self) -> None:
-        self.soak.pause()
-
-    def resume(self) -> None:
-        self.soak.resume()
-
-    def stop(self) -> None:
-        self.soak.cancel()
 
     def _drive(self, app: App[int]) -> None:
         """Consume the run to its end even once cancelled: its last steps record the status."""
@@ -61,10 +54,10 @@ class LiveLoopSource:
         try:
             for event in self.soak.events():
                 if worker.is_cancelled:
-                    self.soak.cancel()
+                    self.soak.loop.cancel()
                 if isinstance(event, IterationFinished):
                     if event.record.iteration == self.hold_at:
-                        self.soak.pause()
+                        self.soak.loop.pause()
                     batch.add(event.view)
                 elif (message := to_message(event)) is not None:
                     batch.post()  # what finished before it is shown before it

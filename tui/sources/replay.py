@@ -1,5 +1,6 @@
 """The replay source: a recorded run (native or legacy) played back at `speed` iterations per
 second, in the same monitor as a live run, for demos. Pause holds it between iterations."""
+
 from __future__ import annotations
 
 import asyncio

@@ -142,7 +142,9 @@ class WatchSource:
                     self.runs[info.path].removed = True
                     if info.path == self.current:
                         self._post(
-                            messages.RunEnded("removed", ExitCode.ERROR, error=f"its directory was deleted: {info.path}")
+                            messages.RunEnded(
+                                "removed", ExitCode.ERROR, error=f"its directory was deleted: {info.path}"
+                            )
                         )
         self._post_runs()
         if problems:

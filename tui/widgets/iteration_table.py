@@ -7,11 +7,13 @@ scroll or a cursor move only re-crops cached lines. Rows are added or replaced b
 cleared and rebuilt, and the table keeps at most `max_rows` of them (the oldest go first).
 The header stays on the first line; the cursor follows the newest row unless the user moved it.
 """
+
 from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -64,14 +66,20 @@ class IterationTable(ScrollView, can_focus=True):
     """
     BINDINGS = [
         Binding("enter", "select", "details", tooltip="Open the selected iteration"),
-        Binding("up", "move(-1)", "up", show=False,
-                tooltip="The row above (the cursor stops following new iterations)"),
+        Binding(
+            "up", "move(-1)", "up", show=False, tooltip="The row above (the cursor stops following new iterations)"
+        ),
         Binding("down", "move(1)", "down", show=False, tooltip="The row below"),
         Binding("pageup", "page(-1)", "page up", show=False, tooltip="A page of older rows"),
         Binding("pagedown", "page(1)", "page down", show=False, tooltip="A page of newer rows"),
         Binding("home", "move_to(0)", "oldest", show=False, tooltip="The oldest row kept"),
-        Binding("end", "move_to(-1)", "newest", show=False,
-                tooltip="Back to the newest row; the cursor follows new iterations again"),
+        Binding(
+            "end",
+            "move_to(-1)",
+            "newest",
+            show=False,
+            tooltip="Back to the newest row; the cursor follows new iterations again",
+        ),
     ]
 
     class Selected(Message):
@@ -81,7 +89,7 @@ class IterationTable(ScrollView, can_focus=True):
             super().__init__()
             self.view = view
 
-    def __init__(self, max_rows: int = MAX_ROWS, **kwargs) -> None:
+    def __init__(self, max_rows: int = MAX_ROWS, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.max_rows = max_rows
         self.views: dict[int, IterationView] = {}  # the iterations that have a row
@@ -215,8 +223,10 @@ class IterationTable(ScrollView, can_focus=True):
     def _line(self, key: tuple, cells: tuple[str, ...] | list[str], style: Style, verdict_bold: bool = False) -> Strip:
         line = self._lines.get(key)
         if line is None:
-            segments = [Segment(_fit(text, width, right=index < len(cells) - 1), style)
-                        for index, (text, width) in enumerate(zip(cells, WIDTHS, strict=False))]
+            segments = [
+                Segment(_fit(text, width, right=index < len(cells) - 1), style)
+                for index, (text, width) in enumerate(zip(cells, WIDTHS, strict=False))
+            ]
             if verdict_bold:
                 segments[-1] = Segment(segments[-1].text, style + Style(bold=True))
             line = Strip(segments, self._width())

@@ -1,7 +1,9 @@
 """The one-line header: who the run is, how far it got, how long it took and what state it is in."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -25,7 +27,7 @@ class RunHeader(Horizontal):
     is left behind, so an idle monitor stays idle). With `clock=None` no time is shown at all.
     The state and verdict badges are coloured by the stylesheet, through the theme."""
 
-    def __init__(self, clock: Clock | None, **kwargs) -> None:
+    def __init__(self, clock: Clock | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.clock = clock
         self.info: RunIdentity | None = None
@@ -118,8 +120,13 @@ def identity(info: RunIdentity) -> Content:
     if info.scenario and not driver.endswith(info.scenario):  # the simulator says "sim/<scenario>"
         driver = f"{driver}/{info.scenario}"
     parts: list[Content | str | tuple[str, str]] = []
-    for label, value in (("run", info.run_id), ("", driver), ("gate", info.gate),
-                         ("profile", info.profile), ("seed", info.seed)):
+    for label, value in (
+        ("run", info.run_id),
+        ("", driver),
+        ("gate", info.gate),
+        ("profile", info.profile),
+        ("seed", info.seed),
+    ):
         if parts:
             parts.append("  ")
         if label:

@@ -1,10 +1,13 @@
 """The run list of `soak watch`: every run under the root (native and legacy) with its status,
 iteration count and unreadable files, newest first, the followed one marked; beside it, the files
 of the followed run that could not be used, one row each, naming the file and why."""
+
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -32,7 +35,7 @@ class RunList(DataTable):
             super().__init__()
             self.run = run
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
 
     def on_mount(self) -> None:
@@ -50,10 +53,8 @@ class RunList(DataTable):
             self.add_row(*run_cells(run, run.info.path == followed), key=str(run.info.path))
         keep = selected or followed
         if keep is not None:
-            try:
+            with contextlib.suppress(RowDoesNotExist):  # the selected run was removed
                 self.move_cursor(row=self.get_row_index(str(keep)), animate=False)
-            except RowDoesNotExist:  # the selected run was removed
-                pass
 
     def _selected(self) -> Path | None:
         if self.row_count == 0:
@@ -89,8 +90,9 @@ class FileProblems(DataTable, can_focus=False):
     def show_problems(self, run: Path | None, problems: Iterable[ReadError]) -> None:
         self.clear()
         for error in sorted(problems, key=lambda error: str(error.path)):
-            self.add_row(fmt.literal(relative_to(error.path, run), style="red"), fmt.literal(error.message),
-                         key=str(error.path))
+            self.add_row(
+                fmt.literal(relative_to(error.path, run), style="red"), fmt.literal(error.message), key=str(error.path)
+            )
         self.display = self.row_count > 0
 
 

@@ -3,6 +3,7 @@
 Sparkline bars are scaled between the window's min and max with no zero line, so the number
 beside the bars carries the sign and the scale. Each point is one column, newest on the right.
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -10,6 +11,7 @@ from collections import deque
 from textual.app import ComposeResult, RenderResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.renderables.sparkline import Sparkline as SparklineRenderable
 from textual.widgets import Sparkline, Static
 
 from core.kpi import KPIS, Kpi
@@ -57,7 +59,7 @@ class Trend(Horizontal):
 
     def _draw(self) -> None:
         line = self.query_one(TrendLine)
-        line.data = list(self.points)[-max(line.size.width, 1):]
+        line.data = list(self.points)[-max(line.size.width, 1) :]
 
 
 class TrendPanel(Vertical):
@@ -81,5 +83,6 @@ class TrendLine(Sparkline):
 
     def render(self) -> RenderResult:
         line = super().render()
+        assert isinstance(line, SparklineRenderable)
         line.width = min(len(self.data or ()), self.size.width) or self.size.width
         return line

@@ -1,6 +1,7 @@
 """The tuning panel: for the latest iteration, each parameter's value (what the iteration ran
 with), the delta the tuner decided after it, and whether it was applied or which guard held it;
 then the skip reason and the tuner's rationale."""
+
 from __future__ import annotations
 
 from textual.content import Content
@@ -38,15 +39,20 @@ def parameter_names(view: IterationView) -> list[str]:
 
 
 def parameter_lines(view: IterationView) -> Content:
-    lines = [Content.styled(
-        f"{'param':<{NAME_WIDTH}}{'value':>{VALUE_WIDTH}} {'delta':>{DELTA_WIDTH}}  state", "bold")]
+    lines = [Content.styled(f"{'param':<{NAME_WIDTH}}{'value':>{VALUE_WIDTH}} {'delta':>{DELTA_WIDTH}}  state", "bold")]
     for name in parameter_names(view):
         delta, state = decision(view, name)
         value = fmt.param_value(view.params[name]) if name in view.params else fmt.MISSING
-        lines.append(Content.assemble(
-            fmt.content(name).truncate(NAME_WIDTH, ellipsis=True, pad=True),
-            Content(value).right(VALUE_WIDTH, ellipsis=True), " ", delta.right(DELTA_WIDTH), "  ", state,
-        ))
+        lines.append(
+            Content.assemble(
+                fmt.content(name).truncate(NAME_WIDTH, ellipsis=True, pad=True),
+                Content(value).right(VALUE_WIDTH, ellipsis=True),
+                " ",
+                delta.right(DELTA_WIDTH),
+                "  ",
+                state,
+            )
+        )
     return Content("\n").join(lines)
 
 

@@ -11,6 +11,7 @@
   TUNING_REPORT.json of any content, through the readers, `soak watch --no-ui`'s exit code and
   `soak report`
 """
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,7 @@ from tests.support.strategies import GATE_KPIS, gate_and_tightening, json_values
 VERDICTS = st.sampled_from(["PASS", "WARN", "FAIL"])
 
 
-@given(gates=gate_and_tightening(),
-       run=st.lists(st.tuples(*[kpi_value] * len(GATE_KPIS)), min_size=1, max_size=12))
+@given(gates=gate_and_tightening(), run=st.lists(st.tuples(*[kpi_value] * len(GATE_KPIS)), min_size=1, max_size=12))
 def test_a_stricter_gate_never_turns_a_failing_run_into_a_passing_one(
     gates: tuple[GateProfile, GateProfile], run: list[tuple[float | None, ...]]
 ) -> None:
@@ -46,21 +46,27 @@ def test_a_stricter_gate_never_turns_a_failing_run_into_a_passing_one(
     assert after.severity >= before.severity
 
 
-manifests = st.fixed_dictionaries({}, optional={
-    "run_id": st.text(max_size=12) | json_values,
-    "status": st.sampled_from(tuple(RunStatus)) | json_values,
-    "started_utc": st.sampled_from(["2026-11-27T14:12:03.250Z", "not a time"]) | json_values,
-    "heartbeat_utc": st.sampled_from(["2026-11-27T14:12:03.250Z", "2026-13-45T99:00:00Z"]) | json_values,
-    "verdict": st.fixed_dictionaries({}, optional={"verdict": VERDICTS | json_values,
-                                                   "reasons": json_values}) | json_values,
-    "gate": st.sampled_from(["smoke", "nightly", "no-such-gate"]) | json_values,
-    "iterations": json_values,
-    "error": json_values,
-})
-reports = st.fixed_dictionaries({}, optional={
-    "iterations": st.lists(records | json_values, max_size=3) | json_values,
-    "summary": json_values,
-})
+manifests = st.fixed_dictionaries(
+    {},
+    optional={
+        "run_id": st.text(max_size=12) | json_values,
+        "status": st.sampled_from(tuple(RunStatus)) | json_values,
+        "started_utc": st.sampled_from(["2026-11-27T14:12:03.250Z", "not a time"]) | json_values,
+        "heartbeat_utc": st.sampled_from(["2026-11-27T14:12:03.250Z", "2026-13-45T99:00:00Z"]) | json_values,
+        "verdict": st.fixed_dictionaries({}, optional={"verdict": VERDICTS | json_values, "reasons": json_values})
+        | json_values,
+        "gate": st.sampled_from(["smoke", "nightly", "no-such-gate"]) | json_values,
+        "iterations": json_values,
+        "error": json_values,
+    },
+)
+reports = st.fixed_dictionaries(
+    {},
+    optional={
+        "iterations": st.lists(records | json_values, max_size=3) | json_values,
+        "summary": json_values,
+    },
+)
 ABSENT = object()  # the file is not there at all
 maybe = lambda strategy: st.just(ABSENT) | strategy  # noqa: E731
 
@@ -81,8 +87,9 @@ def lay_out(root: Path, files: dict[str, Any]) -> Path:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(manifest=maybe(manifests | json_values), report=maybe(reports | json_values),
-       record=maybe(records | json_values))
+@given(
+    manifest=maybe(manifests | json_values), report=maybe(reports | json_values), record=maybe(records | json_values)
+)
 def test_a_run_directory_of_any_json_reads_to_a_value_or_a_typed_error(scratch, manifest, report, record):
     run_dir = lay_out(scratch, {RUN_FILE: manifest, TUNING_REPORT_FILE: report, iter_file_name(1): record})
     try:

@@ -1,4 +1,5 @@
 """core/runs (views, discovery, legacy, jsonio): tolerant reading of native and legacy artifacts."""
+
 from __future__ import annotations
 
 import json
@@ -74,8 +75,20 @@ def test_a_record_number_that_disagrees_with_the_file_name_is_kept_and_noted():
     assert view.problems == ("iteration: record says 4, file name says 5",)
 
 
-@pytest.mark.parametrize("data", [[1, 2], "text", 3, None, {"summary": {}}, {"iteration": "3"},
-                                  {"iteration": True}, {"iteration": -1}, {"iteration": 2.5}])
+@pytest.mark.parametrize(
+    "data",
+    [
+        [1, 2],
+        "text",
+        3,
+        None,
+        {"summary": {}},
+        {"iteration": "3"},
+        {"iteration": True},
+        {"iteration": -1},
+        {"iteration": 2.5},
+    ],
+)
 def test_not_an_object_or_no_usable_iteration_is_wrong_shape(data):
     with pytest.raises(ReadError) as caught:
         iteration_view(data)
@@ -88,8 +101,7 @@ def test_not_an_object_or_no_usable_iteration_is_wrong_shape(data):
     [
         ("freeze", "freeze"),
         (None, None),
-        ({"oscillation": True, "cooldown": False, "note": "sign flipped twice"},
-         "oscillation (sign flipped twice)"),
+        ({"oscillation": True, "cooldown": False, "note": "sign flipped twice"}, "oscillation (sign flipped twice)"),
         ({"oscillation": True, "velocity": True}, "oscillation, velocity"),
         ({"oscillation": False, "note": "nothing fired"}, "nothing fired"),
         ({}, None),
@@ -111,8 +123,12 @@ def test_legacy_flat_run_loads_every_iteration():
     assert snapshot.errors == []
     assert [v.iteration for v in snapshot.iterations] == [1, 2, 3, 4]
     first, last = snapshot.iterations[0], snapshot.iterations[-1]
-    assert (first.kpi("maker_taker_ratio"), first.kpi("net_bps"), first.kpi("risk_ratio"), first.kpi("p95_latency_ms")) == (
-        0.62, -3.4, 0.55, 410.0)
+    assert (
+        first.kpi("maker_taker_ratio"),
+        first.kpi("net_bps"),
+        first.kpi("risk_ratio"),
+        first.kpi("p95_latency_ms"),
+    ) == (0.62, -3.4, 0.55, 410.0)
     assert first.fills == 118 and first.applied is True and first.skip_reason is None
     assert last.skip_reason == "cooldown" and last.proposed_deltas == {"base_spread_bps": -0.1}
     assert last.verdict is None and last.thresholds == {}  # legacy has no gate
@@ -135,7 +151,12 @@ def test_legacy_awkward_files_each_degrade_alone():
     assert one.raw["tool"] == "soak-legacy 0.3" and one.problems == ()
 
     two = views[2]  # missing fields and nulls
-    assert (two.kpi("maker_taker_ratio"), two.kpi("net_bps"), two.fills, two.kpi("risk_ratio")) == (None, None, None, 0.4)
+    assert (two.kpi("maker_taker_ratio"), two.kpi("net_bps"), two.fills, two.kpi("risk_ratio")) == (
+        None,
+        None,
+        None,
+        0.4,
+    )
     assert two.proposed_deltas == {} and two.applied is None and two.problems == ()
 
     three = views[3]  # no iteration key, strings for numbers: None, each noted
@@ -143,8 +164,12 @@ def test_legacy_awkward_files_each_degrade_alone():
     assert three.kpi("risk_ratio") == 0.39 and three.kpi("p95_latency_ms") == 301
     assert three.proposed_deltas == {} and three.applied is None and three.skip_reason == "freeze"
     assert {p.split(":")[0] for p in three.problems} == {
-        "summary.maker_taker_ratio", "summary.net_bps", "summary.fills",
-        "tuning.proposed_deltas.base_spread_bps", "tuning.applied"}
+        "summary.maker_taker_ratio",
+        "summary.net_bps",
+        "summary.fills",
+        "tuning.proposed_deltas.base_spread_bps",
+        "tuning.applied",
+    }
 
     five = views[5]  # flags without a note; a fills object without a total
     assert five.skip_reason == "velocity, freeze" and five.fills is None
@@ -177,7 +202,7 @@ def write_bytes(path: Path, data: bytes) -> Path:
         (b'{"iteration": 1, "net_bps": -Infinity}', "non_finite"),
         (b'{"iteration": 1, "net_bps": 1e999}', "non_finite"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe", "not_text"),
-        ("{\"note\": \"caf\u00e9\"}".encode("latin-1"), "not_text"),
+        ('{"note": "caf\u00e9"}'.encode("latin-1"), "not_text"),
         (b"[" * 100_000, "invalid_json"),
         (b"1" * 5000, "invalid_json"),  # beyond Python's integer digit limit
     ],
@@ -264,7 +289,9 @@ def test_run_directory_deleted_while_reading(tmp_path, monkeypatch):
     snapshot = read_run(run)
     assert [v.iteration for v in snapshot.iterations] == [1]
     assert [(e.path.name, e.kind) for e in snapshot.errors] == [
-        ("ITER_SUMMARY_2.json", "missing"), ("ITER_SUMMARY_3.json", "missing")]
+        ("ITER_SUMMARY_2.json", "missing"),
+        ("ITER_SUMMARY_3.json", "missing"),
+    ]
     with pytest.raises(ReadError) as caught:
         read_run(run)
     assert caught.value.kind == "missing"
@@ -272,8 +299,13 @@ def test_run_directory_deleted_while_reading(tmp_path, monkeypatch):
 
 def test_iteration_number_parses_only_the_exact_name():
     assert iteration_number("a/b/ITER_SUMMARY_12.json") == 12
-    for name in ("ITER_SUMMARY_x.json", "ITER_SUMMARY_1.json.tmp", ".ITER_SUMMARY_1.json.ab.tmp",
-                 "iter_summary_1.json", "ITER_SUMMARY_-1.json"):
+    for name in (
+        "ITER_SUMMARY_x.json",
+        "ITER_SUMMARY_1.json.tmp",
+        ".ITER_SUMMARY_1.json.ab.tmp",
+        "iter_summary_1.json",
+        "ITER_SUMMARY_-1.json",
+    ):
         assert iteration_number(name) is None
 
 
@@ -287,8 +319,7 @@ NOW = datetime(2026, 11, 27, 14, 12, 3, tzinfo=UTC)
 def native_run(root: Path, run_id: str, status: str = "completed", beat: datetime = NOW) -> Path:
     run = root / "runs" / run_id
     run.mkdir(parents=True)
-    write_json(run / "RUN.json", {"run_id": run_id, "status": status, "seed": 42,
-                                  "heartbeat_utc": beat.isoformat()})
+    write_json(run / "RUN.json", {"run_id": run_id, "status": status, "seed": 42, "heartbeat_utc": beat.isoformat()})
     record = native_record()
     for i in (1, 2):
         write_json(run / f"ITER_SUMMARY_{i}.json", {**record, "iteration": i})
@@ -359,8 +390,7 @@ def test_discover_runs_finds_a_legacy_flat_latest_beside_native_runs(tmp_path):
     native_run(root, "20261127-141203-s42")
     shutil.copytree(LEGACY / "flat", root / "latest")
     runs = discover_runs(root)
-    assert [(r.run_id, r.kind) for r in runs] == [
-        ("20261127-141203-s42", RunKind.NATIVE), ("latest", RunKind.LEGACY)]
+    assert [(r.run_id, r.kind) for r in runs] == [("20261127-141203-s42", RunKind.NATIVE), ("latest", RunKind.LEGACY)]
     assert [r.kind for r in discover_runs(LEGACY / "awkward")] == [RunKind.LEGACY]
 
 

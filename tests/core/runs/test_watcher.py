@@ -1,4 +1,5 @@
 """core/watch.py: a directory of runs written by other processes, turned into events."""
+
 from __future__ import annotations
 
 import asyncio
@@ -45,8 +46,8 @@ def unreadable(recorder: Recorder) -> dict[str, str]:
 async def test_a_run_in_another_process_arrives_once_in_order_and_completes(tmp_path: Path):
     async with Recorder(RunWatcher(tmp_path)) as recorder:
         soak = await asyncio.create_subprocess_exec(
-            *soak_run_argv(tmp_path), cwd=ROOT, env=soak_env(),
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            *soak_run_argv(tmp_path), cwd=ROOT, env=soak_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         finished = await recorder.wait_for(lambda e: isinstance(e, RunClosed))
         _, stderr = await soak.communicate()
         assert soak.returncode in (0, 1), stderr.decode()
@@ -55,8 +56,7 @@ async def test_a_run_in_another_process_arrives_once_in_order_and_completes(tmp_
     assert finished.info.status == "completed" and finished.info.kind == RunKind.NATIVE
     assert [e.info.path for e in recorder.of(RunDiscovered)] == [run_dir]  # not again via `latest`
     assert added(recorder) == [1, 2, 3, 4, 5]
-    assert recorder.events.index(finished) > max(
-        recorder.events.index(e) for e in recorder.of(IterationAdded))
+    assert recorder.events.index(finished) > max(recorder.events.index(e) for e in recorder.of(IterationAdded))
     for event in recorder.of(IterationAdded):
         assert event.view == read_iteration(run_dir / iter_file_name(event.view.iteration))
     assert not recorder.of(FileUnreadable)
@@ -110,7 +110,7 @@ async def test_a_file_written_slowly_in_place_becomes_an_iteration_once_complete
             write_iteration(run, 2)  # lands after the half file: once it is seen, so was the half
             await recorder.wait_for(lambda e: isinstance(e, IterationAdded) and e.view.iteration == 2)
             assert added(recorder) == [2]
-            slow.write(text[len(text) // 2:])
+            slow.write(text[len(text) // 2 :])
         await recorder.wait_for(lambda e: isinstance(e, IterationAdded) and e.view.iteration == 1)
     assert added(recorder) == [2, 1]
     assert not recorder.of(FileUnreadable)
@@ -136,17 +136,21 @@ def plant_hostile_files(run: Path) -> dict[str, str]:
     """Files no reader can use, each under an ITER_SUMMARY name; returns name -> error kind."""
     (run / "ITER_SUMMARY_2.json").write_text('{"iteration": 2, "summary": {', encoding="utf-8")
     (run / "ITER_SUMMARY_3.json").write_text("[1, 2, 3]", encoding="utf-8")
-    (run / "ITER_SUMMARY_4.json").write_text('{"iteration": 4, "summary": {"net_bps": NaN}}',
-                                             encoding="utf-8")
+    (run / "ITER_SUMMARY_4.json").write_text('{"iteration": 4, "summary": {"net_bps": NaN}}', encoding="utf-8")
     with open(run / "ITER_SUMMARY_5.json", "wb") as huge:
         huge.truncate(50 * 1024 * 1024)  # sparse: 50 MB on paper, nothing on disk
     (run / "ITER_SUMMARY_6.json").write_bytes(bytes(range(256)) * 4)
     (run / "ITER_SUMMARY_7.json").mkdir()
     os.symlink("ITER_SUMMARY_8.json", run / "ITER_SUMMARY_8.json")
-    return {"ITER_SUMMARY_2.json": "invalid_json", "ITER_SUMMARY_3.json": "wrong_shape",
-            "ITER_SUMMARY_4.json": "non_finite", "ITER_SUMMARY_5.json": "too_large",
-            "ITER_SUMMARY_6.json": "not_text", "ITER_SUMMARY_7.json": "is_directory",
-            "ITER_SUMMARY_8.json": "symlink_loop"}
+    return {
+        "ITER_SUMMARY_2.json": "invalid_json",
+        "ITER_SUMMARY_3.json": "wrong_shape",
+        "ITER_SUMMARY_4.json": "non_finite",
+        "ITER_SUMMARY_5.json": "too_large",
+        "ITER_SUMMARY_6.json": "not_text",
+        "ITER_SUMMARY_7.json": "is_directory",
+        "ITER_SUMMARY_8.json": "symlink_loop",
+    }
 
 
 @pytest.mark.parametrize("when", ["before the watch", "while watched"])

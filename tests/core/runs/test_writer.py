@@ -1,4 +1,5 @@
 """core/runs/jsonio.py and writer.py: atomic JSON, run directories, the `latest` link, liveness."""
+
 from __future__ import annotations
 
 import errno
@@ -22,9 +23,9 @@ from core.runs.layout import STALE_AFTER_S, is_stale, utc_stamp
 from core.runs.views import read_iteration
 from core.runs.writer import RunDirectory
 from tests.support.runs import NATIVE_RECORD
+from tests.support.soak import ROOT as MAIN
 
 NOW = datetime(2026, 11, 27, 14, 12, 3, tzinfo=UTC)
-from tests.support.soak import ROOT as MAIN
 
 
 def make_record(iteration: int, **summary) -> IterationRecord:
@@ -190,8 +191,12 @@ print(RunDirectory.create(sys.argv[1], seed=1, now=now).run_id)
 
 
 def test_run_ids_stay_unique_across_processes(tmp_path):
-    procs = [subprocess.Popen([sys.executable, "-c", CREATE_SCRIPT, str(tmp_path)], cwd=MAIN,
-                              stdout=subprocess.PIPE, text=True) for _ in range(3)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", CREATE_SCRIPT, str(tmp_path)], cwd=MAIN, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(3)
+    ]
     ids = [p.communicate()[0].strip() for p in procs]
     assert sorted(ids) == ["20261127-141203-s1", "20261127-141203-s1-2", "20261127-141203-s1-3"]
 
@@ -206,9 +211,17 @@ def test_create_in_an_unwritable_place_is_an_artifact_error(tmp_path):
 
 def started(root: Path, seed: int = 42, now: datetime = NOW) -> RunDirectory:
     run = RunDirectory.create(root, seed=seed, now=now)
-    run.start({"driver": "sim", "profile": "default", "gate": "smoke", "scenario": "mixed",
-               "config": {"seed": {"value": seed, "source": "cli"}}, "tool_version": "0.1.0"},
-              now=now)
+    run.start(
+        {
+            "driver": "sim",
+            "profile": "default",
+            "gate": "smoke",
+            "scenario": "mixed",
+            "config": {"seed": {"value": seed, "source": "cli"}},
+            "tool_version": "0.1.0",
+        },
+        now=now,
+    )
     return run
 
 
@@ -289,8 +302,7 @@ def test_tuning_report_holds_one_entry_per_iteration_of_this_run(tmp_path):
 def test_overrides_are_the_parameters_in_force(tmp_path):
     run = started(tmp_path)
     run.write_overrides({"base_spread_bps": 2.45, "post_only": True})
-    assert json.loads((run.path / "runtime_overrides.json").read_text()) == {
-        "base_spread_bps": 2.45, "post_only": True}
+    assert json.loads((run.path / "runtime_overrides.json").read_text()) == {"base_spread_bps": 2.45, "post_only": True}
 
 
 def snapshot_files(directory: Path) -> dict[str, tuple[bytes, int]]:
@@ -317,7 +329,9 @@ def test_a_new_run_never_touches_an_earlier_one(tmp_path):
     assert snapshot_files(first.path) == before
     runs = discover_runs(tmp_path)
     assert [(r.run_id, r.status, r.kind) for r in runs] == [
-        (first.run_id, "completed", RunKind.NATIVE), (second.run_id, "aborted", RunKind.NATIVE)]
+        (first.run_id, "completed", RunKind.NATIVE),
+        (second.run_id, "aborted", RunKind.NATIVE),
+    ]
 
 
 # --------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ within bounds, a few max_steps away from the defaults in the directions the tune
 passes the nightly gate. The simulator knows nothing of the gates: the set below was found by
 running it, and it passes because of what the parameters do to the market maker.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -30,7 +31,9 @@ TUNED = Params(
 )
 # The way the tuner's rules push each parameter (DESIGN.md section 5).
 RULE_DIRECTION = {
-    "base_spread_bps": +1, "inventory_skew_bps": +1, "min_interval_ms": +1,
+    "base_spread_bps": +1,
+    "inventory_skew_bps": +1,
+    "min_interval_ms": +1,
     "concurrency_limit": -1,
 }
 
@@ -75,8 +78,10 @@ def test_defaults_fail_nightly_on_at_least_two_kpis_in_every_iteration(defaults)
 def test_the_tuned_set_passes_nightly_with_margin(tuned):
     failing = [failed_kpis(s, "nightly") for s in tuned]
     assert sum(not f for f in failing) >= 0.9 * len(tuned), failing
-    mean = {k: statistics.mean(s[k] for s in tuned) for k in
-            ("maker_taker_ratio", "net_bps", "risk_ratio", "p95_latency_ms")}
+    mean = {
+        k: statistics.mean(s[k] for s in tuned)
+        for k in ("maker_taker_ratio", "net_bps", "risk_ratio", "p95_latency_ms")
+    }
     # Past the nightly WARN edges on average, not just past FAIL.
     assert mean["maker_taker_ratio"] >= 0.88 and mean["net_bps"] >= 3.0
     assert mean["risk_ratio"] <= 0.35 and mean["p95_latency_ms"] <= 300

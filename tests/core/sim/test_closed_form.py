@@ -1,4 +1,5 @@
 """The simulator against the closed forms of its own model (DESIGN.md section 2)."""
+
 from __future__ import annotations
 
 import math
@@ -14,13 +15,20 @@ SEEDS = range(20)
 WINDOW_S = 120.0
 # No latency anywhere, no impact: a quote sits exactly where the strategy put it.
 INSTANT = variant(
-    NORMAL, latency_median_ms=0.0, queue_ms_per_rps=0.0, feed_latency_median_ms=0.0,
+    NORMAL,
+    latency_median_ms=0.0,
+    queue_ms_per_rps=0.0,
+    feed_latency_median_ms=0.0,
     impact_bps=0.0,
 )
 # Refresh as fast as the bounds allow, never throttled, no inventory lean, no risk limit in reach.
 FASTEST_REFRESH = dict(
-    min_interval_ms=20, replace_threshold_bps=0.05, replace_rate_per_min=6000,
-    concurrency_limit=64, inventory_skew_bps=0.0, max_position=100.0,
+    min_interval_ms=20,
+    replace_threshold_bps=0.05,
+    replace_rate_per_min=6000,
+    concurrency_limit=64,
+    inventory_skew_bps=0.0,
+    max_position=100.0,
 )
 
 

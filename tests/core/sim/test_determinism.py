@@ -1,5 +1,6 @@
 """Seeds: identical runs are identical; parameters never change the market (common random
 numbers)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -11,8 +12,15 @@ from core.sim import SimInputError, simulate_iteration
 from core.sim.market import generate_market, streams
 
 MARKET_ARRAYS = ("mid", "observed_mid", "order_time", "order_side", "order_reach_bps", "order_size")
-OTHER = Params(base_spread_bps=5.0, min_interval_ms=700, inventory_skew_bps=4.0, max_position=9.0,
-               concurrency_limit=2, replace_threshold_bps=1.5, post_only=True)
+OTHER = Params(
+    base_spread_bps=5.0,
+    min_interval_ms=700,
+    inventory_skew_bps=4.0,
+    max_position=9.0,
+    concurrency_limit=2,
+    replace_threshold_bps=1.5,
+    post_only=True,
+)
 
 
 def test_same_seed_and_parameters_give_identical_kpis_bit_for_bit():
@@ -33,9 +41,7 @@ def test_different_parameters_meet_the_same_market():
 
 def test_each_seed_and_iteration_has_its_own_reproducible_market():
     _, regime = regime_for("normal", 1)
-    paths = {
-        key: generate_market(regime, streams(*key)[0], 60.0).mid for key in [(1, 1), (1, 2), (2, 1)]
-    }
+    paths = {key: generate_market(regime, streams(*key)[0], 60.0).mid for key in [(1, 1), (1, 2), (2, 1)]}
     assert not np.array_equal(paths[(1, 1)], paths[(1, 2)])
     assert not np.array_equal(paths[(1, 1)], paths[(2, 1)])
     again = generate_market(regime, streams(1, 2)[0], 60.0).mid

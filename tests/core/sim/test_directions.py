@@ -1,5 +1,6 @@
 """Each parameter moves the KPIs the way a market maker expects: paired on the same seeds
 (common random numbers), so a difference is the parameter's doing."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -15,7 +16,8 @@ SEEDS = range(10)
 WINDOW_S = 300.0
 TIGHT = {"base_spread_bps": 1.0}
 SLOW_VENUE = variant(
-    NORMAL, latency_median_ms=3 * NORMAL.latency_median_ms,
+    NORMAL,
+    latency_median_ms=3 * NORMAL.latency_median_ms,
     feed_latency_median_ms=3 * NORMAL.feed_latency_median_ms,
 )
 
@@ -45,23 +47,25 @@ def fills(k: IterationKPIs) -> int:
     ("kpi", "before", "after", "regimes"),
     [
         pytest.param(fills, {}, {"base_spread_bps": 3.0}, None, id="wider spread: fewer fills"),
-        pytest.param(lambda k: -k.gross_bps, {}, {"base_spread_bps": 3.0}, None,
-                     id="wider spread: higher gross bps"),
-        pytest.param(lambda k: k.cancel_ratio, {}, {"min_interval_ms": 300}, None,
-                     id="longer min interval: lower cancel ratio"),
-        pytest.param(lambda k: k.p95_latency_ms, {}, {"min_interval_ms": 300}, None,
-                     id="longer min interval: lower p95 latency"),
-        pytest.param(lambda k: k.p95_latency_ms, {}, {"concurrency_limit": 2}, None,
-                     id="fewer in flight: lower p95 latency"),
-        pytest.param(lambda k: k.risk_ratio, {}, {"inventory_skew_bps": 3.0}, None,
-                     id="more skew: lower risk ratio"),
-        pytest.param(lambda k: k.maker_taker_ratio, {}, {"max_position": 2.0}, None,
-                     id="smaller max position: lower maker share"),
+        pytest.param(lambda k: -k.gross_bps, {}, {"base_spread_bps": 3.0}, None, id="wider spread: higher gross bps"),
+        pytest.param(
+            lambda k: k.cancel_ratio, {}, {"min_interval_ms": 300}, None, id="longer min interval: lower cancel ratio"
+        ),
+        pytest.param(
+            lambda k: k.p95_latency_ms, {}, {"min_interval_ms": 300}, None, id="longer min interval: lower p95 latency"
+        ),
+        pytest.param(
+            lambda k: k.p95_latency_ms, {}, {"concurrency_limit": 2}, None, id="fewer in flight: lower p95 latency"
+        ),
+        pytest.param(lambda k: k.risk_ratio, {}, {"inventory_skew_bps": 3.0}, None, id="more skew: lower risk ratio"),
+        pytest.param(
+            lambda k: k.maker_taker_ratio, {}, {"max_position": 2.0}, None, id="smaller max position: lower maker share"
+        ),
         # Stale quotes cross the market on arrival: that matters where quotes are near the touch.
-        pytest.param(lambda k: k.maker_taker_ratio, TIGHT, TIGHT, (NORMAL, SLOW_VENUE),
-                     id="slower venue: lower maker share"),
-        pytest.param(lambda k: -k.net_bps, {"base_spread_bps": 0.5}, {}, None,
-                     id="tight spread loses net bps"),
+        pytest.param(
+            lambda k: k.maker_taker_ratio, TIGHT, TIGHT, (NORMAL, SLOW_VENUE), id="slower venue: lower maker share"
+        ),
+        pytest.param(lambda k: -k.net_bps, {"base_spread_bps": 0.5}, {}, None, id="tight spread loses net bps"),
     ],
 )
 def test_direction_of_effect(kpi, before, after, regimes):

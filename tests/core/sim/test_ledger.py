@@ -1,4 +1,5 @@
 """The KPIs of section 4: the edge identity, ranges and the raw counts behind the ratios."""
+
 from __future__ import annotations
 
 import json
@@ -20,9 +21,7 @@ def value_in_bounds(name: str):
     return st.floats(spec.lower, spec.upper, allow_nan=False)
 
 
-PARAMS = st.builds(
-    Params, post_only=st.booleans(), **{name: value_in_bounds(name) for name in PARAM_SPECS}
-)
+PARAMS = st.builds(Params, post_only=st.booleans(), **{name: value_in_bounds(name) for name in PARAM_SPECS})
 
 
 @settings(max_examples=25, deadline=None, derandomize=True)
@@ -72,8 +71,10 @@ def test_losing_window_names_its_largest_costs():
     kpis = simulate_iteration(Params(base_spread_bps=0.2), "volatile", 1, 1, window_s=120.0).summary
     assert kpis.net_bps < 0
     costs = {
-        "adverse_bps": kpis.adverse_bps, "fees_eff_bps": kpis.fees_eff_bps,
-        "slippage_bps": kpis.slippage_bps, "inventory_bps": kpis.inventory_bps,
+        "adverse_bps": kpis.adverse_bps,
+        "fees_eff_bps": kpis.fees_eff_bps,
+        "slippage_bps": kpis.slippage_bps,
+        "inventory_bps": kpis.inventory_bps,
         "gross_bps": -kpis.gross_bps,
     }
     assert kpis.neg_edge_drivers[0] == max(costs, key=costs.get)

@@ -1,4 +1,5 @@
 """Market scenarios as data, and the regime schedule of `mixed`."""
+
 from __future__ import annotations
 
 import itertools
@@ -44,9 +45,7 @@ def test_unknown_scenario_is_one_line_listing_the_allowed_names(bad):
         get_scenario(bad)
     message = str(err.value)
     assert isinstance(err.value, ValueError)
-    assert message == (
-        f"scenario={bad!r}: unknown scenario; allowed: calm, normal, volatile, latency_spike, mixed"
-    )
+    assert message == (f"scenario={bad!r}: unknown scenario; allowed: calm, normal, volatile, latency_spike, mixed")
     with pytest.raises(ScenarioError):
         regime_for(bad, 1)
 

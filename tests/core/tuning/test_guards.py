@@ -1,4 +1,5 @@
 """Each guard fires on a KPI sequence built to trigger it, and its firing is recorded."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -27,8 +28,9 @@ def kpis(**changes: float) -> dict[str, float]:
     return {**GOOD, **changes}
 
 
-def run(summaries: Iterable[dict[str, float]], params: Params | None = None, window_s: float = 600.0
-        ) -> list[TuningRecord]:
+def run(
+    summaries: Iterable[dict[str, float]], params: Params | None = None, window_s: float = 600.0
+) -> list[TuningRecord]:
     """Feeds the tuner one summary per iteration, applying what it applies, like the soak loop."""
     tuner, params = Tuner(), params or Params()
     records = []
@@ -104,8 +106,8 @@ def test_velocity_caps_a_parameters_change_per_hour_of_soak_time() -> None:
     assert sum(steps[:first_held]) <= cap + 1e-9 < sum(steps[:first_held]) + steps[0]
     per_window = int(VELOCITY_WINDOW_S / window_s)
     for end in range(len(steps)):  # every hour-long stretch of soak time stays under the cap
-        assert sum(steps[max(0, end - per_window + 1): end + 1]) <= cap + 1e-9
-    assert any(s > 0 for s in steps[first_held + 1:]), "changes resume once the hour rolls on"
+        assert sum(steps[max(0, end - per_window + 1) : end + 1]) <= cap + 1e-9
+    assert any(s > 0 for s in steps[first_held + 1 :]), "changes resume once the hour rolls on"
 
 
 def test_freeze_pauses_tuning_after_two_passing_iterations() -> None:

@@ -1,4 +1,5 @@
 """Each guard fires in a real loop run, is recorded in its ITER_SUMMARY and counted in the report."""
+
 import itertools
 import json
 
@@ -44,8 +45,9 @@ SCENARIOS = {
 
 
 def run_scripted(tmp_path, sequence, params):
-    config = build_config({"iterations": len(sequence), "window_s": 60, "out": str(tmp_path),
-                           "gate": "nightly"}, {}, params)
+    config = build_config(
+        {"iterations": len(sequence), "window_s": 60, "out": str(tmp_path), "gate": "nightly"}, {}, params
+    )
     return list(SoakLoop(config, driver=ScriptedDriver(sequence)).run())
 
 

@@ -1,4 +1,5 @@
 """Tuner rules, apply_deltas, determinism, and the bounds/max-step property for any KPI input."""
+
 from __future__ import annotations
 
 import math
@@ -17,8 +18,13 @@ from core.tuning.tuner import Tuner, apply_deltas
 NIGHTLY = load_gate("nightly")
 SPREAD_STEP = PARAM_SPECS["base_spread_bps"].max_step
 GOOD: dict[str, Any] = {
-    "maker_taker_ratio": 0.95, "net_bps": 4.0, "risk_ratio": 0.2, "p95_latency_ms": 150.0,
-    "adverse_bps_p95": 1.0, "fills": {"taker_count": 0}, "hedges": 0,
+    "maker_taker_ratio": 0.95,
+    "net_bps": 4.0,
+    "risk_ratio": 0.2,
+    "p95_latency_ms": 150.0,
+    "adverse_bps_p95": 1.0,
+    "fills": {"taker_count": 0},
+    "hedges": 0,
 }
 
 
@@ -40,8 +46,13 @@ def directions(record: Any) -> dict[str, int]:
         ({"adverse_bps_p95": 9.0}, {"base_spread_bps": 1}),
         (
             {"maker_taker_ratio": 0.6, "crossings": 40, "hedges": 10},
-            {"post_only": 1, "replace_threshold_bps": 1, "replace_rate_per_min": -1,
-             "inventory_skew_bps": 1, "impact_cap_ratio": -1},
+            {
+                "post_only": 1,
+                "replace_threshold_bps": 1,
+                "replace_rate_per_min": -1,
+                "inventory_skew_bps": 1,
+                "impact_cap_ratio": -1,
+            },
         ),
         (
             {"maker_taker_ratio": 0.6, "crossings": 0, "hedges": 10},
@@ -145,7 +156,10 @@ def test_the_tuner_is_deterministic_and_hashes_its_state() -> None:
 # --- property: whatever the KPIs, the tuner stays inside the bounds and the maximum step ---------
 
 kpi_value = st.one_of(
-    st.none(), st.just(math.nan), st.just(math.inf), st.floats(-1e9, 1e9, allow_nan=False),
+    st.none(),
+    st.just(math.nan),
+    st.just(math.inf),
+    st.floats(-1e9, 1e9, allow_nan=False),
     st.text(max_size=3),
 )
 summaries = st.fixed_dictionaries(
@@ -153,7 +167,8 @@ summaries = st.fixed_dictionaries(
     optional={
         k: kpi_value
         for k in ("maker_taker_ratio", "net_bps", "risk_ratio", "p95_latency_ms", "adverse_bps_p95", "hedges")
-    } | {"fills": st.one_of(st.none(), st.fixed_dictionaries({}, optional={"taker_count": kpi_value}))},
+    }
+    | {"fills": st.one_of(st.none(), st.fixed_dictionaries({}, optional={"taker_count": kpi_value}))},
 )
 
 
@@ -170,9 +185,7 @@ def params_in_bounds(draw: st.DrawFn) -> Params:
 
 @settings(max_examples=60, deadline=None)
 @given(start=params_in_bounds(), sequence=st.lists(summaries, min_size=1, max_size=12))
-def test_the_tuner_never_leaves_the_bounds_nor_the_max_step(
-    start: Params, sequence: list[dict[str, Any]]
-) -> None:
+def test_the_tuner_never_leaves_the_bounds_nor_the_max_step(start: Params, sequence: list[dict[str, Any]]) -> None:
     tuner, params = Tuner(), start
     for i, summary in enumerate(sequence, start=1):
         record = tuner.decide(i, params, summary, evaluate_iteration(summary, NIGHTLY), i * 600.0)

@@ -1,4 +1,5 @@
 """Tuning works and is the cause (the full 10-seed table is bench/tuning_effect.py)."""
+
 import pytest
 
 from core.config import build_config
@@ -9,8 +10,9 @@ SEEDS = (1, 2, 3)
 
 
 def nightly_run(tmp_path, seed, auto_tune):
-    config = build_config({"iterations": 24, "seed": seed, "gate": "nightly", "auto_tune": auto_tune,
-                           "out": str(tmp_path)}, {})
+    config = build_config(
+        {"iterations": 24, "seed": seed, "gate": "nightly", "auto_tune": auto_tune, "out": str(tmp_path)}, {}
+    )
     return list(SoakLoop(config).run())
 
 
