@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from core.errors import GateError
 from core.gates import GATES, GateProfile, GateRule, evaluate_iteration, load_gate, run_verdict
 from core.records import ExitCode
+from tests.support.strategies import GATE_KPIS, gate_and_tightening, kpi_value
 
 GOOD_NIGHTLY = {"maker_taker_ratio": 0.92, "net_bps": 3.4, "risk_ratio": 0.20, "p95_latency_ms": 180.0}
 
@@ -213,34 +214,12 @@ def test_exit_codes() -> None:
         ExitCode.for_verdict("MAYBE")
 
 
-SEVERITY = {"PASS": 0, "WARN": 1, "FAIL": 2}
-KPIS = ("maker_taker_ratio", "net_bps", "risk_ratio", "p95_latency_ms")
-finite = st.floats(-1e6, 1e6, allow_nan=False)
-kpi_value = st.one_of(st.none(), st.just(math.nan), finite)
-
-
-@st.composite
-def gate_and_tightening(draw: st.DrawFn) -> tuple[GateProfile, GateProfile]:
-    rules, stricter = [], []
-    for kpi in KPIS:
-        op = draw(st.sampled_from([">=", ">", "<=", "<"]))
-        sign = 1 if op in (">=", ">") else -1  # which way is stricter
-        fail = draw(finite)
-        warn = draw(st.one_of(st.none(), finite.map(lambda w, f=fail, s=sign: f + s * abs(w))))
-        tighten_fail, tighten_warn = draw(st.floats(0, 1e6)), draw(st.floats(0, 1e6))
-        rules.append(GateRule(kpi, op, fail, warn))
-        stricter.append(
-            GateRule(kpi, op, fail + sign * tighten_fail, None if warn is None else warn + sign * tighten_warn)
-        )
-    return GateProfile("random", tuple(rules)), GateProfile("stricter", tuple(stricter))
-
-
-@given(gates=gate_and_tightening(), values=st.tuples(*[kpi_value] * len(KPIS)))
+@given(gates=gate_and_tightening(), values=st.tuples(*[kpi_value] * len(GATE_KPIS)))
 def test_a_stricter_threshold_never_turns_a_fail_into_a_pass(
     gates: tuple[GateProfile, GateProfile], values: tuple[float | None, ...]
 ) -> None:
     gate, stricter = gates
-    summary = dict(zip(KPIS, values, strict=True))
+    summary = dict(zip(GATE_KPIS, values, strict=True))
     before = evaluate_iteration(summary, gate).verdict
     after = evaluate_iteration(summary, stricter).verdict
-    assert SEVERITY[after] >= SEVERITY[before]
+    assert after.severity >= before.severity

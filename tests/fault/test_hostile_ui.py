@@ -18,6 +18,7 @@ from rich.cells import cell_len
 
 from core.runs.layout import RUN_FILE, RUNS_DIR, iter_file_name
 from core.text import SHOWN_CHARS, escape_controls
+from tests.support.screen import wait_for_screen, wait_until
 from tests.support.soak import run_soak
 from tests.support.waiting import AppMessages
 from tui.factory import create_replay_app, create_watch_app
@@ -140,7 +141,7 @@ async def test_hostile_artifacts_are_shown_literally_and_bounded(tmp_path: Path,
     app, messages = make_app(kind, tmp_path, run_dir), AppMessages()
     async with app.run_test(size=SIZE, message_hook=messages) as pilot:
         await messages.wait_for(lambda m: isinstance(m, RunEnded))
-        await pilot.pause()
+        await wait_for_screen(pilot, "COMPLETED", *(["completed"] if kind == "watch" else []))
         table = app.query_one(IterationTable)
         assert table.order == [1, 2, 3]
         assert table.virtual_size.width == IterationTable._width()  # cells are cropped, not grown
@@ -152,8 +153,7 @@ async def test_hostile_artifacts_are_shown_literally_and_bounded(tmp_path: Path,
             assert "completed" in main  # nor the run list's status column by the run id
 
         await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, IterationDetailScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, IterationDetailScreen))
         detail = assert_shown_safely(app)
         for piece in (
             "[red]x[/]",
@@ -165,11 +165,10 @@ async def test_hostile_artifacts_are_shown_literally_and_bounded(tmp_path: Path,
         ):
             assert piece in detail
         await pilot.press("end")  # through the whole record: 1 MB strings, 500 levels deep
-        await pilot.pause()
-        assert "[… 1 items]" in assert_shown_safely(app)
+        await wait_for_screen(pilot, "[… 1 items]")
+        assert_shown_safely(app)
         await pilot.press("escape", "question_mark")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen))
         await pilot.press("escape", "q")
     assert app.return_value is not None
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from textual.app import App
+from textual.pilot import Pilot
+
+from tests.support.soak import PATIENCE_S
 
 
 def screen_lines(app: App[Any]) -> list[str]:
@@ -19,3 +24,17 @@ def table_rows(app: App[Any]) -> list[list[str]]:
 
 def screen_text(app: App[Any]) -> str:
     return "\n".join(screen_lines(app))
+
+
+async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool]) -> None:
+    """Let the app run until `condition()` holds, checking after each short turn of its loop;
+    only a hang reaches PATIENCE_S."""
+    async with asyncio.timeout(PATIENCE_S):
+        while not condition():
+            await pilot.pause(0.01)
+
+
+async def wait_for_screen(pilot: Pilot[Any], *texts: str) -> str:
+    """Until every text is on the screen; the screen's text."""
+    await wait_until(pilot, lambda: all(text in screen_text(pilot.app) for text in texts))
+    return screen_text(pilot.app)

@@ -81,9 +81,9 @@ async def test_the_run_list_shows_native_and_legacy_runs_and_follows_the_running
         assert table_rows(app) == expected_rows(going)
         assert app.query_one(RunHeader).info.run_id == going.name
         runs = run_list(app)
-        assert runs[going.name][:4] == ["▶", going.name, "running", "2"]
-        assert runs[done.name][1:4] == [done.name, "completed", "3"]
-        assert runs["old"][1:4] == ["old", "legacy", "4"]
+        assert runs[going.name] == ["▶", "running", "2", "", going.name]
+        assert runs[done.name][1:] == ["completed", "3", "", done.name]
+        assert runs["old"][1:] == ["legacy", "4", "", "old"]
         assert app.status == "running"
 
 
@@ -120,7 +120,7 @@ async def test_picking_another_run_shows_its_rows_and_status(tmp_path: Path):
         assert app.status == "legacy"
         assert run_list(app)["old"][0] == "▶"
         write_iteration(going, 3)  # the run no longer followed goes on in the list only
-        await messages.wait_for(lambda m: isinstance(m, RunsChanged) and run_list(app)[going.name][3] == "3")
+        await messages.wait_for(lambda m: isinstance(m, RunsChanged) and run_list(app)[going.name][2] == "3")
         assert table_rows(app) == expected_rows(legacy)
 
 
@@ -140,10 +140,10 @@ async def test_unreadable_files_get_a_row_naming_them_and_the_monitor_goes_on(tm
         assert [row[0] for row in rows] == ["ITER_SUMMARY_2.json", "ITER_SUMMARY_3.json"]
         assert rows[0][1].startswith("invalid JSON") and rows[1][1] == "is a directory, not a file"
         assert list(table_rows(app)) == [1, 4]
-        assert run_list(app)["r1"][4] == "2"
+        assert run_list(app)["r1"][3] == "2"
         shutil.rmtree(run)
         ended = await messages.wait_for(lambda m: isinstance(m, RunEnded))
-        await messages.wait_for(lambda m: isinstance(m, RunsChanged) and run_list(app)["r1"][2] == "removed")
+        await messages.wait_for(lambda m: isinstance(m, RunsChanged) and run_list(app)["r1"][1] == "removed")
     assert ended.status == "removed" and str(run) in ended.error
 
 

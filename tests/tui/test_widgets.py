@@ -36,7 +36,7 @@ HOSTILE = "[red]x[/]"
 ESCAPE = "\x1b[31mred\x1b[0m"
 
 
-def record(i: int, verdict: str = "PASS", **changes: Any) -> dict[str, Any]:
+def shown_record(i: int, verdict: str = "PASS", **changes: Any) -> dict[str, Any]:
     """A native-shaped ITER_SUMMARY record; `changes` replace top-level sections."""
     data: dict[str, Any] = {
         "iteration": i,
@@ -131,12 +131,12 @@ def quiet(app: SoakApp) -> SoakApp:
 
 
 async def test_text_from_artifacts_is_shown_literally():
-    hostile = record(
+    hostile = shown_record(
         1,
         verdict=HOSTILE,
         params={HOSTILE: 1.0, ESCAPE: 2.0},
         tuning={
-            **record(1)["tuning"],
+            **shown_record(1)["tuning"],
             "rationale": [f"because {HOSTILE} {ESCAPE}"],
             "proposed_deltas": {HOSTILE: 0.5},
             "applied_deltas": {},
@@ -171,7 +171,7 @@ async def test_rows_match_the_records_and_missing_values_show_a_dash():
         "summary": {"maker_taker_ratio": 0.42, "net_bps": None},
         "tuning": {"applied": False, "skip_reason": {"oscillation": True}},
     }
-    app = make_app([record(1), legacy])
+    app = make_app([shown_record(1), legacy])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         rows = table_rows(app)
@@ -186,13 +186,13 @@ async def test_table_is_bounded_and_updated_by_difference():
         table = app.query_one(IterationTable)
         table.max_rows = 5
         for i in range(1, 9):
-            app.post_message(IterationsArrived([iteration_view(record(i, "PASS" if i != 3 else "WARN"))]))
+            app.post_message(IterationsArrived([iteration_view(shown_record(i, "PASS" if i != 3 else "WARN"))]))
         await pilot.pause()
         assert table.order == [4, 5, 6, 7, 8]
         assert table.selected_view().iteration == 8  # following the newest row
         assert table.verdicts == {"PASS": 7, "WARN": 1}
         kept = {i: table.views[i] for i in table.order}
-        app.post_message(IterationsArrived([iteration_view(record(8, "FAIL"))]))  # a rewritten file
+        app.post_message(IterationsArrived([iteration_view(shown_record(8, "FAIL"))]))  # a rewritten file
         await pilot.pause()
         assert table.order == [4, 5, 6, 7, 8] and table.views[8].verdict == "FAIL"
         assert all(table.views[i] is kept[i] for i in (4, 5, 6, 7))  # only the changed row changed
@@ -202,23 +202,23 @@ async def test_table_is_bounded_and_updated_by_difference():
 
 
 async def test_cursor_stays_on_an_older_row_the_user_selected():
-    app = make_app([record(i) for i in range(1, 6)])
+    app = make_app([shown_record(i) for i in range(1, 6)])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         table = app.query_one(IterationTable)
         await pilot.press("up", "up")
         assert table.selected_view().iteration == 3
-        app.post_message(IterationsArrived([iteration_view(record(6))]))
+        app.post_message(IterationsArrived([iteration_view(shown_record(6))]))
         await pilot.pause()
         assert table.selected_view().iteration == 3
         await pilot.press("end")
-        app.post_message(IterationsArrived([iteration_view(record(7))]))
+        app.post_message(IterationsArrived([iteration_view(shown_record(7))]))
         await pilot.pause()
         assert table.selected_view().iteration == 7
 
 
 async def test_trends_and_tuning_show_the_latest_iteration():
-    app = make_app([record(i) for i in range(1, 4)])
+    app = make_app([shown_record(i) for i in range(1, 4)])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         net = app.query_one("#trend-net_bps", Trend)
@@ -233,7 +233,7 @@ async def test_trends_and_tuning_show_the_latest_iteration():
 
 
 async def test_help_and_detail_screens_open_and_close():
-    app = make_app([record(1), record(2)])
+    app = make_app([shown_record(1), shown_record(2)])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("question_mark")
@@ -247,7 +247,7 @@ async def test_help_and_detail_screens_open_and_close():
 
 
 async def test_keys_drive_the_source_and_follow_its_state():
-    source = ScriptedSource([record(1)])
+    source = ScriptedSource([shown_record(1)])
     app = quiet(SoakApp(source, clock=None))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -273,7 +273,7 @@ async def test_keys_drive_the_source_and_follow_its_state():
 
 
 async def test_quitting_after_the_run_returns_its_exit_code():
-    app = make_app([record(1)], end=RunEnded("completed", 1, "FAIL", ("net_bps below",)))
+    app = make_app([shown_record(1)], end=RunEnded("completed", 1, "FAIL", ("net_bps below",)))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert app.status == "completed"
@@ -282,7 +282,7 @@ async def test_quitting_after_the_run_returns_its_exit_code():
 
 
 async def test_palette_offers_the_same_commands_and_themes():
-    app = make_app([record(1)])
+    app = make_app([shown_record(1)])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         commands = {command.title: command for command in app.get_system_commands(app.screen)}
@@ -305,7 +305,7 @@ async def test_palette_offers_the_same_commands_and_themes():
 
 
 async def test_ctrl_s_saves_a_screenshot(tmp_path: Path):
-    app = quiet(SoakApp(ScriptedSource([record(1)]), clock=None, screenshot_dir=tmp_path))
+    app = quiet(SoakApp(ScriptedSource([shown_record(1)]), clock=None, screenshot_dir=tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("ctrl+s")
@@ -315,7 +315,7 @@ async def test_ctrl_s_saves_a_screenshot(tmp_path: Path):
 
 async def test_no_color_leaves_the_verdict_words_and_no_colour(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("NO_COLOR", "1")
-    app = make_app([record(1, "FAIL"), record(2, "PASS")])
+    app = make_app([shown_record(1, "FAIL"), shown_record(2, "PASS")])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         strips = app.screen._compositor.render_strips()
@@ -332,7 +332,7 @@ def _grey(colour) -> bool:
 
 
 async def test_a_click_selects_a_row_and_a_second_click_opens_it():
-    app = make_app([record(i) for i in range(1, 4)])
+    app = make_app([shown_record(i) for i in range(1, 4)])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         table = app.query_one(IterationTable)
@@ -344,12 +344,12 @@ async def test_a_click_selects_a_row_and_a_second_click_opens_it():
 
 
 async def test_switching_runs_starts_afresh():
-    app = make_app([record(i) for i in range(1, 4)], end=RunEnded("completed", 0, "PASS"))
+    app = make_app([shown_record(i) for i in range(1, 4)], end=RunEnded("completed", 0, "PASS"))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         app.post_message(RunSwitched())
         app.post_message(RunOpened(RunIdentity("run-2", total_iterations=9)))
-        app.post_message(IterationsArrived([iteration_view(record(7, "WARN")), iteration_view(record(8))]))
+        app.post_message(IterationsArrived([iteration_view(shown_record(7, "WARN")), iteration_view(shown_record(8))]))
         await pilot.pause()
         table = app.query_one(IterationTable)
         assert table.order == [7, 8] and table.verdicts == {"WARN": 1, "PASS": 1}

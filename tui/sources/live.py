@@ -20,6 +20,7 @@ from core.events import IterationFinished, RunFinished, RunPaused, RunResumed, R
 from core.records import ExitCode, RunStatus
 from core.runner import SoakRun
 from core.runs.views import IterationView
+from tui.format import PAUSED
 from tui.messages import IterationsArrived, RunEnded, RunIdentity, RunOpened, RunStateChanged
 
 WORKER_GROUP = "soak-loop"
@@ -94,9 +95,9 @@ def to_message(event: SoakEvent) -> Message | None:
         case RunStarted():
             return RunOpened(RunIdentity.from_manifest(event.manifest, event.run_dir, event.total_iterations))
         case RunPaused():
-            return RunStateChanged("paused")
+            return RunStateChanged(PAUSED)
         case RunResumed():
-            return RunStateChanged("running")
+            return RunStateChanged(RunStatus.RUNNING)
         case RunFinished():
             verdict = event.verdict
             return RunEnded(

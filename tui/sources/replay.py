@@ -11,8 +11,9 @@ from pathlib import Path
 from textual.app import App
 
 from core.errors import ReadError
-from core.records import ExitCode
+from core.records import ExitCode, RunStatus
 from core.runs.discovery import read_run
+from tui.format import PAUSED, REPLAYED, STOPPED
 from tui.messages import IterationsArrived, RunEnded, RunOpened, RunStateChanged
 from tui.sources.recorded import header_info, run_ended
 
@@ -58,15 +59,15 @@ class ReplaySource:
             if index:
                 await self._wait(self.interval_s)
             if not self._playing.is_set():
-                app.post_message(RunStateChanged("paused"))
+                app.post_message(RunStateChanged(PAUSED))
                 await self._playing.wait()
                 if not self._stopped.is_set():
-                    app.post_message(RunStateChanged("running"))
+                    app.post_message(RunStateChanged(RunStatus.RUNNING))
             if self._stopped.is_set():
-                app.post_message(RunEnded("stopped", REPLAY_EXIT))
+                app.post_message(RunEnded(STOPPED, REPLAY_EXIT))
                 return
             app.post_message(IterationsArrived([view]))
-        status = info.status if info.finished else "replayed"
+        status = info.status if info.finished else REPLAYED
         app.post_message(run_ended(info, status, REPLAY_EXIT))
 
     async def _wait(self, seconds: float) -> None:

@@ -15,8 +15,8 @@ from textual.app import App
 from textual.message import Message
 
 from core.errors import ReadError
-from core.records import ExitCode
-from core.runs.discovery import RunInfo, RunKind, detect_run, read_run
+from core.records import ExitCode, RunStatus
+from core.runs.discovery import LEGACY_STATUS, RunInfo, RunKind, detect_run, read_run
 from core.runs.follow import follows_new_run, initial_run
 from core.runs.views import IterationView
 from core.runs.watch_events import (
@@ -32,6 +32,7 @@ from core.runs.watch_events import (
 )
 from core.runs.watcher import RunWatcher
 from tui import messages
+from tui.format import REMOVED, STALE
 from tui.sources.recorded import header_info, run_ended
 
 WORKER_GROUP = "soak-watch"
@@ -92,7 +93,7 @@ class WatchSource:
                 if isinstance(item, Path):
                     await self._switch(item, load=True)
                 elif isinstance(item, BaseException):
-                    self._post(messages.RunEnded("failed", ExitCode.ERROR, error=f"the watch stopped: {item}"))
+                    self._post(messages.RunEnded(RunStatus.FAILED, ExitCode.ERROR, error=f"the watch stopped: {item}"))
                     return
                 else:
                     await self._apply(item)
@@ -142,9 +143,7 @@ class WatchSource:
                     self.runs[info.path].removed = True
                     if info.path == self.current:
                         self._post(
-                            messages.RunEnded(
-                                "removed", ExitCode.ERROR, error=f"its directory was deleted: {info.path}"
-                            )
+                            messages.RunEnded(REMOVED, ExitCode.ERROR, error=f"its directory was deleted: {info.path}")
                         )
         self._post_runs()
         if problems:
@@ -169,7 +168,7 @@ class WatchSource:
         info = self.runs[run].info
         self._post(messages.RunOpened(header_info(info)))
         if info.kind == RunKind.LEGACY:  # no RUN.json: nothing says whether it is going on
-            self._post(messages.RunStateChanged("legacy"))
+            self._post(messages.RunStateChanged(LEGACY_STATUS))
         self._post_runs()  # the run list marks the followed run
         if load:
             try:
@@ -191,7 +190,7 @@ class WatchSource:
         elif info.stale:
             self._post(
                 messages.RunEnded(
-                    "stale",
+                    STALE,
                     ExitCode.ERROR,
                     error="RUN.json says running but its heartbeat stopped: the writer is presumed dead",
                 )

@@ -22,7 +22,7 @@ from tui import format as fmt
 from tui.messages import WatchedRun
 
 FOLLOWED = "▶"
-RUN_ID_WIDTH = 40  # a directory name can be any length; the status beside it stays in view
+RUN_ID_WIDTH = 40  # a directory name can be any length
 
 
 class RunList(DataTable):
@@ -39,11 +39,12 @@ class RunList(DataTable):
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
 
     def on_mount(self) -> None:
+        # The run id last: it can be any length, and what is cut at the edge is its end.
         self.add_column(" ", key="followed")
-        self.add_column("run", key="run")
         self.add_column("status", key="status")
         self.add_column(Text("its", justify="right"), key="iterations")
         self.add_column(Text("bad", justify="right"), key="problems")
+        self.add_column("run", key="run")
 
     def show_runs(self, runs: Iterable[WatchedRun], followed: Path | None) -> None:
         """Rebuilt whole: a few rows, and new runs take their place by start time."""
@@ -75,10 +76,10 @@ def run_cells(run: WatchedRun, followed: bool) -> list[Text]:
     run_id.truncate(RUN_ID_WIDTH, overflow="ellipsis")
     return [
         Text(FOLLOWED if followed else " ", style="bold"),
-        run_id,
         fmt.literal(run.status, style=style),
         Text(str(run.iterations), justify="right"),
         Text(str(problems) if problems else "", style="red", justify="right"),
+        run_id,
     ]
 
 

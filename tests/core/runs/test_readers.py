@@ -316,7 +316,8 @@ def test_iteration_number_parses_only_the_exact_name():
 NOW = datetime(2026, 11, 27, 14, 12, 3, tzinfo=UTC)
 
 
-def native_run(root: Path, run_id: str, status: str = "completed", beat: datetime = NOW) -> Path:
+def beating_run(root: Path, run_id: str, status: str = "completed", beat: datetime = NOW) -> Path:
+    """A native run whose last heartbeat is at `beat` (a fixed time, so staleness is exact)."""
     run = root / "runs" / run_id
     run.mkdir(parents=True)
     write_json(run / "RUN.json", {"run_id": run_id, "status": status, "seed": 42, "heartbeat_utc": beat.isoformat()})
@@ -327,7 +328,7 @@ def native_run(root: Path, run_id: str, status: str = "completed", beat: datetim
 
 
 def test_native_run_reads_manifest_and_iterations(tmp_path):
-    run = native_run(tmp_path, "20261127-141203-s42", status="running")
+    run = beating_run(tmp_path, "20261127-141203-s42", status="running")
     snapshot = read_run(run, now=NOW)
     assert snapshot.info.kind is RunKind.NATIVE and snapshot.info.status == "running"
     assert snapshot.info.manifest["seed"] == 42 and snapshot.info.stale is False
@@ -336,13 +337,13 @@ def test_native_run_reads_manifest_and_iterations(tmp_path):
 
 
 def test_a_running_run_with_an_old_heartbeat_is_stale(tmp_path):
-    run = native_run(tmp_path, "r1", status="running", beat=NOW - timedelta(seconds=STALE_AFTER_S + 1))
+    run = beating_run(tmp_path, "r1", status="running", beat=NOW - timedelta(seconds=STALE_AFTER_S + 1))
     assert detect_run(run, now=NOW).stale is True
     assert detect_run(run, now=NOW - timedelta(seconds=2)).stale is False
 
 
 def test_a_corrupt_manifest_keeps_the_run_readable(tmp_path):
-    run = native_run(tmp_path, "r1")
+    run = beating_run(tmp_path, "r1")
     write_bytes(run / "RUN.json", b"{not json")
     snapshot = read_run(run)
     assert snapshot.info.kind is RunKind.NATIVE
@@ -360,8 +361,8 @@ def test_not_a_run_directory(tmp_path):
 
 def artifact_root(tmp_path: Path) -> Path:
     root = tmp_path / "artifacts" / "soak"
-    native_run(root, "20261127-141203-s42")
-    native_run(root, "20261127-150000-s7")
+    beating_run(root, "20261127-141203-s42")
+    beating_run(root, "20261127-150000-s7")
     os.symlink("runs/20261127-150000-s7", root / "latest")
     return root
 
@@ -387,7 +388,7 @@ def test_discover_runs_from_a_runs_dir_a_run_dir_or_the_latest_link(tmp_path, wh
 
 def test_discover_runs_finds_a_legacy_flat_latest_beside_native_runs(tmp_path):
     root = tmp_path / "soak"
-    native_run(root, "20261127-141203-s42")
+    beating_run(root, "20261127-141203-s42")
     shutil.copytree(LEGACY / "flat", root / "latest")
     runs = discover_runs(root)
     assert [(r.run_id, r.kind) for r in runs] == [("20261127-141203-s42", RunKind.NATIVE), ("latest", RunKind.LEGACY)]

@@ -18,14 +18,10 @@ from core.tuning.guards import (
     VELOCITY_WINDOW_S,
 )
 from core.tuning.tuner import Tuner, apply_deltas, summarise_guards
+from tests.support.runs import kpis
 
 NIGHTLY = load_gate("nightly")
-GOOD = {"maker_taker_ratio": 0.95, "net_bps": 4.0, "risk_ratio": 0.2, "p95_latency_ms": 150.0}
 SPREAD_STEP = PARAM_SPECS["base_spread_bps"].max_step
-
-
-def kpis(**changes: float) -> dict[str, float]:
-    return {**GOOD, **changes}
 
 
 def run(

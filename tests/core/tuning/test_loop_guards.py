@@ -9,12 +9,7 @@ from core.config import build_config
 from core.drivers import DriverResult
 from core.events import IterationFinished, RunFinished, TuningSkipped
 from core.loop import SoakLoop
-
-PASSING = {"maker_taker_ratio": 0.95, "net_bps": 4.0, "risk_ratio": 0.2, "p95_latency_ms": 150.0}
-
-
-def kpis(**changes):
-    return {**PASSING, **changes}
+from tests.support.runs import PASSING, kpis
 
 
 class ScriptedDriver:
