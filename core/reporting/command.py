@@ -48,9 +48,14 @@ def report_command(
 
 
 def load_report(run_dir: Path | str, gate: str | None = None, window: int = RUN_WINDOW) -> RunReport:
+    return load_run(run_dir, gate, window)[1]
+
+
+def load_run(run_dir: Path | str, gate: str | None = None, window: int = RUN_WINDOW) -> tuple[RunSnapshot, RunReport]:
+    """The run as read, and its report (ReportError when the report cannot stand on it)."""
     snapshot = _read(Path(run_dir))
     profile = _gate(snapshot, gate)
-    return build_report(snapshot.info, snapshot.iterations, profile, rejudge=gate is not None, window=window)
+    return snapshot, build_report(snapshot.info, snapshot.iterations, profile, rejudge=gate is not None, window=window)
 
 
 def _read(run_dir: Path) -> RunSnapshot:

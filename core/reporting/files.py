@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from core.errors import ReportError
@@ -14,3 +15,16 @@ def write_text_output(path: Path, text: str, append: bool = False) -> None:
             stream.write(text)
     except OSError as err:
         raise ReportError(f"cannot write {path}: {err.strerror or err}") from None
+
+
+def check_output_path(path: Path) -> None:
+    """Before the work that fills it: create the parent directories of an output file and make
+    sure it can be written there (a one-line ReportError when not)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ReportError(f"cannot write {path}: {err.strerror or err}") from None
+    if path.is_dir():
+        raise ReportError(f"cannot write {path}: is a directory")
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ReportError(f"cannot write {path}: permission denied")
