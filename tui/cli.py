@@ -81,7 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--md", metavar="PATH", help="write the Markdown report here (default: stdout)")
     report.add_argument("--json", metavar="PATH", help="write the JSON report here")
     report.add_argument("--gate", metavar="NAME", help="judge every iteration again against this gate")
-    report.add_argument("--baseline", metavar="RUN", help="exit 1 when a gate KPI is worse than this run's beyond its WARN band")
+    report.add_argument(
+        "--baseline", metavar="RUN", help="exit 1 when a gate KPI is worse than this run's beyond its WARN band"
+    )
     cli_scale.add_commands(commands)
     return parser
 

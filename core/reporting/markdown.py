@@ -32,6 +32,7 @@ def report_markdown(report: RunReport) -> str:
     sections = [
         _header(report, level=1),
         _verdict(report),
+        _baseline(report),
         _kpi_table(report, recent=False),
         _kpi_table(report, recent=True),
         _tuning(report),
@@ -91,6 +92,25 @@ def _verdict(report: RunReport) -> str:
             )
         )
     return "\n\n".join(paragraphs)
+
+
+def _baseline(report: RunReport) -> str:
+    b = report.baseline
+    if b is None:
+        return ""
+    worse = b.regressed
+    head = f"### Against the baseline {md(b.run_id)} — **{'worse' if worse else 'not worse'}**"
+    rows = [
+        [c.kpi, md(c.rule), num(c.run), num(c.baseline), num(c.worse_by, signed=True), num(c.allowed), c.status]
+        for c in b.checks
+    ]
+    rule = (
+        f"Each gate KPI's mean over the last {b.window} iteration(s) of each run; the run may be worse than "
+        "the baseline by at most the width of the gate's WARN band (|warn − fail|). A rule with no WARN band "
+        "is not checked."
+    )
+    columns = ["KPI", "gate", "this run", "baseline", "worse by", "allowed", "status"]
+    return f"{head}\n\n{md(b.path)}\n\n{table(columns, rows)}\n\n{rule}"
 
 
 def _kpi_table(report: RunReport, recent: bool) -> str:

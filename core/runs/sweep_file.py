@@ -128,7 +128,7 @@ class SweepDirectory:
 def counts(runs: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     """How many cells are done, and of those how many PASS, WARN, FAIL or could not run."""
     done = [run for run in runs if run.get("status") != PENDING]
-    tally = {"done": len(done), **{verdict: 0 for verdict in Verdict}, COULD_NOT_RUN: 0}
+    tally: dict[str, int] = {"done": len(done), **dict.fromkeys(Verdict, 0), COULD_NOT_RUN: 0}
     for run in done:
         verdict = Verdict.parse(run.get("verdict"))
         if run.get("status") == RunStatus.COMPLETED and verdict is not None:

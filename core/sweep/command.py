@@ -78,7 +78,9 @@ def _run(
     engine: DaskEngine, sweep: SweepDirectory, spec: SweepSpec, cells: list[Cell], out: TextIO
 ) -> dict[int, SoakOutcome]:
     """The outcomes as they come; on an interrupt, those that came before it."""
-    tasks = [SoakTask(sweep.sweep_id, str(sweep.root), spec.model_dump(mode="json"), cell, len(cells)) for cell in cells]
+    tasks = [
+        SoakTask(sweep.sweep_id, str(sweep.root), spec.model_dump(mode="json"), cell, len(cells)) for cell in cells
+    ]
     outcomes: dict[int, SoakOutcome] = {}
     try:
         for outcome in engine.run(tasks):
@@ -137,7 +139,13 @@ def _first_line(sweep: SweepDirectory, spec: SweepSpec, engine: Mapping[str, Any
 
 
 def _cell_fields(cell: Cell) -> dict[str, Any]:
-    return {"cell": cell.index, "seed": cell.seed, "scenario": cell.scenario, "profile": cell.profile, "gate": cell.gate}
+    return {
+        "cell": cell.index,
+        "seed": cell.seed,
+        "scenario": cell.scenario,
+        "profile": cell.profile,
+        "gate": cell.gate,
+    }
 
 
 def _entry(outcome: SoakOutcome, root: Path) -> dict[str, Any]:

@@ -79,8 +79,8 @@ class DaskEngine:
 
     def describe(self) -> dict[str, Any]:
         """How the soaks run, for SWEEP.json and the first line."""
-        address = self.client.scheduler.address
-        workers = len(self.client.scheduler_info(n_workers=-1).get("workers", {}))
+        info = self.client.scheduler_info(n_workers=-1)
+        address, workers = info.get("address"), len(info.get("workers", {}))
         kind = "local" if self.owns_workers else "scheduler"
         return {"kind": kind, "scheduler": address, "workers": workers}
 

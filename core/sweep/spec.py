@@ -151,7 +151,7 @@ def load_spec(path: Path | None, flags: Mapping[str, Any]) -> SweepSpec:
     if unknown:
         raise ConfigError(f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(KEYS)}")
     if "seeds" not in values:
-        raise ConfigError(f"{where}: no seeds; give them, e.g. seeds = \"1-10\" or --seeds 1-10")
+        raise ConfigError(f'{where}: no seeds; give them, e.g. seeds = "1-10" or --seeds 1-10')
     try:
         spec = SweepSpec(**values)
     except ValidationError as err:

@@ -72,7 +72,12 @@ def build_table(sweep_id: str, exit_code: int, cells: Sequence[Cell], outcomes: 
     rows = [_row(cell, outcomes[cell.index], gate_kpis) for cell in cells]
     entries = [{"status": row.status, "verdict": row.verdict} for row in rows]
     return SweepTable(
-        sweep_id=sweep_id, exit_code=exit_code, window=RUN_WINDOW, counts=counts(entries), gate_kpis=gate_kpis, rows=rows
+        sweep_id=sweep_id,
+        exit_code=exit_code,
+        window=RUN_WINDOW,
+        counts=counts(entries),
+        gate_kpis=gate_kpis,
+        rows=rows,
     )
 
 
