@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core.records import RunStatus
-
 from core.runs.discovery import discover_runs
 from core.runs.follow import sweep_to_follow
 from core.runs.sweep_file import SweepDirectory
