@@ -1,7 +1,8 @@
 """`soak watch --no-ui` of a sweep: every soak of it followed together (core/runs/follow.py says
 when). A line when a soak starts, each iteration as it lands prefixed by its run id, a line when
 a soak ends; the watch ends once SWEEP.json says the sweep is over and every soak it knows of
-has ended, with the sweep's exit code, after a line of its counts."""
+has ended (the watcher has reported all its iterations), with the sweep's exit code, after a
+line of its counts."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ class SweepFollower:
         self.sweep_id = directory.name
         self.say, self.complain = say, complain
         self.runs: dict[Path, RunInfo] = {}
+        self.ended_runs: set[Path] = set()  # closed (their iterations all reported) or stale
         self.iterations = 0
         self.ended: dict[str, Any] | None = None  # SWEEP.json once it says the sweep is over
 
@@ -54,10 +56,16 @@ class SweepFollower:
 
     def run_ended(self, info: RunInfo) -> int | None:
         self.runs[info.path] = info
+        self.ended_runs.add(info.path)
         verdict = (info.recorded_verdict() or {}).get("verdict")
         error = (info.manifest or {}).get("error")
         line = f"run {info.run_id} {info.status}" + (f"  verdict {verdict}" if verdict else "")
         self.say(line + f"  exit {int(info.exit_code())}" + (f"  {error}" if isinstance(error, str) else ""))
+        return self._end()
+
+    def run_went_stale(self, info: RunInfo) -> int | None:
+        self.ended_runs.add(info.path)
+        self.complain(f"run {info.run_id} went stale: its worker is presumed dead")
         return self._end()
 
     def sweep_changed(self) -> int | None:
@@ -73,7 +81,7 @@ class SweepFollower:
 
     def _end(self) -> int | None:
         ended = self.ended
-        if ended is None or any(info.status not in FINAL_STATUSES for info in self.runs.values()):
+        if ended is None or set(self.runs) - self.ended_runs:
             return None
         recorded = ended.get("counts")
         counts: dict[str, Any] = recorded if isinstance(recorded, dict) else {}

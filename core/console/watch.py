@@ -116,7 +116,7 @@ class RunFollower:
             case RunClosed(info=info) if sweep.follows(info.path):
                 return sweep.run_ended(info)
             case RunWentStale(info=info) if sweep.follows(info.path):
-                self._error(f"run {info.run_id} went stale: its worker is presumed dead")
+                return sweep.run_went_stale(info)
             case FileUnreadable(run=run, error=error) if sweep.follows(run):
                 self._error(str(error))
             case SweepChanged(sweep=directory) if directory == sweep.directory:
