@@ -3,20 +3,12 @@ written under the artifact root."""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 
+from tests.support.soak import free_port
 from tests.support.sweeps import sweep
-
-
-def free_port() -> int:
-    """A port nothing listens on (bound and released: nothing else on loopback takes it meanwhile)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
 
 SPECS = {
     "empty.toml": "",
