@@ -39,7 +39,8 @@ class DaskEngine:
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
-        self.scheduler = scheduler or dask.config.get("scheduler-address", None)
+        # Dask's own setting names a cluster unless the command line chose the embedded one.
+        self.scheduler = scheduler or (None if workers else dask.config.get("scheduler-address", None))
         self._cluster: LocalCluster | None = None
         self._client: Client | None = None
         self._running: dict[Future, SoakTask] = {}
