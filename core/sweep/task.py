@@ -16,6 +16,8 @@ from core.errors import SoakError
 from core.events import RunFinished, RunStarted
 from core.records import ExitCode, RunStatus
 from core.runner import SoakRun
+from core.runs.discovery import read_manifest
+from core.runs.sweeps import SweepTag
 from core.runs.sweep_file import ATTEMPTS_DIR, SWEEP_ATTEMPT, SWEEP_CELL, SWEEP_ID, SWEEP_TOTAL, sweep_path
 from core.sweep import attempts
 from core.sweep.spec import Cell, SweepSpec
@@ -65,6 +67,9 @@ def run_soak(task: SoakTask) -> SoakOutcome:
         died = f"its worker died in each of {attempt - 1} attempts"
         attempts.close_attempts(task.attempts, cell, RunStatus.FAILED, died, before=attempt)
         return gave_up(task, attempt - 1, died)
+    done = completed_before(task, attempt)
+    if done is not None:  # its worker died holding the result: the soak itself is on disk
+        return done
     tags = {SWEEP_ID: task.sweep_id, SWEEP_CELL: cell, SWEEP_TOTAL: task.total, SWEEP_ATTEMPT: attempt}
     try:
         soak = SoakRun(task.cell.config(SweepSpec(**task.spec), Path(task.root)), env={}, tags=tags)
@@ -92,6 +97,32 @@ def run_soak(task: SoakTask) -> SoakOutcome:
         error=finished.error,
         started_at=started_at,
     )
+
+
+def completed_before(task: SoakTask, attempt: int) -> SoakOutcome | None:
+    """The outcome of an earlier attempt that completed. Dask runs a finished task again when
+    the worker holding its result dies before the client has fetched it: a soak that completed
+    is never run twice."""
+    for run_dir in attempts.run_dirs(task.attempts, task.cell.index, before=attempt):
+        info = read_manifest(run_dir)
+        if info.status == RunStatus.COMPLETED:
+            verdict = (info.recorded_verdict() or {}).get("verdict")
+            return SoakOutcome(
+                cell=task.cell.index,
+                status=info.status,
+                exit_code=int(info.exit_code()),
+                attempts=tag.attempt if (tag := SweepTag.of(info)) else attempt,
+                verdict=verdict if isinstance(verdict, str) else None,
+                run_dir=str(run_dir),
+                run_id=info.run_id,
+                iterations=_last_iteration(info.manifest),
+            )
+    return None
+
+
+def _last_iteration(manifest: dict[str, Any] | None) -> int:
+    value = (manifest or {}).get("last_iteration")
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def gave_up(task: SoakTask, tried: int, error: str) -> SoakOutcome:

@@ -3,6 +3,7 @@ exit code, and SWEEP.json's counts."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from core.runs.sweep_file import SweepDirectory, counts, read_sweep
 from core.sweep import attempts
 from core.sweep.command import sweep_exit_code
 from core.sweep.spec import Cell, check_cells, load_spec, parse_seeds
-from core.sweep.task import SoakOutcome
+from core.sweep.task import SoakOutcome, SoakTask, run_soak
 from tests.support.runs import native_run
 from tests.support.sweeps import run_manifest
 
@@ -103,3 +104,17 @@ def test_sweep_json_counts_what_has_finished(tmp_path: Path):
     assert manifest["counts"] == {"done": 2, "PASS": 0, "WARN": 0, "FAIL": 1, "could_not_run": 1}
     assert [run["status"] for run in manifest["runs"]] == ["completed", "pending", "failed"]
     assert counts([]) == {"done": 0, "PASS": 0, "WARN": 0, "FAIL": 0, "could_not_run": 0}
+
+
+def test_a_soak_task_runs_its_soak_once_even_when_dask_runs_it_again(tmp_path: Path):
+    """The task is a plain function: run here, as a worker would, twice for the same cell."""
+    sweep = SweepDirectory.create(tmp_path)
+    spec = load_spec(None, {"seeds": "5", "iterations": "3", "window": "60"})
+    (cell,) = check_cells(spec, tmp_path)
+    task = SoakTask(sweep.sweep_id, str(tmp_path), spec.model_dump(mode="json"), cell, 1)
+    first = run_soak(task)
+    assert (first.status, first.attempts, first.iterations) == ("completed", 1, 3)
+    manifest = run_manifest(Path(first.run_dir))
+    assert (manifest["sweep_id"], manifest["sweep_cell"], manifest["sweep_total"]) == (sweep.sweep_id, 1, 1)
+    again = run_soak(task)  # its worker died holding the result: Dask computes it again
+    assert again == dataclasses.replace(first, started_at=None) and len(list((tmp_path / "runs").iterdir())) == 1
