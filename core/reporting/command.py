@@ -15,7 +15,7 @@ from core.errors import GateError, ReadError, ReportError
 from core.gates import DEFAULT_GATE, RUN_WINDOW, GateProfile, load_gate
 from core.records import ExitCode
 from core.reporting.baseline import BaselineReport, compare_with_baseline
-from core.reporting.files import write_text_output
+from core.reporting.files import write_report_files
 from core.reporting.markdown import report_markdown
 from core.reporting.model import RunReport, build_report
 from core.runs.discovery import RunSnapshot, discover_runs, read_run
@@ -46,13 +46,8 @@ def report_command(
         code = ExitCode.GATE_FAILED if report.baseline.regressed else ExitCode.OK
     if md_path is None and json_path is None:
         out.write(report_markdown(report))
-        return code
-    if md_path is not None:
-        write_text_output(md_path, report_markdown(report))
-        print(f"wrote {md_path}", file=out)
-    if json_path is not None:
-        write_text_output(json_path, report.json_text())
-        print(f"wrote {json_path}", file=out)
+    else:
+        write_report_files(out, (md_path, report_markdown(report)), (json_path, report.json_text()))
     return code
 
 

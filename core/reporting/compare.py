@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from core.kpi import KPIS, MONITORED, Better
 from core.reporting.command import load_run
-from core.reporting.files import write_text_output
+from core.reporting.files import write_report_files
 from core.reporting.intervals import LEVEL, MeanInterval, mean_interval
 from core.reporting.markdown import MISSING, md, num, table, value
 from core.reporting.model import RunReport
@@ -104,13 +104,8 @@ def compare_command(
     comparison = compare_runs(*load_run(run_a), *load_run(run_b))
     if md_path is None and json_path is None:
         out.write(comparison_markdown(comparison))
-        return 0
-    if md_path is not None:
-        write_text_output(md_path, comparison_markdown(comparison))
-        print(f"wrote {md_path}", file=out)
-    if json_path is not None:
-        write_text_output(json_path, comparison.json_text())
-        print(f"wrote {json_path}", file=out)
+    else:
+        write_report_files(out, (md_path, comparison_markdown(comparison)), (json_path, comparison.json_text()))
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TextIO
 
 from core.errors import ReportError
 
@@ -28,3 +29,11 @@ def check_output_path(path: Path) -> None:
         raise ReportError(f"cannot write {path}: is a directory")
     if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise ReportError(f"cannot write {path}: permission denied")
+
+
+def write_report_files(out: TextIO, *outputs: tuple[Path | None, str]) -> None:
+    """Each (path, text) asked for (path not None), with a line on `out` naming the file."""
+    for path, text in outputs:
+        if path is not None:
+            write_text_output(path, text)
+            print(f"wrote {path}", file=out)

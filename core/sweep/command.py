@@ -19,7 +19,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from core.records import ExitCode, RunStatus, Verdict
-from core.reporting.files import check_output_path, write_text_output
+from core.reporting.files import check_output_path, write_report_files
 from core.runs.sweep_file import SweepDirectory
 from core.sweep import attempts
 from core.sweep.spec import Cell, SweepSpec, check_cells, load_spec
@@ -53,7 +53,7 @@ def sweep_command(options: SweepOptions, out: TextIO = sys.stdout) -> int:
 
     with _interruptible(), DaskEngine(options.workers, options.scheduler) as engine:
         sweep = SweepDirectory.create(root)
-        sweep.start(spec.model_dump(mode="json"), [_cell_fields(cell) for cell in cells], engine.describe(), _now())
+        sweep.start(spec.model_dump(mode="json"), [cell.fields() for cell in cells], engine.describe(), _now())
         _print(out, _first_line(sweep, spec, engine.describe()))
         outcomes = _run(engine, sweep, spec, cells, out)
     if len(outcomes) < len(cells):
@@ -109,12 +109,7 @@ def _report(result: SweepTable, options: SweepOptions, out: TextIO) -> None:
     _print(out, "")
     for line in terminal_lines(result):
         _print(out, line)
-    if options.md is not None:
-        write_text_output(options.md, markdown(result))
-        _print(out, f"wrote {options.md}")
-    if options.json is not None:
-        write_text_output(options.json, result.json_text())
-        _print(out, f"wrote {options.json}")
+    write_report_files(out, (options.md, markdown(result)), (options.json, result.json_text()))
 
 
 def progress_line(done: int, cell: Cell, outcome: SoakOutcome, total: int) -> str:
@@ -138,27 +133,13 @@ def _first_line(sweep: SweepDirectory, spec: SweepSpec, engine: Mapping[str, Any
     return f"soak sweep {sweep.sweep_id}: {spec.size} soak(s) on {where}  -> {sweep.path}"
 
 
-def _cell_fields(cell: Cell) -> dict[str, Any]:
-    return {
-        "cell": cell.index,
-        "seed": cell.seed,
-        "scenario": cell.scenario,
-        "profile": cell.profile,
-        "gate": cell.gate,
-    }
-
-
 def _entry(outcome: SoakOutcome, root: Path) -> dict[str, Any]:
+    """SWEEP.json's entry for a finished cell (its run directory relative to the root)."""
     run_dir = Path(outcome.run_dir) if outcome.run_dir else None
-    return {
-        "status": outcome.status,
-        "verdict": outcome.verdict,
-        "exit_code": outcome.exit_code,
-        "run_id": outcome.run_id,
-        "run_dir": str(run_dir.relative_to(root)) if run_dir and run_dir.is_relative_to(root) else outcome.run_dir,
-        "attempts": outcome.attempts,
-        "error": outcome.error,
-    }
+    relative = str(run_dir.relative_to(root)) if run_dir and run_dir.is_relative_to(root) else outcome.run_dir
+    fields = outcome.fields()
+    del fields["iterations"]
+    return {**fields, "run_dir": relative}
 
 
 class _interruptible:

@@ -55,6 +55,9 @@ class DaskEngine:
                     processes=True,
                     host=LOOPBACK,
                     dashboard_address=None,
+                    # Its HTTP endpoints (health, metrics) on a free loopback port, not on 8787:
+                    # two sweeps at once would otherwise contend for it, and warn.
+                    scheduler_kwargs={"dashboard_address": f"{LOOPBACK}:0"},
                     silence_logs=logging.CRITICAL,
                 )
             self._client = Client(self._cluster)

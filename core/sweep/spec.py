@@ -86,6 +86,16 @@ class Cell:
     profile: str
     gate: str
 
+    def fields(self) -> dict[str, Any]:
+        """As SWEEP.json and the closing table name them."""
+        return {
+            "cell": self.index,
+            "seed": self.seed,
+            "scenario": self.scenario,
+            "profile": self.profile,
+            "gate": self.gate,
+        }
+
     @property
     def label(self) -> str:
         return f"seed {self.seed} {self.scenario} {self.profile}/{self.gate}"

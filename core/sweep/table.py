@@ -91,19 +91,8 @@ def _row(cell: Cell, outcome: SoakOutcome, gate_kpis: list[str]) -> CellRow:
         else:
             figures = {name: window_stats(snapshot.iterations, name, RUN_WINDOW).mean for name in figures}
     return CellRow(
-        cell=cell.index,
-        seed=cell.seed,
-        scenario=cell.scenario,
-        profile=cell.profile,
-        gate=cell.gate,
-        status=outcome.status,
-        verdict=outcome.verdict,
-        exit_code=outcome.exit_code,
-        attempts=outcome.attempts,
-        run_id=outcome.run_id,
-        run_dir=outcome.run_dir,
-        iterations=outcome.iterations,
-        error=outcome.error,
+        **cell.fields(),
+        **outcome.fields(),
         pnl_per_hour=figures[PNL_PER_HOUR],
         uplift_pnl=figures[UPLIFT],
         kpis={name: figures[name] for name in gate_kpis},

@@ -17,8 +17,8 @@ from core.events import RunFinished, RunStarted
 from core.records import ExitCode, RunStatus
 from core.runner import SoakRun
 from core.runs.discovery import read_manifest
-from core.runs.sweeps import SweepTag
 from core.runs.sweep_file import ATTEMPTS_DIR, SWEEP_ATTEMPT, SWEEP_CELL, SWEEP_ID, SWEEP_TOTAL, sweep_path
+from core.runs.sweeps import SweepTag
 from core.sweep import attempts
 from core.sweep.spec import Cell, SweepSpec
 
@@ -52,6 +52,11 @@ class SoakOutcome:
     iterations: int = 0
     error: str | None = None
     started_at: float | None = None  # time.time() when the task began on its worker
+
+    def fields(self) -> dict[str, Any]:
+        """What SWEEP.json and the closing table record of the outcome."""
+        names = ("status", "verdict", "exit_code", "attempts", "run_id", "run_dir", "iterations", "error")
+        return {name: getattr(self, name) for name in names}
 
     @property
     def could_not_run(self) -> bool:
