@@ -14,7 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from core.runs.layout import RUN_FILE, SWEEP_FILE, SWEEPS_DIR
+from core.console.lines import iteration_line
+from core.runs.layout import RUN_FILE, SWEEP_FILE, SWEEPS_DIR, iter_file_name
+from core.runs.views import read_iteration
 from tests.support.soak import PATIENCE_S, ROOT, soak_command, soak_env
 
 DASK = Path(sys.executable).with_name("dask")
@@ -42,6 +44,17 @@ def start_sweep(out: Path, *args: str) -> subprocess.Popen[str]:
         cwd=ROOT,
         env=soak_env(),
     )
+
+
+def expected_lines(out: Path, iterations: int = 4) -> dict[str, list[str]]:
+    """Per run under `out`, what a headless watch of its sweep prints of each iteration, from its files."""
+    return {
+        run_dir.name: [
+            f"{run_dir.name}  {iteration_line(read_iteration(run_dir / iter_file_name(i)), iterations)}"
+            for i in range(1, iterations + 1)
+        ]
+        for run_dir in (out / "runs").iterdir()
+    }
 
 
 def sweep_dir(out: Path) -> Path:

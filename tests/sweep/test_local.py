@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
 
-from tests.support.sweeps import SMALL_SWEEP, check_finished_sweep, sweep
+from core.console.watch import watch_headless
+from tests.support.soak import PATIENCE_S
+from tests.support.sweeps import SMALL_SWEEP, check_finished_sweep, expected_lines, sweep, sweep_dir
 
 pytestmark = pytest.mark.slow
 
@@ -30,3 +33,10 @@ def test_a_sweep_on_two_local_workers_leaves_four_tagged_runs_and_a_consistent_m
     rows = [line.split() for line in lines if line[:1].isdigit()]
     assert [(row[0], row[6]) for row in rows] == [(str(r["cell"]), r["verdict"]) for r in result["rows"]]
     assert "| cell | seed | scenario |" in (tmp_path / "t.md").read_text()
+    # A headless watch of the sweep's own directory, once it has ended, prints it whole.
+    printed = io.StringIO()
+    assert watch_headless(sweep_dir(tmp_path / "out"), printed, PATIENCE_S) == done.returncode
+    watched = printed.getvalue().splitlines()
+    for run_id, expected in expected_lines(tmp_path / "out").items():
+        assert [line for line in watched if line.startswith(f"{run_id}  iter ")] == expected
+    assert watched[-1].endswith(f"16 iteration(s) seen  exit {done.returncode}")
