@@ -26,10 +26,12 @@ from core.sweep.task import SoakOutcome, SoakTask, gave_up, run_soak
 
 CONNECT_TIMEOUT_S = 5.0  # to reach a scheduler, and for it to have a worker
 LOOPBACK = "127.0.0.1"
-EMBEDDED_SCHEDULER = {
+EMBEDDED_CLUSTER = {  # the embedded cluster's Dask settings (its workers get them too)
     "distributed.scheduler.allowed-failures": attempts.MAX_ATTEMPTS - 1,
     # One soak per worker at a time, none queued behind it: a worker that dies holds one soak.
     "distributed.scheduler.worker-saturation": 1.0,
+    # Dask's profiler samples the task's thread every 10 ms, taking the GIL from the soak.
+    "distributed.worker.profile.enabled": False,
 }
 
 
@@ -48,7 +50,7 @@ class DaskEngine:
     def __enter__(self) -> DaskEngine:
         logging.getLogger("distributed").setLevel(logging.CRITICAL)  # the sweep says what matters
         if self.scheduler is None:
-            with dask.config.set(EMBEDDED_SCHEDULER):
+            with dask.config.set(EMBEDDED_CLUSTER):
                 self._cluster = LocalCluster(
                     n_workers=self.workers,
                     threads_per_worker=1,
