@@ -2,7 +2,8 @@
 on an embedded LocalCluster of 2 worker processes, in one run of this script.
 
 Prints:
-- sweep_serial_s: the 8 soaks one after the other, each through SoakRun as a worker runs it;
+- sweep_serial_s: the 8 soaks one after the other, each through SoakRun as a worker runs it
+  (four before the sweep and four after it, so that a load that drifts weighs on both alike);
 - sweep_wall_s: `soak sweep` (core/sweep/command.py, in this process) from the call to its
   return: the cluster's start and stop, SWEEP.json and the closing table included;
 - sweep_speedup = sweep_serial_s / sweep_wall_s;
@@ -45,10 +46,12 @@ FLAGS = {"seeds": "1-8", "scenarios": "normal", "gates": "nightly", "iterations"
 WORKERS = 2
 
 
-def serial(out: Path) -> list[float]:
+def serial(out: Path, half: int) -> list[float]:
+    """Half of the 8 soaks (0: the first four, 1: the others), one after the other."""
     spec = load_spec(None, FLAGS)
+    cells = spec.cells()
     times = []
-    for cell in spec.cells():
+    for cell in cells[half * len(cells) // 2 : (half + 1) * len(cells) // 2]:
         started = time.perf_counter()
         for _ in SoakRun(cell.config(spec, out), env={}).events():
             pass
@@ -90,8 +93,10 @@ def parallel_ceiling(out: Path) -> float:
 def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         ceiling = parallel_ceiling(Path(scratch) / "ceiling")
-        times = serial(Path(scratch) / "serial")
+        # Serial, sweep, serial: a load that drifts during the run weighs on both sides alike.
+        times = serial(Path(scratch) / "serial", 0)
         wall, startup, code = swept(Path(scratch) / "sweep")
+        times += serial(Path(scratch) / "serial", 1)
     serial_s = sum(times)
     print(f"sweep: 8 soaks x {ITERATIONS} iterations, exit code {code}", file=sys.stderr)
     print(f"sweep_soak_s={statistics.median(times):.3f}")
