@@ -10,7 +10,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,7 +44,8 @@ def _utc_now() -> datetime:
 
 class SoakLoop:
     """`clock` times the run (monotonic seconds); `utc_now` stamps its files (a fixed one gives
-    the same run id and stamps every time: the screenshots and snapshots use it)."""
+    the same run id and stamps every time: the screenshots and snapshots use it); `tags` are
+    more fields for RUN.json (a sweep's id and cell, core/sweep/task.py)."""
 
     def __init__(
         self,
@@ -52,8 +53,10 @@ class SoakLoop:
         driver: Driver | None = None,
         clock: Callable[[], float] | None = None,
         utc_now: Callable[[], datetime] | None = None,
+        tags: Mapping[str, Any] | None = None,
     ) -> None:
         self.config = config
+        self.tags = dict(tags or {})  # recorded in RUN.json as they are (a sweep's id and cell)
         self._clock = clock or time.monotonic
         self._utc_now = utc_now or _utc_now
         self._cancelled = threading.Event()
@@ -190,6 +193,7 @@ class SoakLoop:
             "iterations": self.config.total_iterations,
             "config": {k: {"value": v, "source": self.config.sources.get(k, "default")} for k, v in values.items()},
             "host": socket.gethostname(),
+            **self.tags,
         }
 
     def _report_summary(self, records: list[IterationRecord]) -> dict[str, Any]:

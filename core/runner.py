@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from core.config import SoakConfig
 from core.drivers import Driver
@@ -33,9 +34,11 @@ class SoakRun:
         driver: Driver | None = None,
         clock: Callable[[], float] | None = None,
         utc_now: Callable[[], datetime] | None = None,
+        tags: Mapping[str, Any] | None = None,
     ) -> None:
-        """Raises the core's one-line user errors (a bad gate, scenario or driver) at once."""
-        self.loop = SoakLoop(config, driver, clock, utc_now)
+        """Raises the core's one-line user errors (a bad gate, scenario or driver) at once.
+        `tags` are more fields for RUN.json (SoakLoop's)."""
+        self.loop = SoakLoop(config, driver, clock, utc_now, tags)
         self.config = config
         self.env = env
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from core.records import ExitCode
+from tui import cli_scale
 
 
 class _Parser(argparse.ArgumentParser):
@@ -71,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_float,
         help="--no-ui: give up (exit 2) after this long if the run has not ended",
     )
+    watch.add_argument("--read-only", action="store_true", help="offer no key that changes anything (soak serve)")
     replay = commands.add_parser("replay", help="replay a recorded run in the TUI, for demos")
     replay.add_argument("run_dir", metavar="RUN_DIR")
     replay.add_argument("--speed", metavar="X", type=_positive_float, default=2.0, help="iterations per second (2)")
@@ -79,6 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--md", metavar="PATH", help="write the Markdown report here (default: stdout)")
     report.add_argument("--json", metavar="PATH", help="write the JSON report here")
     report.add_argument("--gate", metavar="NAME", help="judge every iteration again against this gate")
+    report.add_argument(
+        "--baseline", metavar="RUN", help="exit 1 when a gate KPI is worse than this run's beyond its WARN band"
+    )
+    cli_scale.add_commands(commands)
     return parser
 
 
@@ -135,17 +141,19 @@ def _report(args: argparse.Namespace) -> int:
     from core.reporting.command import report_command
 
     optional = lambda value: Path(value) if value else None  # noqa: E731
-    return report_command(Path(args.run_dir), optional(args.md), optional(args.json), gate=args.gate)
+    return report_command(
+        Path(args.run_dir), optional(args.md), optional(args.json), gate=args.gate, baseline=optional(args.baseline)
+    )
 
 
 def _watch(args: argparse.Namespace) -> int:
-    if args.no_ui or not sys.stdout.isatty():
+    if args.no_ui or not cli_scale.has_display():
         from core.console.watch import watch_headless
 
         return watch_headless(args.root, timeout=args.timeout)
     from tui.factory import create_watch_app, run_app
 
-    return run_app(create_watch_app(args.root))
+    return run_app(create_watch_app(args.root, read_only=args.read_only))
 
 
 def _replay(args: argparse.Namespace) -> int:
@@ -164,7 +172,7 @@ def _positive_float(text: str) -> float:
     return value
 
 
-COMMANDS = {"run": _run, "watch": _watch, "replay": _replay, "report": _report}
+COMMANDS = {"run": _run, "watch": _watch, "replay": _replay, "report": _report, **cli_scale.COMMANDS}
 
 
 def _parse_overrides(pairs: list[str], error: type[Exception]) -> dict[str, str]:

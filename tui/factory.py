@@ -34,8 +34,8 @@ def create_run_app(
     return SoakApp(LiveLoopSource(soak, hold_at=hold_at), clock=clock, screenshot_dir=screenshot_dir)
 
 
-def create_watch_app(root: Path | str, *, clock: Clock | None = time.monotonic) -> WatchApp:
-    return WatchApp(WatchSource(root), clock=clock)
+def create_watch_app(root: Path | str, *, clock: Clock | None = time.monotonic, read_only: bool = False) -> WatchApp:
+    return WatchApp(WatchSource(root), clock=clock, read_only=read_only)
 
 
 def create_replay_app(run_dir: Path | str, speed: float, *, clock: Clock | None = time.monotonic) -> SoakApp:

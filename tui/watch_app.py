@@ -1,9 +1,11 @@
 """The monitor of runs this process does not run (`soak watch`): the run list above the monitor.
-Pick a run to follow it; `r` shows or hides the list."""
+Pick a run to follow it; `r` shows or hides the list. `--read-only` (what `soak serve` serves)
+offers no key that changes anything."""
 
 from __future__ import annotations
 
 import gc
+import time
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,15 +14,29 @@ from tui import format as fmt
 from tui.app import SoakApp
 from tui.messages import FilesUnreadable, RunEnded, RunsChanged
 from tui.sources.watch import WatchSource
+from tui.widgets.run_header import Clock
 from tui.widgets.run_list import RunList, RunsPanel, relative_to
 
 NOTICE_FILES = 3  # files named in one notice; the run list's panel names them all
+# What `--read-only` (soak serve) takes away: every action that changes something. Pause and
+# stop are never offered here (the runs belong to other processes); a screenshot writes a file
+# where the monitor runs, which for a browser tab is the server.
+CHANGING_ACTIONS = ("toggle_pause", "stop", "screenshot_to_file")
 
 
 class WatchApp(SoakApp):
     BINDINGS = [Binding("r", "runs", "runs", tooltip="Show or hide the run list")]
 
     source: WatchSource
+
+    def __init__(self, source: WatchSource, *, clock: Clock | None = time.monotonic, read_only: bool = False) -> None:
+        super().__init__(source, clock=clock)
+        self.read_only = read_only
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.read_only and action in CHANGING_ACTIONS:
+            return False
+        return super().check_action(action, parameters)
 
     def compose(self) -> ComposeResult:
         yield RunsPanel(id="runs")

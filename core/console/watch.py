@@ -1,7 +1,8 @@
 """`soak watch --no-ui`: follow one run written by another process, a line per iteration.
 
 Which run is followed: core/runs/follow.py (a headless watch waits for a live run rather than
-replaying a finished one, unless the root names one). Its iterations already on disk are printed
+replaying a finished one, unless the root names one; a soak of a running sweep brings its whole
+sweep, followed by core/console/sweep_watch.py). Its iterations already on disk are printed
 first, then each one as it lands, then the summary. The watch ends when the run does, with the
 run's exit code: its gate's (0 PASS or WARN, 1 FAIL) when it completed, 130 when it was aborted,
 2 when it failed, went stale (its writer died) or was deleted. A legacy run never says it is
@@ -19,9 +20,11 @@ from pathlib import Path
 from typing import TextIO
 
 from core.console.lines import iteration_line, summary_table
+from core.console.sweep_watch import SweepFollower
 from core.records import ExitCode
 from core.runs.discovery import RunInfo, detect_run
-from core.runs.follow import follows_new_run, initial_run
+from core.runs.follow import follows_new_run, initial_run, sweep_to_follow
+from core.runs.sweep_file import is_sweep_dir
 from core.runs.views import IterationView
 from core.runs.watch_events import (
     FileUnreadable,
@@ -30,6 +33,7 @@ from core.runs.watch_events import (
     RunDiscovered,
     RunRemoved,
     RunWentStale,
+    SweepChanged,
     WatchEvent,
 )
 from core.runs.watcher import RunWatcher
@@ -38,7 +42,12 @@ from core.text import escape_controls
 
 def watch_headless(root: Path | str, out: TextIO = sys.stdout, timeout: float | None = None) -> int:
     """Raises ReadError (one line, naming the path) when `root` is not a directory."""
-    follower = RunFollower(RunWatcher(root), out)
+    root = Path(root)
+    if is_sweep_dir(root):  # <root>/sweeps/<id>: its soaks live in <root>/runs
+        sweep = Path(os.path.realpath(root))
+        follower = RunFollower(RunWatcher(sweep.parent.parent), out, sweep)
+    else:
+        follower = RunFollower(RunWatcher(root), out)
     try:
         return asyncio.run(follower.follow(timeout))
     except KeyboardInterrupt:
@@ -46,11 +55,12 @@ def watch_headless(root: Path | str, out: TextIO = sys.stdout, timeout: float | 
 
 
 class RunFollower:
-    def __init__(self, watcher: RunWatcher, out: TextIO) -> None:
+    def __init__(self, watcher: RunWatcher, out: TextIO, sweep: Path | None = None) -> None:
         self.watcher = watcher
         self.out = out
         self.given = watcher.root if detect_run(watcher.root) is not None else None
         self.run: RunInfo | None = None
+        self.sweep = SweepFollower(sweep, self._print, self._error) if sweep is not None else None
         self.choosing = True  # the scan's discoveries come before its iterations
         self.found: list[RunInfo] = []  # while choosing
         self.views: dict[int, IterationView] = {}  # a revised iteration replaces its first version
@@ -68,14 +78,18 @@ class RunFollower:
         return ExitCode.ERROR
 
     def handle(self, event: WatchEvent) -> int | None:
-        """The exit code once the followed run has ended, else None."""
-        if self.choosing and not isinstance(event, RunDiscovered):
-            self._choose()
+        """The exit code once the followed run (or sweep) has ended, else None."""
+        if self.choosing:
+            if isinstance(event, RunDiscovered):
+                self.found.append(event.info)
+                return None
+            if (code := self._choose()) is not None:
+                return code
+        if self.sweep is not None:
+            return self._sweep_event(self.sweep, event)
         match event:
-            case RunDiscovered(info=info) if self.choosing:
-                self.found.append(info)
             case RunDiscovered(info=info) if follows_new_run(info, self._path(), self.given):
-                self._start(info)
+                return self._start(info, [info])
             case IterationAdded(run=run, view=view) if self._followed(run):
                 self._iteration(view)
             case FileUnreadable(run=run, error=error) if self._followed(run):
@@ -93,15 +107,36 @@ class RunFollower:
                 return self._end(info, ExitCode.ERROR)
         return None
 
-    def _choose(self) -> None:
-        self.choosing = False
-        chosen = initial_run(self.found, self.given, finished_ok=False)
-        if chosen is not None:
-            self._start(chosen)
+    def _sweep_event(self, sweep: SweepFollower, event: WatchEvent) -> int | None:
+        match event:
+            case RunDiscovered(info=info) if sweep.owns(info):
+                sweep.join(info)
+            case IterationAdded(run=run, view=view) if sweep.follows(run):
+                sweep.iteration(run, view)
+            case RunClosed(info=info) if sweep.follows(info.path):
+                return sweep.run_ended(info)
+            case RunWentStale(info=info) if sweep.follows(info.path):
+                return sweep.run_went_stale(info)
+            case FileUnreadable(run=run, error=error) if sweep.follows(run):
+                self._error(str(error))
+            case SweepChanged(sweep=directory) if directory == sweep.directory:
+                return sweep.sweep_changed()
+        return None
 
-    def _start(self, info: RunInfo) -> None:
+    def _choose(self) -> int | None:
+        self.choosing = False
+        if self.sweep is not None:
+            return self.sweep.start(self.found)
+        chosen = initial_run(self.found, self.given, finished_ok=False)
+        return self._start(chosen, self.found) if chosen is not None else None
+
+    def _start(self, info: RunInfo, found: list[RunInfo]) -> int | None:
+        if self.given is None and (sweep := sweep_to_follow(info)) is not None:
+            self.sweep = SweepFollower(sweep, self._print, self._error)
+            return self.sweep.start(found)
         self.run = info
         self._print(f"soak watch: following run {info.run_id} ({info.kind}, {info.status})  {info.path}")
+        return None
 
     def _path(self) -> Path | None:
         return self.run.path if self.run is not None else None

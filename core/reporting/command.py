@@ -13,7 +13,9 @@ from typing import TextIO
 
 from core.errors import GateError, ReadError, ReportError
 from core.gates import DEFAULT_GATE, RUN_WINDOW, GateProfile, load_gate
-from core.reporting.files import write_text_output
+from core.records import ExitCode
+from core.reporting.baseline import BaselineReport, compare_with_baseline
+from core.reporting.files import write_report_files
 from core.reporting.markdown import report_markdown
 from core.reporting.model import RunReport, build_report
 from core.runs.discovery import RunSnapshot, discover_runs, read_run
@@ -26,31 +28,48 @@ def report_command(
     out: TextIO | None = None,
     *,
     gate: str | None = None,
+    baseline: Path | None = None,
 ) -> int:
     """Write the Markdown and/or JSON report; with neither path, print the Markdown to `out`
-    (stdout by default). Returns 0; a run or file that cannot be used raises ReportError.
+    (stdout by default). Returns 0; with `baseline`, 1 when a gate KPI is worse than the
+    baseline run's by more than the gate allows (core/reporting/baseline.py). A run or file
+    that cannot be used raises ReportError.
 
     `gate` re-judges every iteration against that gate; without it, recorded verdicts stand and
     only iterations without one are judged (against the run's gate, else the default gate).
     """
     out = out or sys.stdout
-    report = load_report(run_dir, gate)
+    snapshot, report = load_run(run_dir, gate)
+    code = ExitCode.OK
+    if baseline is not None:
+        report.baseline = _against(snapshot, baseline, _gate(snapshot, gate), report.recent_window)
+        code = ExitCode.GATE_FAILED if report.baseline.regressed else ExitCode.OK
     if md_path is None and json_path is None:
         out.write(report_markdown(report))
-        return 0
-    if md_path is not None:
-        write_text_output(md_path, report_markdown(report))
-        print(f"wrote {md_path}", file=out)
-    if json_path is not None:
-        write_text_output(json_path, report.json_text())
-        print(f"wrote {json_path}", file=out)
-    return 0
+    else:
+        write_report_files(out, (md_path, report_markdown(report)), (json_path, report.json_text()))
+    return code
+
+
+def _against(snapshot: RunSnapshot, baseline: Path, gate: GateProfile, window: int) -> BaselineReport:
+    try:
+        base = _read(baseline)
+    except ReportError as err:
+        raise ReportError(f"--baseline: {err}") from None
+    return compare_with_baseline(
+        snapshot.iterations, base.iterations, base.info.run_id, str(base.info.path), gate, window
+    )
 
 
 def load_report(run_dir: Path | str, gate: str | None = None, window: int = RUN_WINDOW) -> RunReport:
+    return load_run(run_dir, gate, window)[1]
+
+
+def load_run(run_dir: Path | str, gate: str | None = None, window: int = RUN_WINDOW) -> tuple[RunSnapshot, RunReport]:
+    """The run as read, and its report (ReportError when the report cannot stand on it)."""
     snapshot = _read(Path(run_dir))
     profile = _gate(snapshot, gate)
-    return build_report(snapshot.info, snapshot.iterations, profile, rejudge=gate is not None, window=window)
+    return snapshot, build_report(snapshot.info, snapshot.iterations, profile, rejudge=gate is not None, window=window)
 
 
 def _read(run_dir: Path) -> RunSnapshot:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import TextIO
 
 from core.errors import ReportError
 
@@ -14,3 +16,24 @@ def write_text_output(path: Path, text: str, append: bool = False) -> None:
             stream.write(text)
     except OSError as err:
         raise ReportError(f"cannot write {path}: {err.strerror or err}") from None
+
+
+def check_output_path(path: Path) -> None:
+    """Before the work that fills it: create the parent directories of an output file and make
+    sure it can be written there (a one-line ReportError when not)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ReportError(f"cannot write {path}: {err.strerror or err}") from None
+    if path.is_dir():
+        raise ReportError(f"cannot write {path}: is a directory")
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ReportError(f"cannot write {path}: permission denied")
+
+
+def write_report_files(out: TextIO, *outputs: tuple[Path | None, str]) -> None:
+    """Each (path, text) asked for (path not None), with a line on `out` naming the file."""
+    for path, text in outputs:
+        if path is not None:
+            write_text_output(path, text)
+            print(f"wrote {path}", file=out)

@@ -32,6 +32,7 @@ def report_markdown(report: RunReport) -> str:
     sections = [
         _header(report, level=1),
         _verdict(report),
+        _baseline(report),
         _kpi_table(report, recent=False),
         _kpi_table(report, recent=True),
         _tuning(report),
@@ -93,6 +94,25 @@ def _verdict(report: RunReport) -> str:
     return "\n\n".join(paragraphs)
 
 
+def _baseline(report: RunReport) -> str:
+    b = report.baseline
+    if b is None:
+        return ""
+    worse = b.regressed
+    head = f"### Against the baseline {md(b.run_id)} — **{'worse' if worse else 'not worse'}**"
+    rows = [
+        [c.kpi, md(c.rule), num(c.run), num(c.baseline), num(c.worse_by, signed=True), num(c.allowed), c.status]
+        for c in b.checks
+    ]
+    rule = (
+        f"Each gate KPI's mean over the last {b.window} iteration(s) of each run; the run may be worse than "
+        "the baseline by at most the width of the gate's WARN band (|warn − fail|). A rule with no WARN band "
+        "is not checked."
+    )
+    columns = ["KPI", "gate", "this run", "baseline", "worse by", "allowed", "status"]
+    return f"{head}\n\n{md(b.path)}\n\n{table(columns, rows)}\n\n{rule}"
+
+
 def _kpi_table(report: RunReport, recent: bool) -> str:
     if recent:
         if report.recent_window >= len(report.iterations):
@@ -103,7 +123,7 @@ def _kpi_table(report: RunReport, recent: bool) -> str:
         head = f"### KPIs over all {len(report.iterations)} iteration(s)"
         columns = ["KPI", "gate", "last", "mean", "median", "min", "max", "trend/iter", "values", "sparkline"]
     rows = [_kpi_row(kpi, recent) for kpi in report.kpis]
-    return f"{head}\n\n{_table(columns, rows)}"
+    return f"{head}\n\n{table(columns, rows)}"
 
 
 def _kpi_row(kpi: KpiReport, recent: bool) -> list[str]:
@@ -132,13 +152,13 @@ def _tuning(report: RunReport) -> str:
     lines = ["### Tuning", "", _tuning_line(report), ""]
     guard_rows = [[name, str(n)] for name, n in t.guards.items()]
     guard_rows += [[f"{md(name)} (not a guard)", str(n)] for name, n in t.other_reasons.items()]
-    lines.append(_table(["held by", "iterations"], guard_rows))
+    lines.append(table(["held by", "iterations"], guard_rows))
     if t.params:
         rows = [
             [md(p.param), value(p.start), value(p.end), num(p.change, signed=True), str(p.times_changed)]
             for p in t.params
         ]
-        lines += ["", _table(["parameter", "first value", "last value", "net change", "times changed"], rows)]
+        lines += ["", table(["parameter", "first value", "last value", "net change", "times changed"], rows)]
     else:
         lines += ["", "No parameter values were recorded."]
     return "\n".join(lines)
@@ -164,7 +184,7 @@ def _worst(report: RunReport) -> str:
         ]
         for kpi in report.kpis
     ]
-    return f"### Worst iterations (up to {WORST_COUNT} per KPI)\n\n" + _table(["KPI", "direction", "worst"], rows)
+    return f"### Worst iterations (up to {WORST_COUNT} per KPI)\n\n" + table(["KPI", "direction", "worst"], rows)
 
 
 def _anomalies(report: RunReport) -> str:
@@ -183,7 +203,7 @@ def _anomalies(report: RunReport) -> str:
     head = "### Anomalies"
     if not rows:
         return f"{head}\n\nNo jumps between consecutive iterations beyond the thresholds."
-    return f"{head}\n\n" + _table(["KPI", "iterations", "before", "after", "change", "threshold"], rows)
+    return f"{head}\n\n" + table(["KPI", "iterations", "before", "after", "change", "threshold"], rows)
 
 
 def _problems(report: RunReport) -> str:
@@ -283,6 +303,6 @@ def _ranges(numbers: Sequence[int]) -> str:
     return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in spans)
 
 
-def _table(columns: list[str], rows: list[list[str]]) -> str:
+def table(columns: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])

@@ -28,6 +28,7 @@ from core.gates import RUN_WINDOW, GateProfile, evaluate_iteration, run_verdict
 from core.kpi import KPIS, MONITORED, Better
 from core.params import TUNABLES
 from core.records import APPLIED, Guard, RunVerdict, Verdict
+from core.reporting.baseline import BaselineReport
 from core.reporting.stats import IterationValue, Jump, Stats, jumps, stats, worst
 from core.runs.discovery import RunInfo
 from core.runs.jsonio import finite_number
@@ -100,6 +101,7 @@ class RunReport(BaseModel):
     kpis: list[KpiReport]
     tuning: TuningActivity
     problems: list[str]  # fields that could not be used, one line each
+    baseline: BaselineReport | None = None  # `soak report --baseline RUN` (core/reporting/baseline.py)
 
     def json_text(self) -> str:
         """The JSON report: the model as it is, keys sorted."""

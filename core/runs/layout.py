@@ -3,6 +3,7 @@
     <root>/runs/<run_id>/RUN.json, ITER_SUMMARY_<i>.json, TUNING_REPORT.json,
                          runtime_overrides.json, driver/METRICS_<i>.json
     <root>/latest -> runs/<run_id>
+    <root>/sweeps/<sweep_id>/SWEEP.json, attempts/   (a sweep: core/runs/sweep_file.py)
 
 A root may also hold the older tool's flat directories (ITER_SUMMARY_*.json, no RUN.json): a run
 lives in the root itself, in a child of it, or in runs/<run_id>.
@@ -26,6 +27,8 @@ LATEST_LINK = "latest"
 RUNS_DIR = "runs"
 DRIVER_DIR = "driver"
 ITER_FILE_RE = re.compile(r"^ITER_SUMMARY_(\d+)\.json$")
+SWEEPS_DIR = "sweeps"
+SWEEP_FILE = "SWEEP.json"
 
 # A running run whose heartbeat is older than this is presumed dead. The loop heartbeats after
 # every iteration and at least every HEARTBEAT_EVERY_S while it waits.

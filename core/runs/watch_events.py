@@ -56,10 +56,25 @@ class FileUnreadable:
 
 
 @dataclass(frozen=True)
+class SweepChanged:
+    """A sweep's SWEEP.json was written (<root>/sweeps/<sweep_id>/, core/runs/sweep_file.py)."""
+
+    sweep: Path  # its directory
+
+
+@dataclass(frozen=True)
 class ScanComplete:
     """Everything that was under the root when the watch began has been reported."""
 
 
 WatchEvent = (
-    RunDiscovered | IterationAdded | RunClosed | RunWentStale | RunUpdated | RunRemoved | FileUnreadable | ScanComplete
+    RunDiscovered
+    | IterationAdded
+    | RunClosed
+    | RunWentStale
+    | RunUpdated
+    | RunRemoved
+    | FileUnreadable
+    | SweepChanged
+    | ScanComplete
 )

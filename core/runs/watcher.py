@@ -32,6 +32,8 @@ from core.runs.discovery import RunInfo, detect_run, discover_runs, read_manifes
 from core.runs.layout import (
     ITER_FILE_RE,
     RUN_FILE,
+    SWEEP_FILE,
+    SWEEPS_DIR,
     TUNING_REPORT_FILE,
     is_artifact,
     is_stale,
@@ -49,6 +51,7 @@ from core.runs.watch_events import (
     RunUpdated,
     RunWentStale,
     ScanComplete,
+    SweepChanged,
     WatchEvent,
 )
 
@@ -191,8 +194,12 @@ class RunWatcher:
     def _apply(self, changes: set[tuple[Change, str]]) -> Iterator[WatchEvent]:
         directories: set[Path] = set()
         files: dict[Path, set[str]] = {}
+        sweeps: set[Path] = set()
         for _, raw in changes:
-            place = self._place(Path(raw))
+            path = Path(raw)
+            if path.name == SWEEP_FILE and path.parent.parent == self.root / SWEEPS_DIR:
+                sweeps.add(path.parent)
+            place = self._place(path)
             if place is None:
                 continue
             directory, name = place
@@ -209,6 +216,8 @@ class RunWatcher:
                 yield from self._files_changed(run, names)
         if any(change == Change.deleted for change, _ in changes):
             yield from self._removed_runs()
+        for sweep in sorted(sweeps):  # after its runs' files: a sweep ends after its soaks
+            yield SweepChanged(sweep)
         yield from self._due_checks()
 
     def _place(self, path: Path) -> tuple[Path, str | None] | None:

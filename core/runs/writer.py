@@ -1,6 +1,7 @@
 """The writer of one run's directory (DESIGN.md section 7): the only code that writes its files.
 
-A run writes only inside <root>/runs/<run_id>/ (plus the `latest` link), every file atomically.
+A run writes only inside <root>/runs/<run_id>/ (plus the `latest` link), every file atomically;
+`close_abandoned` ends a run whose writer died (a sweep's worker), also atomically.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from core.errors import ArtifactError
+from core.errors import ArtifactError, ReadError
 from core.records import FINAL_STATUSES, IterationRecord, RunStatus, RunVerdict
-from core.runs.jsonio import atomic_write_bytes, atomic_write_json, encode_json, remove_quietly
+from core.runs.jsonio import atomic_write_bytes, atomic_write_json, encode_json, read_object, remove_quietly
 from core.runs.layout import (
     LATEST_LINK,
     OVERRIDES_FILE,
@@ -187,3 +188,17 @@ def tuning_entry(record: IterationRecord) -> dict[str, Any]:
         "tuning": record.tuning.model_dump(mode="python"),
         "gate": {"verdict": record.gate.verdict, "reasons": list(record.gate.reasons)},
     }
+
+
+def close_abandoned(run_dir: Path, status: RunStatus, error: str, now: datetime | None = None) -> bool:
+    """End a run whose writer is gone (its sweep worker died or was stopped): RUN.json says
+    `status` and `error` from now on, if it still says running. Returns whether it did."""
+    try:
+        manifest = read_object(run_dir / RUN_FILE)
+    except ReadError:
+        return False
+    if manifest.get("status") != RunStatus.RUNNING:
+        return False
+    stamp = utc_stamp(now)
+    atomic_write_json(run_dir / RUN_FILE, {**manifest, "status": status, "finished_utc": stamp, "error": error})
+    return True

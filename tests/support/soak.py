@@ -4,6 +4,7 @@ from the environment of whoever runs the tests."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -31,3 +32,32 @@ def run_soak(*args: str, env: dict[str, str] | None = None, timeout: float = 60)
 
 def soak_run_argv(out: Path, iterations: int = 5) -> list[str]:
     return soak_command("run", "--no-ui", "--iterations", str(iterations), "--window", "60", "--out", str(out))
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now (bound, then released for the caller to use)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def descendants(pid: int) -> list[tuple[int, str]]:
+    """(pid, command line) of every live process under `pid`, from /proc."""
+    parents: dict[int, int] = {}
+    commands: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            commands[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+        except OSError:  # it ended meanwhile
+            continue
+        parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, ppid in parents.items() if ppid == parent]
+        found += [(child, commands[child]) for child in children]
+        frontier += children
+    return found

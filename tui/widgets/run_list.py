@@ -18,11 +18,14 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
 from core.errors import ReadError
+from core.runs.sweeps import SweepProgress, group_by_sweep
 from tui import format as fmt
 from tui.messages import WatchedRun
 
 FOLLOWED = "▶"
-RUN_ID_WIDTH = 40  # a directory name can be any length
+RUN_ID_WIDTH = 44  # a directory name can be any length; a sweep's id and its verdict counts fit
+STATUS_WIDTH = 9  # "completed"
+SWEEP_ROW, SWEEP_STATUS = "sweep:", "sweep"  # a sweep row's key (a run's is its path) and status
 
 
 class RunList(DataTable):
@@ -39,19 +42,28 @@ class RunList(DataTable):
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
 
     def on_mount(self) -> None:
-        # The run id last: it can be any length, and what is cut at the edge is its end.
+        # The run id last: it can be any length, and what is cut at the edge is its end. Fixed
+        # widths: in a browser tab (soak serve) the widths measured as rows arrived came out as
+        # narrow as the headings and stayed so.
         self.add_column(" ", key="followed")
-        self.add_column("status", key="status")
+        self.add_column("status", key="status", width=STATUS_WIDTH)
         self.add_column(Text("its", justify="right"), key="iterations")
         self.add_column(Text("bad", justify="right"), key="problems")
-        self.add_column("run", key="run")
+        self.add_column("run", key="run", width=RUN_ID_WIDTH)
 
     def show_runs(self, runs: Iterable[WatchedRun], followed: Path | None) -> None:
-        """Rebuilt whole: a few rows, and new runs take their place by start time."""
+        """Rebuilt whole: a few rows, and new runs take their place by start time; the runs of a
+        sweep below its row (core/runs/sweeps.py)."""
         selected = self._selected()
         self.clear()
-        for run in sorted(runs, key=lambda run: run.info.start_key(), reverse=True):
-            self.add_row(*run_cells(run, run.info.path == followed), key=str(run.info.path))
+        newest_first = sorted(runs, key=lambda run: run.info.start_key(), reverse=True)
+        for sweep, members in group_by_sweep(newest_first, lambda run: run.info):
+            if sweep is not None:
+                self.add_row(*sweep_cells(sweep), key=SWEEP_ROW + sweep.sweep_id)
+            for run in members:
+                self.add_row(
+                    *run_cells(run, run.info.path == followed, in_sweep=sweep is not None), key=str(run.info.path)
+                )
         keep = selected or followed
         if keep is not None:
             with contextlib.suppress(RowDoesNotExist):  # the selected run was removed
@@ -65,14 +77,14 @@ class RunList(DataTable):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()  # the monitor opens an iteration's details on its own table's selection
-        if event.row_key.value:
+        if event.row_key.value and not event.row_key.value.startswith(SWEEP_ROW):
             self.post_message(self.Picked(Path(event.row_key.value)))
 
 
-def run_cells(run: WatchedRun, followed: bool) -> list[Text]:
+def run_cells(run: WatchedRun, followed: bool, in_sweep: bool = False) -> list[Text]:
     style = fmt.STATUS_STYLES.get(run.status, "")
     problems = len(run.problems)
-    run_id = fmt.literal(run.info.run_id, style="bold" if followed else "")
+    run_id = fmt.literal(("  " if in_sweep else "") + run.info.run_id, style="bold" if followed else "")
     run_id.truncate(RUN_ID_WIDTH, overflow="ellipsis")
     return [
         Text(FOLLOWED if followed else " ", style="bold"),
@@ -81,6 +93,13 @@ def run_cells(run: WatchedRun, followed: bool) -> list[Text]:
         Text(str(problems) if problems else "", style="red", justify="right"),
         run_id,
     ]
+
+
+def sweep_cells(sweep: SweepProgress) -> list[Text]:
+    """A sweep's row: its cells done of all, and their verdicts."""
+    title = fmt.literal(f"{sweep.sweep_id}  {sweep.counts_text()}", style="bold")
+    title.truncate(RUN_ID_WIDTH, overflow="ellipsis")
+    return [Text(" "), Text(SWEEP_STATUS, style="bold"), Text(sweep.done_text(), justify="right"), Text(""), title]
 
 
 class FileProblems(DataTable, can_focus=False):
