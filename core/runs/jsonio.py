@@ -85,8 +85,26 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise ArtifactError(path, f"fsync of directory failed: {err.strerror or err}") from err
 
 
-def _write_synced(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+def atomic_write_at(dir_fd: int, name: str, data: bytes) -> None:
+    """atomic_write_bytes into the directory open as `dir_fd` (it stays the same directory even
+    if it is renamed). OSError as it comes: the caller knows what a missing directory means."""
+    temp = f".{name}.{secrets.token_hex(4)}.tmp"
+    try:
+        _write_synced(temp, data, dir_fd)
+        os.replace(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp, dir_fd=dir_fd)
+        raise
+    try:
+        os.fsync(dir_fd)
+    except OSError as err:
+        if err.errno != errno.EINVAL:  # some filesystems cannot fsync a directory
+            raise
+
+
+def _write_synced(path: Path | str, data: bytes, dir_fd: int | None = None) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666, dir_fd=dir_fd)
     try:
         view = memoryview(data)
         while view:

@@ -12,12 +12,20 @@ from core.events import IterationFinished, RunFinished
 from core.records import IterationRecord
 from core.runner import SoakRun
 from core.runs.jsonio import atomic_write_json
-from core.runs.layout import RUN_FILE, RUNS_DIR, iter_file_name, utc_stamp
+from core.runs.latest import mirrored_run
+from core.runs.layout import LATEST_LINK, RUN_FILE, RUNS_DIR, iter_file_name, utc_stamp
 from tests.support.soak import FIXTURES
 
 NATIVE_RECORD = FIXTURES / "native" / "ITER_SUMMARY_3.json"
 # KPIs that pass the nightly gate with room.
 PASSING = {"maker_taker_ratio": 0.95, "net_bps": 4.0, "risk_ratio": 0.2, "p95_latency_ms": 150.0}
+
+
+def newest_run(root: Path) -> Path:
+    """The run <root>/latest shows (a copy of it: core/runs/latest.py)."""
+    run = mirrored_run(root / LATEST_LINK)
+    assert run is not None, f"{root / LATEST_LINK} shows no run of ours"
+    return run
 
 
 def kpis(**changes: float) -> dict[str, float]:

@@ -151,7 +151,7 @@ async def test_text_from_files_is_shown_literally(tmp_path: Path):
     run = native_run(tmp_path, "r1")
     atomic_write_json(run / RUN_FILE, manifest(HOSTILE, driver=ESCAPE, profile=HOSTILE))
     hostile = record(1)
-    hostile["tuning"].update(applied=False, skip_reason=HOSTILE, rationale=[f"because {HOSTILE} {ESCAPE}"])
+    hostile["tuning"].update(applied=False, skip_reasons=[HOSTILE], rationale=[f"because {HOSTILE} {ESCAPE}"])
     atomic_write_json(run / iter_file_name(1), hostile)
     legacy = tmp_path / f"[red]x[b]{ESCAPE}"  # a legacy run is named after its directory
     legacy.mkdir()
