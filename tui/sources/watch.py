@@ -185,6 +185,8 @@ class WatchSource:
         info = self.runs[self.current].info
         if revived:  # a stale run's heartbeat came back, say: start afresh
             await self._switch(info.path, load=True)
+        elif info.kind is RunKind.LEGACY:  # shown as legacy, over or not (`watch --no-ui` tells its end)
+            return
         elif info.finished:
             self._post(run_ended(info, info.status, info.exit_code()))
         elif info.stale:
