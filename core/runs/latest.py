@@ -12,8 +12,8 @@ tool's run, or the reports its scripts wrote beside our copies) is left untouche
 so in one line (`LatestMirror.take`).
 
 Each run writes its copies through a descriptor of the directory it made, so when a newer run
-takes `latest` over, the older one's copies land in its own (renamed, then removed) directory,
-never among the newer run's.
+takes `latest` over, the older one's copies land in its own directory (moved aside by the newer
+run, and removed), never among the newer run's.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ import json
 import os
 import secrets
 import shutil
+import stat
+import time
 from pathlib import Path
 
 from core.errors import ArtifactError
@@ -32,7 +34,9 @@ from core.runs.layout import ITER_FILE_RE, LATEST_LINK, OVERRIDES_FILE, RUNS_DIR
 
 MARKER = ".mm-soak-latest.json"  # {"run_id": ...}; hidden, so watchers and globs pass it by
 MIRRORED = (TUNING_REPORT_FILE, OVERRIDES_FILE)  # besides ITER_SUMMARY_<i>.json
-TAKE_ATTEMPTS = 5  # against other runs taking `latest` at the same moment
+TAKE_ATTEMPTS = 100  # against other runs taking `latest` at the same moment
+LEFTOVER_AGE_S = 60.0  # a directory moved aside longer ago than this is nobody's business now
+REMOVE_ATTEMPTS = 5
 
 
 def is_mirrored(name: str) -> bool:
@@ -60,11 +64,14 @@ def _marker_run_id(directory: Path) -> str | None:
     return run_id
 
 
-def foreign_entries(latest: Path) -> list[str]:
-    """What in `latest` this tool did not put there (everything, when it has no marker)."""
+def foreign_entries(latest: Path) -> list[str] | None:
+    """What in `latest` this tool did not put there (everything, when it has no marker); None
+    when it is gone (another run is swapping it just now)."""
     try:
         names = sorted(os.listdir(latest))
-    except OSError:
+    except FileNotFoundError:
+        return None
+    except OSError:  # a file, or unreadable: not ours either way
         return [latest.name]
     if MARKER not in names:
         return names or ["no mm-soak marker"]
@@ -75,15 +82,20 @@ def _is_temporary(name: str) -> bool:
     return name.startswith(".") and name.endswith(".tmp")  # an atomic write under way
 
 
-def _ours(latest: Path) -> bool:
-    if latest.is_symlink():  # how mm-soak made `latest` before: runs/<run_id>
-        target = Path(os.readlink(latest))
-        return not target.is_absolute() and len(target.parts) == 2 and target.parts[0] == RUNS_DIR
-    return latest.is_dir() and not foreign_entries(latest)
+def _ours(latest: Path) -> bool | None:
+    """Whether `latest` is a mirror of ours (or the link mm-soak made before); None when it is gone."""
+    try:
+        if latest.is_symlink():  # how mm-soak made `latest` before: runs/<run_id>
+            target = Path(os.readlink(latest))
+            return not target.is_absolute() and len(target.parts) == 2 and target.parts[0] == RUNS_DIR
+    except FileNotFoundError:
+        return None
+    foreign = foreign_entries(latest)
+    return None if foreign is None else not foreign
 
 
 def not_ours_notice(latest: Path, run_dir: Path) -> str:
-    shown = foreign_entries(latest) if latest.is_dir() and not latest.is_symlink() else [latest.name]
+    shown = (foreign_entries(latest) if not latest.is_symlink() else None) or [latest.name]
     listed = ", ".join(shown[:4]) + (f" and {len(shown) - 4} more" if len(shown) > 4 else "")
     return (
         f"{latest} was not written by mm-soak (it holds {listed}: the older soak tool's run?), so it is "
@@ -95,10 +107,9 @@ def not_ours_notice(latest: Path, run_dir: Path) -> str:
 class LatestMirror:
     """This run's copies in <root>/latest, written through the directory's descriptor."""
 
-    def __init__(self, root: Path, run_id: str, fd: int, path: Path) -> None:
-        self.latest = root / LATEST_LINK
-        self.aside = _aside(root, run_id)  # where a newer run moves this one's directory
-        self.path = path  # where the directory is now
+    def __init__(self, root: Path, fd: int, path: Path) -> None:
+        self.root, self.latest = root, root / LATEST_LINK
+        self.path = path  # where the directory is (until a newer run moves it aside)
         self._fd: int | None = fd
 
     @classmethod
@@ -108,11 +119,16 @@ class LatestMirror:
         latest = root / LATEST_LINK
         _remove_leftovers(root)
         for _ in range(TAKE_ATTEMPTS):
-            if os.path.lexists(latest) and not _ours(latest):
-                return None, not_ours_notice(latest, root / RUNS_DIR / run_id)
+            seen = _lstat(latest)
+            if seen is not None:
+                ours = _ours(latest)
+                if ours is None or not _same(_lstat(latest), seen):  # mid-swap by another run: look again
+                    continue
+                if not ours:
+                    return None, not_ours_notice(latest, root / RUNS_DIR / run_id)
             mirror = cls._fresh(root, run_id)
             try:
-                placed = _swap_in(mirror.path, latest)
+                placed = _swap_in(mirror.path, latest, seen)
             except FileExistsError:  # another run put its own there just now: look again
                 placed = False
             except OSError as err:
@@ -132,7 +148,7 @@ class LatestMirror:
             fd = os.open(temp, os.O_RDONLY | os.O_DIRECTORY)
         except OSError as err:
             raise ArtifactError(temp, err.strerror or str(err)) from err
-        mirror = cls(root, run_id, fd, temp)
+        mirror = cls(root, fd, temp)
         try:
             atomic_write_at(fd, MARKER, encode_json(temp / MARKER, {"run_id": run_id, "tool": "mm-soak"}, 2))
         except OSError as err:
@@ -160,64 +176,81 @@ class LatestMirror:
     def _withdraw(self) -> None:
         """A copy failed (a full disk): no half copy of this run is left for scripts to read."""
         if self._fd is not None and self._in_place():
+            aside = _aside(self.root)
             with contextlib.suppress(OSError):
-                os.rename(self.latest, self.aside)
+                os.rename(self.latest, aside)
+                _remove(aside)
         self.close()
 
     def close(self) -> None:
-        """Done copying. A newer run that moved our directory aside removes it; what a copy of
-        ours in flight kept it from removing, we remove."""
-        if self._fd is None:
-            return
-        moved = not self._in_place()
-        with contextlib.suppress(OSError):
-            os.close(self._fd)
-        self._fd = None
-        if moved:
-            shutil.rmtree(self.aside, ignore_errors=True)
-
-    def discard(self) -> None:
-        """A directory that never became `latest`."""
+        """Done copying. (A newer run that moved our directory aside removes it.)"""
         if self._fd is not None:
             with contextlib.suppress(OSError):
                 os.close(self._fd)
             self._fd = None
+
+    def discard(self) -> None:
+        """A directory that never became `latest`."""
+        self.close()
         shutil.rmtree(self.path, ignore_errors=True)
 
     def _in_place(self) -> bool:
         assert self._fd is not None
         try:
-            here, there = os.fstat(self._fd), os.stat(self.latest)
+            return os.path.samestat(os.fstat(self._fd), os.stat(self.latest))
         except OSError:
             return False
-        return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
 
 
-def _aside(root: Path, run_id: str) -> Path:
-    return root / f".{LATEST_LINK}.{run_id}.old"
+def _aside(root: Path) -> Path:
+    return root / f".{LATEST_LINK}.{secrets.token_hex(6)}.old"
 
 
-def _swap_in(fresh: Path, latest: Path) -> bool:
-    """Put `fresh` at `latest`, moving aside and removing what was there, once more checked to be
-    ours when it is aside (another process may have replaced it since). False: look again."""
-    if latest.is_symlink():
+def _is_aside(name: str) -> bool:
+    return name.startswith(f".{LATEST_LINK}.") and name.endswith(".old")
+
+
+def _swap_in(fresh: Path, latest: Path, seen: os.stat_result | None) -> bool:
+    """Put `fresh` at `latest`, moving aside and removing what was there: the very directory that
+    was found to be ours (`seen`), or nothing. False: something else is there now, look again."""
+    if seen is not None and stat.S_ISLNK(seen.st_mode):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(latest)
-    elif os.path.lexists(latest):
-        aside = _aside(latest.parent, _marker_run_id(latest) or secrets.token_hex(4))
-        if os.path.lexists(aside) and _ours(aside):
-            shutil.rmtree(aside, ignore_errors=True)
+    elif seen is not None:
+        aside = _aside(latest.parent)
         try:
-            _rename_no_replace(latest, aside)  # FileExistsError: another run is at it too
+            os.rename(latest, aside)  # to a new name: never over anything
         except FileNotFoundError:  # another run moved it aside first
             return False
-        if not _ours(aside):
+        if not _same(_lstat(aside), seen) and not os.path.exists(aside / MARKER):
+            # Not what was looked at, nor another run's copies: someone else's since. Put it back.
             with contextlib.suppress(OSError):
                 _rename_no_replace(aside, latest)
             return False
-        shutil.rmtree(aside, ignore_errors=True)  # the run copying into it removes what is left
+        _remove(aside)
     _rename_no_replace(fresh, latest)
     return True
+
+
+def _remove(aside: Path) -> None:
+    """The run whose copies these are stops once it sees they are not in `latest`; one copy of
+    its may be under way as they are removed, so look again."""
+    for _ in range(REMOVE_ATTEMPTS):
+        shutil.rmtree(aside, ignore_errors=True)
+        if not os.path.lexists(aside):
+            return
+        time.sleep(0.001)
+
+
+def _lstat(path: Path) -> os.stat_result | None:
+    try:
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
+
+
+def _same(one: os.stat_result | None, other: os.stat_result | None) -> bool:
+    return one is not None and other is not None and os.path.samestat(one, other)
 
 
 def _rename_no_replace(source: Path, target: Path) -> None:
@@ -233,9 +266,11 @@ def _rename_no_replace(source: Path, target: Path) -> None:
 
 
 def _remove_leftovers(root: Path) -> None:
-    """Directories moved aside that a killed run left behind."""
+    """Directories moved aside that a killed run left behind: not one another run moved aside a
+    moment ago and is about to remove (or, when not ours after all, to put back)."""
+    now = time.time()
     with contextlib.suppress(OSError):
         for entry in os.scandir(root):
             aside = Path(entry.path)
-            if entry.name.startswith(f".{LATEST_LINK}.") and entry.name.endswith(".old") and _ours(aside):
+            if _is_aside(entry.name) and now - entry.stat().st_ctime > LEFTOVER_AGE_S and _ours(aside):
                 shutil.rmtree(aside, ignore_errors=True)

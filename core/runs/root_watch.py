@@ -1,9 +1,10 @@
 """The file-system changes under a watched root (watchfiles), for core/runs/watcher.py.
 
 One awatch on the root at a time. When the root itself is deleted, the changes say so (a deleted
-root is reported as such, also when awatch stops with an error because of it); once a directory
-is there again (the older tool deletes and recreates its `latest` at the start of each run),
-`back()` watches it afresh.
+root is reported as such, also when awatch stops with an error because of it), and `replaced()`
+tells it: the root is gone, or is another directory by now (the older tool deletes and recreates
+its `latest` at the start of each run, often before the deletion is even reported). `back()`
+waits for a directory to be there and watches it afresh.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ class RootWatch:
         self._pump_stop = threading.Event()  # awatch's stop_event, one per watch of the root
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self._pump: asyncio.Task[None] | None = None
+        self._lost = False  # the watched root was reported deleted
 
     async def start(self) -> None:
+        self._lost = False
         self._pump_stop = threading.Event()
         self._queue = asyncio.Queue()
         self._pump = asyncio.create_task(self._run_pump(self._queue, self._pump_stop))
@@ -45,18 +48,25 @@ class RootWatch:
         except TimeoutError:
             return set()  # only the caller's timers are due
         if isinstance(change, BaseException):
-            if not self.gone():
+            if os.path.isdir(self.root):
                 raise change
-            return {(Change.deleted, str(self.root))}
-        return None if change is None else change
+            change = {(Change.deleted, str(self.root))}
+        if change is None:
+            return None
+        changes: Changes = change
+        if (Change.deleted, str(self.root)) in changes:
+            self._lost = True
+        return changes
 
-    def gone(self) -> bool:
-        return not os.path.isdir(self.root)
+    def replaced(self) -> bool:
+        """The watched root is gone, or another directory is there now (its inode may even be the
+        same: only the report of its deletion tells)."""
+        return self._lost or not os.path.isdir(self.root)
 
     async def back(self) -> bool:
         """Wait for the root to be a directory again and watch it; False when stopped first."""
         self._end_pump()
-        while not self._stop.is_set() and self.gone():
+        while not self._stop.is_set() and not os.path.isdir(self.root):
             await asyncio.sleep(self.step_ms / 1000)
         if self._stop.is_set():
             return False

@@ -145,12 +145,15 @@ class RunWatcher:
                 while not self._stop.is_set() and (batch := await asyncio.to_thread(_take, scan)):
                     yield batch
                 while (change := await changes.next(self._seconds_to_next_check())) is not None:
+                    if changes.replaced():  # what else the changes say is of the directory that went
+                        break
                     applied = self._apply(change)
                     while batch := await asyncio.to_thread(_take, applied):
                         yield batch
-                    if changes.gone():  # its runs were reported removed just now
-                        break
-                if change is None or not await changes.back():
+                if change is None:
+                    return
+                yield self._forget_runs()  # they were in the directory that is gone
+                if not await changes.back():
                     return
                 scan = self._directory_changed(self.root)
         finally:
@@ -260,7 +263,7 @@ class RunWatcher:
             return
         if run.reported.get(name) == signature:
             return
-        yield from self._changed_again(run)
+        yield from self._changed_again(run, name)
         try:
             value = self._reader_for(name)(path)
         except ReadError as err:
@@ -316,6 +319,11 @@ class RunWatcher:
         elif before is not None:
             yield RunUpdated(info)
 
+    def _forget_runs(self) -> list[WatchEvent]:
+        removed: list[WatchEvent] = [RunRemoved(run.info) for run in self._runs.values()]
+        self._runs.clear()
+        return removed
+
     def _removed_runs(self) -> Iterator[WatchEvent]:
         for key, run in list(self._runs.items()):
             if not os.path.isdir(run.path):
@@ -333,13 +341,14 @@ class RunWatcher:
             raise ReadError(path, "missing", "no such run (missing or deleted)")
         return info
 
-    def _changed_again(self, run: _Run) -> Iterator[WatchEvent]:
-        """A file of a legacy run changed: its quiet time starts again (and a run that had gone
-        quiet is going on after all)."""
+    def _changed_again(self, run: _Run, name: str) -> Iterator[WatchEvent]:
+        """A file of a legacy run is read: its quiet time runs from that file's change at the
+        latest (and a run that had gone quiet is going on after all)."""
         if run.info.kind is not RunKind.LEGACY:
             return
-        run.changed_at = self._clock()
-        if run.info.stale and run.info.status == LEGACY_STATUS:
+        now = self._clock()
+        run.changed_at = max(run.changed_at, now - legacy.quiet_for(run.path, (name,), time.time()))
+        if run.info.stale and run.info.status == LEGACY_STATUS and now - run.changed_at < self.quiet_s:
             run.info = dataclasses.replace(run.info, stale=False)
             yield from self._announce(run)
 

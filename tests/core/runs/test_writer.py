@@ -8,52 +8,21 @@ import json
 import os
 import subprocess
 import sys
-import threading
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from core.errors import ArtifactError
-from core.records import IterationRecord, RunVerdict
+from core.records import RunVerdict
 from core.runs import jsonio
 from core.runs.discovery import RunKind, discover_runs, read_run
 from core.runs.jsonio import atomic_write_json
 from core.runs.layout import STALE_AFTER_S, is_stale, utc_stamp
 from core.runs.views import read_iteration
 from core.runs.writer import RunDirectory, overrides_signature
-from tests.support.runs import NATIVE_RECORD
+from tests.support.runs import NOW, make_record, run_at_once, started
 from tests.support.soak import ROOT as MAIN
-
-NOW = datetime(2026, 11, 27, 14, 12, 3, tzinfo=UTC)
-
-
-def make_record(iteration: int, **summary) -> IterationRecord:
-    data = json.loads(NATIVE_RECORD.read_text(encoding="utf-8"))
-    data["summary"].update(summary)
-    return IterationRecord(**{**data, "iteration": iteration})
-
-
-def run_at_once(jobs: list[Callable[[], object]]) -> None:
-    """Run each job in its own thread, released together by a barrier; re-raise a failure."""
-    go = threading.Barrier(len(jobs))
-    failures: list[BaseException] = []
-
-    def body(job: Callable[[], object]) -> None:
-        go.wait()
-        try:
-            job()
-        except BaseException as err:  # reported below, in the test's thread
-            failures.append(err)
-
-    threads = [threading.Thread(target=body, args=(job,)) for job in jobs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if failures:
-        raise failures[0]
 
 
 def leftovers(directory: Path) -> list[str]:
@@ -208,22 +177,6 @@ def test_create_in_an_unwritable_place_is_an_artifact_error(tmp_path):
     with pytest.raises(ArtifactError) as caught:
         RunDirectory.create(blocker, seed=1)
     assert "\n" not in str(caught.value) and str(blocker) in str(caught.value)
-
-
-def started(root: Path, seed: int = 42, now: datetime = NOW) -> RunDirectory:
-    run = RunDirectory.create(root, seed=seed, now=now)
-    run.start(
-        {
-            "driver": "sim",
-            "profile": "default",
-            "gate": "smoke",
-            "scenario": "mixed",
-            "config": {"seed": {"value": seed, "source": "cli"}},
-            "tool_version": "0.1.0",
-        },
-        now=now,
-    )
-    return run
 
 
 def read_manifest(run: RunDirectory) -> dict:
