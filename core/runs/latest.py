@@ -266,11 +266,14 @@ def _rename_no_replace(source: Path, target: Path) -> None:
 
 
 def _remove_leftovers(root: Path) -> None:
-    """Directories moved aside that a killed run left behind: not one another run moved aside a
-    moment ago and is about to remove (or, when not ours after all, to put back)."""
+    """Directories a killed run left behind, made or moved aside: not one another run made or
+    moved aside a moment ago and is about to place or remove (or, when not ours, to put back)."""
     now = time.time()
     with contextlib.suppress(OSError):
         for entry in os.scandir(root):
-            aside = Path(entry.path)
-            if _is_aside(entry.name) and now - entry.stat().st_ctime > LEFTOVER_AGE_S and _ours(aside):
-                shutil.rmtree(aside, ignore_errors=True)
+            left = Path(entry.path)
+            ours_by_name = _is_aside(entry.name) or (
+                entry.name.startswith(f".{LATEST_LINK}.") and _is_temporary(entry.name)
+            )
+            if ours_by_name and now - entry.stat().st_ctime > LEFTOVER_AGE_S and _ours(left):
+                shutil.rmtree(left, ignore_errors=True)

@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
+from unittest import mock
 
 from core.runs.discovery import RunKind, detect_run, discover_runs, read_run
 from core.runs.latest import MARKER, mirrored_run
@@ -135,3 +137,19 @@ def test_runs_taking_latest_at_once_leave_one_runs_copies_and_nothing_aside(tmp_
     copies = files(tmp_path / "latest")
     assert copies and copies == {name: (shown / name).read_bytes() for name in copies}
     assert sorted(os.listdir(tmp_path)) == ["latest", "runs"]
+
+
+def test_what_a_killed_run_left_beside_latest_is_removed_once_it_is_old(tmp_path: Path):
+    first = started(tmp_path, seed=1)
+    first.take_latest()
+    left = [tmp_path / ".latest.0123abcd.tmp", tmp_path / ".latest.0123abcd4567.old", tmp_path / ".latest.theirs.old"]
+    for directory in left:
+        directory.mkdir()
+    for directory in left[:2]:  # ours: killed while making or replacing latest
+        (directory / MARKER).write_text(json.dumps({"run_id": first.run_id}))
+    (left[2] / "summary.txt").write_text("someone else's")
+    started(tmp_path, seed=2).take_latest()  # just now: could be another run's, still at it
+    assert all(directory.exists() for directory in left)
+    with mock.patch("core.runs.latest.time.time", return_value=time.time() + 3600):  # an hour on
+        started(tmp_path, seed=3).take_latest()
+    assert [directory.exists() for directory in left] == [False, False, True]  # not ours: left alone
