@@ -19,10 +19,10 @@ from typing import Any
 
 from core.errors import ConfigError
 from core.params import available_profiles
+from core.runs.layout import LATEST_LINK
 
 OLDER_WARMUP_ITERATIONS = 4  # what the older tool's bare --warmup meant
 PACE_VARIABLE, OUT_VARIABLE, PROFILE_VARIABLE = "SOAK_SLEEP_SECONDS", "SOAK_OUT_DIR", "MM_PROFILE"
-LATEST = "latest"
 SEE = "see docs/migrating.md"
 
 Layer = dict[str, tuple[Any, str]]  # setting -> (value, the variable it came from)
@@ -51,7 +51,7 @@ def _out_root(text: str) -> Path:
     """SOAK_OUT_DIR named where the older tool wrote one run's files: here that is `latest`, a
     copy of the newest run, inside the artifact root."""
     path = Path(text)
-    if path.name != LATEST:
+    if path.name != LATEST_LINK:
         raise ConfigError(
             f"{OUT_VARIABLE}={text!r}: the older tool wrote one run's files there; here runs go to "
             f"<out>/runs/<run_id>/ with a copy of the newest in <out>/latest, so give --out DIR (or "
@@ -100,21 +100,16 @@ def run_notes(
 def older_flags(flags: Mapping[str, Any], cli: dict[str, Any]) -> list[str]:
     """Fold the older tool's flags into `cli` (our settings from the command line); the note lines
     to print. ConfigError for a flag refused."""
-    notes = []
-    if flags.get("warmup") == "":  # the older tool's --warmup, a switch
-        cli["warmup"] = OLDER_WARMUP_ITERATIONS
-        notes.append(f"--warmup without a number: {OLDER_WARMUP_ITERATIONS} iterations, as the older tool's")
-    elif flags.get("warmup") is not None:
-        cli["warmup"] = flags["warmup"]
+    _refuse(flags)
+    notes = [*_warmup(flags, cli), *_preset(flags, cli), *_outputs(flags, cli)]
+    if flags.get("run_isolated"):
+        notes.append("--run-isolated: every run here writes only its own runs/<run_id>/ (latest is a copy)")
+    return notes
+
+
+def _refuse(flags: Mapping[str, Any]) -> None:
     if flags.get("preset_file") is not None:
         raise ConfigError(_no_presets(f"--preset-file {flags['preset_file']}"))
-    if (preset := flags.get("preset")) is not None:
-        if preset not in available_profiles():
-            raise ConfigError(_no_presets(f"--preset {preset}"))
-        if cli.get("profile") not in (None, preset):
-            raise ConfigError(f"--preset {preset} and --profile {cli['profile']}: give one of them")
-        cli["profile"] = preset
-        notes.append(f"--preset {preset} read as --profile {preset}")
     if flags.get("warmup_preset") is not None:
         raise ConfigError(
             f"--warmup-preset {flags['warmup_preset']}: the warm-up here moves five parameters one step to "
@@ -125,6 +120,31 @@ def older_flags(flags: Mapping[str, Any], cli: dict[str, Any]) -> list[str]:
             f"--gate-summary {flags['gate_summary']}: the older tool's gate summary has no equivalent; "
             f"use --junit PATH (the gate checks) or --export-json PATH (the report, verdict included) ({SEE})"
         )
+
+
+def _warmup(flags: Mapping[str, Any], cli: dict[str, Any]) -> list[str]:
+    if flags.get("warmup") == "":  # the older tool's --warmup, a switch
+        cli["warmup"] = OLDER_WARMUP_ITERATIONS
+        return [f"--warmup without a number: {OLDER_WARMUP_ITERATIONS} iterations, as the older tool's"]
+    if flags.get("warmup") is not None:
+        cli["warmup"] = flags["warmup"]
+    return []
+
+
+def _preset(flags: Mapping[str, Any], cli: dict[str, Any]) -> list[str]:
+    preset = flags.get("preset")
+    if preset is None:
+        return []
+    if preset not in available_profiles():
+        raise ConfigError(_no_presets(f"--preset {preset}"))
+    if cli.get("profile") not in (None, preset):
+        raise ConfigError(f"--preset {preset} and --profile {cli['profile']}: give one of them")
+    cli["profile"] = preset
+    return [f"--preset {preset} read as --profile {preset}"]
+
+
+def _outputs(flags: Mapping[str, Any], cli: dict[str, Any]) -> list[str]:
+    notes = []
     if flags.get("export_md") is not None:
         if cli.get("summary_md") not in (None, flags["export_md"]):
             raise ConfigError("--export-md and --summary-md: give one of them")
@@ -133,8 +153,6 @@ def older_flags(flags: Mapping[str, Any], cli: dict[str, Any]) -> list[str]:
     if flags.get("export_json") is not None:
         cli["report_json"] = flags["export_json"]
         notes.append(f"--export-json {flags['export_json']}: the run's report, as `soak report --json` writes it")
-    if flags.get("run_isolated"):
-        notes.append("--run-isolated: every run here writes only its own runs/<run_id>/ (latest is a copy)")
     return notes
 
 
