@@ -1,5 +1,5 @@
 """Two soaks started at once into the same root: two run directories, neither writes into the
-other's, `latest` points at one of them, and both complete."""
+other's, `latest` holds copies of one of them, and both complete."""
 
 from __future__ import annotations
 
@@ -62,5 +62,13 @@ def test_two_soaks_started_at_once_keep_to_their_own_run_directories(tmp_path: P
         assert second == f"{first}-2"
     for run_dir in runs:
         assert_only_its_own_files(run_dir)
-    assert newest_run(tmp_path) in runs
-    assert set(os.listdir(tmp_path)) == {"runs", "latest"}  # no temporary link left behind
+    shown = newest_run(tmp_path)
+    assert shown in runs
+    copies = [p for p in (tmp_path / "latest").iterdir() if not p.name.startswith(".")]
+    assert {p.name for p in copies} == {
+        TUNING_REPORT_FILE,
+        OVERRIDES_FILE,
+        *(iter_file_name(i) for i in range(1, ITERATIONS + 1)),
+    }
+    assert all(p.read_bytes() == (shown / p.name).read_bytes() for p in copies)  # one run's, none of the other's
+    assert set(os.listdir(tmp_path)) == {"runs", "latest"}  # nothing left beside it
