@@ -165,7 +165,8 @@ class LatestMirror:
             self.close()
             return
         try:
-            atomic_write_at(self._fd, name, data)
+            # Atomic, not fsynced: a copy, which a power cut may lose; the run's own file stays.
+            atomic_write_at(self._fd, name, data, durable=False)
         except OSError as err:
             if err.errno == errno.ENOENT:  # removed under us by a newer run
                 self.close()

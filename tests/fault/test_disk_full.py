@@ -107,7 +107,7 @@ class FillingDisk:
         self.iterations_written = 0
         self.failed: list[str] = []  # names of the files whose write ran out of space
 
-    def __call__(self, temp: Path | str, data: bytes, dir_fd: int | None = None) -> None:
+    def __call__(self, temp: Path | str, data: bytes, dir_fd: int | None = None, durable: bool = True) -> None:
         target = Path(temp).name[1:].rsplit(".", 2)[0]  # .<name>.<token>.tmp
         if self._full(target, dir_fd):
             self.failed.append(target)
@@ -117,7 +117,7 @@ class FillingDisk:
             finally:
                 os.close(fd)
             raise OSError(errno.ENOSPC, ENOSPC_TEXT)
-        self.real_write(temp, data, dir_fd)
+        self.real_write(temp, data, dir_fd, durable)
         if target.startswith("ITER_SUMMARY_") and dir_fd is None:  # the run's own, not its copy in latest
             self.iterations_written += 1
 
