@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from core.compat import Layer, older_environment
 from core.errors import ConfigError, ParamError
 from core.params import PARAM_SPECS, Params, describe_validation_error, load_profile
 
@@ -28,6 +29,7 @@ class RunSettings(BaseModel):
     window_s: float = Field(default=600.0, gt=0, le=86_400)
     seed: int = Field(default=42, ge=0, le=2**63 - 1)
     auto_tune: bool = True
+    warmup: int = Field(default=0, ge=0, le=1_000_000)  # conservative iterations first (core/tuning/warmup.py)
     driver: str = "sim"
     profile: str = "default"
     gate: str = "smoke"
@@ -37,6 +39,7 @@ class RunSettings(BaseModel):
     json_events: bool = False
     junit: Path | None = None
     summary_md: Path | None = None
+    report_json: Path | None = None  # the report `soak report --json` writes, once the run is over
 
 
 DEFAULT_ITERATIONS = 10
@@ -101,7 +104,7 @@ def build_config(
     """Merge the layers; raises ConfigError or ParamError with one line naming key, value, allowed."""
     cli = {k: v for k, v in (cli or {}).items() if v is not None}
     env_settings, env_params = env_overrides(env or {})
-    settings, sources = _merge_settings(env_settings, cli)
+    settings, sources = _merge_settings(env_settings, cli, older_environment(env or {}))
     _check_driver(settings.driver)
     params, param_sources = _merge_params(settings.profile, sources["profile"], env_params, cli_params or {})
     return SoakConfig(settings=settings, params=params, sources={**sources, **param_sources})
@@ -116,9 +119,11 @@ def _check_driver(driver: str) -> None:
         raise ConfigError("driver='': allowed: sim, or a command with its arguments")
 
 
-def _merge_settings(env_settings: dict[str, Any], cli: dict[str, Any]) -> tuple[RunSettings, dict[str, str]]:
-    values: dict[str, Any] = {}
-    sources = {key: "default" for key in SETTING_KEYS}
+def _merge_settings(
+    env_settings: dict[str, Any], cli: dict[str, Any], older: Layer
+) -> tuple[RunSettings, dict[str, str]]:
+    values: dict[str, Any] = {key: value for key, (value, _) in older.items()}  # the older tool's variables
+    sources = {key: "default" for key in SETTING_KEYS} | {key: f"env:{name}" for key, (_, name) in older.items()}
     for layer, label in ((env_settings, "env"), (cli, "cli")):
         for key, value in layer.items():
             if key not in SETTING_KEYS:

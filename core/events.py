@@ -21,6 +21,13 @@ class RunStarted:
 
 
 @dataclass(frozen=True)
+class RunNotice:
+    """One line the user should read, the run going on (e.g. why `latest` does not show it)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class IterationFinished:
     record: IterationRecord  # as written to ITER_SUMMARY_<i>.json
     view: IterationView  # the same, as every reader shows it
@@ -60,4 +67,6 @@ class RunFinished:
     iterations: int = 0
 
 
-SoakEvent = RunStarted | IterationFinished | TuningApplied | TuningSkipped | RunPaused | RunResumed | RunFinished
+SoakEvent = (
+    RunStarted | RunNotice | IterationFinished | TuningApplied | TuningSkipped | RunPaused | RunResumed | RunFinished
+)

@@ -20,6 +20,7 @@ from core.errors import ArtifactError, DriverError
 from core.events import (
     IterationFinished,
     RunFinished,
+    RunNotice,
     RunPaused,
     RunResumed,
     RunStarted,
@@ -29,11 +30,22 @@ from core.events import (
 )
 from core.gates import GateProfile, evaluate_iteration, load_gate, run_verdict
 from core.params import Params
-from core.records import ExitCode, IterationRecord, RunStatus, RunVerdict, TuningRecord
+from core.records import (
+    AUTO_TUNE_OFF,
+    ExitCode,
+    IterationRecord,
+    Phase,
+    RunStatus,
+    RunVerdict,
+    TuningRecord,
+    join_skip_reasons,
+    older_summary_fields,
+)
 from core.runs.layout import utc_stamp
 from core.runs.views import IterationView
-from core.runs.writer import RunDirectory
+from core.runs.writer import RunDirectory, overrides_signature
 from core.tuning.tuner import Tuner, apply_deltas, summarise_guards
+from core.tuning.warmup import WarmupSchedule
 
 HEARTBEAT_S = 1.0  # how often RUN.json's heartbeat is refreshed while waiting
 
@@ -89,8 +101,10 @@ class SoakLoop:
         settings = self.config.settings
         run_dir = RunDirectory.create(settings.out, settings.seed, self._utc_now())
         manifest = run_dir.start(self._manifest(self.driver), self._utc_now())
-        run_dir.update_latest()
+        latest_notice = run_dir.take_latest()
         yield RunStarted(run_dir.run_id, run_dir.path, manifest, self.config.total_iterations, settings.window_s)
+        if latest_notice:
+            yield RunNotice(latest_notice)
         run = _RunState(run_dir.run_id, self.config.params, self._clock())
         status, error, exit_code = RunStatus.COMPLETED, None, ExitCode.OK
         try:
@@ -108,35 +122,43 @@ class SoakLoop:
         yield RunFinished(run_dir.run_id, status, verdict, exit_code, error, len(run.records))
 
     def _iterations(self, run_dir: RunDirectory, run: _RunState) -> Iterator[SoakEvent]:
-        run_dir.write_overrides(run.params.model_dump())
         tuner = Tuner() if self.config.settings.auto_tune else None
+        schedule = WarmupSchedule(self.config.settings.warmup)
+        run.signature = run_dir.write_overrides(schedule.params(1, run.params).model_dump())
         for iteration in range(1, self.config.total_iterations + 1):
             yield from self._hold_while_paused(run_dir, iteration)
             if self.cancelled:
                 return
-            record = self._iterate(run_dir, tuner, run, iteration)
+            record = self._iterate(run_dir, tuner, schedule, run, iteration)
             run_dir.write_iteration(record)
             run.records.append(record)  # only once on disk: the verdict counts what a reader sees
             run_dir.write_tuning_report(run.records, self._report_summary(run.records))
             run.params = apply_deltas(run.params, record.tuning.applied_deltas)
-            run_dir.write_overrides(run.params.model_dump())
+            upcoming = schedule.params(iteration + 1, run.params)
+            run.signature = run_dir.write_overrides(upcoming.model_dump())
             yield IterationFinished(record, IterationView.from_record(record), self._clock() - run.started)
-            yield self._tuning_event(record, run.params)
+            yield self._tuning_event(record, upcoming)
             if iteration < self.config.total_iterations:
                 self._pace(run_dir, run.iteration_started)
 
-    def _iterate(self, run_dir: RunDirectory, tuner: Tuner | None, run: _RunState, iteration: int) -> IterationRecord:
+    def _iterate(
+        self, run_dir: RunDirectory, tuner: Tuner | None, schedule: WarmupSchedule, run: _RunState, iteration: int
+    ) -> IterationRecord:
         run.iteration_started = self._clock()
         started_utc = utc_stamp(self._utc_now())
-        result = self.driver.run(run.params, iteration, run_dir.path)
+        phase, params = schedule.phase(iteration), schedule.params(iteration, run.params)
+        result = self.driver.run(params, iteration, run_dir.path)
         gate = evaluate_iteration(result.summary, self.gate)
         soak_elapsed_s = iteration * self.config.settings.window_s
-        tuning = (
-            tuner.decide(iteration, run.params, result.summary, gate, soak_elapsed_s)
-            if tuner
-            else TuningRecord.untuned()
+        if tuner is None or phase is not Phase.STEADY:
+            tuning = TuningRecord.idle(AUTO_TUNE_OFF if tuner is None else phase)
+        else:
+            tuning = tuner.decide(iteration, params, result.summary, gate, soak_elapsed_s)
+        upcoming = schedule.params(iteration + 1, apply_deltas(run.params, tuning.applied_deltas))
+        tuning = tuning.model_copy(
+            update={"signature": run.signature, "state_hash": overrides_signature(upcoming.model_dump())}
         )
-        runtime = {
+        about = {
             "run_id": run.run_id,
             "driver": self.driver.name,
             "seed": self.config.settings.seed,
@@ -148,9 +170,10 @@ class SoakLoop:
         }
         return IterationRecord(
             iteration=iteration,
-            runtime=runtime,
-            params=run.params.model_dump(),
-            summary=result.summary,
+            phase=phase,
+            run=about,
+            params=params.model_dump(),
+            summary={**result.summary, **older_summary_fields(utc_stamp(self._utc_now()), gate.verdict, phase)},
             tuning=tuning,
             gate=gate,
         )
@@ -204,7 +227,7 @@ class SoakLoop:
     def _tuning_event(record: IterationRecord, params: Params) -> SoakEvent:
         if record.tuning.applied:
             return TuningApplied(record.iteration, record.tuning.applied_deltas, params.model_dump())
-        return TuningSkipped(record.iteration, record.tuning.skip_reason or "none")
+        return TuningSkipped(record.iteration, join_skip_reasons(record.tuning.skip_reasons) or "none")
 
     def _finish(
         self, run_dir: RunDirectory, status: RunStatus, verdict: RunVerdict | None, error: str | None
@@ -221,5 +244,6 @@ class _RunState:
         self.run_id = run_id
         self.params = params
         self.records: list[IterationRecord] = []
+        self.signature = ""  # of the runtime_overrides.json the next iteration runs with
         self.started = started
         self.iteration_started = started

@@ -7,10 +7,11 @@ verdict. The read side is `core.runs.views.IterationView`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import IntEnum, StrEnum
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 
 class _Words(StrEnum):
@@ -79,20 +80,74 @@ class ExitCode(IntEnum):
         return cls.GATE_FAILED if known is Verdict.FAIL else cls.OK
 
 
-# A tuning decision that applied nothing says why in `skip_reason`: one reason, or several
-# joined by SKIP_REASON_SEPARATOR (each a guard, or the other words below).
-SKIP_REASON_SEPARATOR = ","
+class Phase(_Words):
+    """Where an iteration stands in the run's schedule (`--warmup N`, DESIGN.md section 11)."""
+
+    WARMUP = "warmup"  # conservative parameters; the tuner is idle
+    RAMP = "ramp"  # on the way from the conservative to the tuned parameters; the tuner is idle
+    STEADY = "steady"  # the tuned parameters; the tuner decides
+
+
+# A tuning decision that applied nothing says why in `skip_reasons`: each a guard, or one of the
+# words below, or the Phase that kept the tuner idle.
 AUTO_TUNE_OFF = "auto_tune_off"
 AT_BOUND = "at_bound"
 APPLIED = "applied"  # a parameter's status when its change was applied
+SKIP_REASON_SEPARATOR = ","  # how the reasons are joined into one line of text
 
 
-def join_skip_reasons(reasons: list[str]) -> str | None:
+def join_skip_reasons(reasons: Sequence[str]) -> str | None:
     return SKIP_REASON_SEPARATOR.join(reasons) or None
 
 
 def split_skip_reasons(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(SKIP_REASON_SEPARATOR) if part.strip())
+
+
+# --------------------------------------------------------------------------------------------
+# The older soak tool's encoding (DESIGN.md section 11), which every record also carries so that
+# its post-soak scripts read our runs. Its `skip_reason` is "" when the decision applied, else an
+# object with one flag per guard and a `note`; four guards also have a flag of their own.
+
+OLDER_GUARD_FLAGS: dict[Guard, str] = {
+    Guard.OSCILLATION: "oscillation_detected",
+    Guard.VELOCITY: "velocity_violation",
+    Guard.COOLDOWN: "cooldown_active",
+    Guard.FREEZE: "freeze_triggered",
+}
+OLDER_SUMMARY_COUNTS: dict[str, Guard] = {  # TUNING_REPORT's summary: iterations each guard fired in
+    "blocked_oscillation": Guard.OSCILLATION,
+    "blocked_velocity": Guard.VELOCITY,
+    "cooldown_skips": Guard.COOLDOWN,
+}
+OLDER_PHASES: dict[Phase, str] = {Phase.WARMUP: "WARMUP", Phase.RAMP: "RAMPDOWN", Phase.STEADY: "STEADY"}
+OLDER_RATIONALE_SEPARATOR = " | "  # its `rationale` is one line
+
+
+def older_skip_reason(applied: bool, reasons: Sequence[str]) -> str | dict[str, Any]:
+    if applied:
+        return ""
+    return {**{guard.value: guard in reasons for guard in Guard}, "note": join_skip_reasons(reasons) or ""}
+
+
+def older_tuning_fields(tuning: TuningRecord) -> dict[str, Any]:
+    """What the older tool's readers look for in ITER_SUMMARY's `tuning`, beside ours."""
+    return {
+        "deltas": tuning.proposed_deltas,
+        "skip_reason": older_skip_reason(tuning.applied, tuning.skip_reasons),
+        **{flag: guard in tuning.guards_fired for guard, flag in OLDER_GUARD_FLAGS.items()},
+    }
+
+
+def older_summary_fields(runtime_utc: str, verdict: Verdict, phase: Phase) -> dict[str, Any]:
+    """What the older tool's readers look for in ITER_SUMMARY's `summary`, beside the KPIs."""
+    return {
+        "runtime_utc": runtime_utc,
+        "kpi_verdict": verdict,
+        "phase": OLDER_PHASES[phase],
+        "warmup_active": int(phase is Phase.WARMUP),
+        "rampdown_active": int(phase is Phase.RAMP),
+    }
 
 
 class GateCheck(BaseModel):
@@ -113,41 +168,51 @@ class GateRecord(BaseModel):
 
 
 class TuningRecord(BaseModel):
-    """What the tuner proposed for the next iteration, and what it applied."""
+    """What the tuner proposed for the next iteration, and what it applied. As JSON (ITER_SUMMARY's
+    `tuning`) it also carries the older tool's fields (older_tuning_fields)."""
 
     proposed_deltas: dict[str, float]
     applied_deltas: dict[str, float]
     applied: bool
-    skip_reason: str | None  # why nothing applied: see join_skip_reasons
+    skip_reasons: list[str]  # why nothing applied (see AUTO_TUNE_OFF); empty when something did
     param_status: dict[str, str]  # per proposed parameter: APPLIED, AT_BOUND or the guard that held it
     guards_fired: list[Guard]
     changed_keys: list[str]
-    state_hash: str
+    guard_state_hash: str  # of the tuner's guard state after this decision
     rationale: list[str]
+    signature: str = ""  # sha256 of runtime_overrides.json as this iteration ran with it
+    state_hash: str = ""  # sha256 of runtime_overrides.json after this decision (the next one's)
+
+    @model_serializer(mode="wrap")
+    def _with_older_fields(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return {**handler(self), **older_tuning_fields(self)}
 
     @classmethod
-    def untuned(cls) -> TuningRecord:
-        """The record of an iteration run with auto-tune off."""
+    def idle(cls, reason: str) -> TuningRecord:
+        """The record of an iteration the tuner did not decide: auto-tune off, or a warm-up phase."""
         return cls(
             proposed_deltas={},
             applied_deltas={},
             applied=False,
-            skip_reason=AUTO_TUNE_OFF,
+            skip_reasons=[reason],
             param_status={},
             guards_fired=[],
             changed_keys=[],
-            state_hash="",
+            guard_state_hash="",
             rationale=[],
         )
 
 
 class IterationRecord(BaseModel):
-    """ITER_SUMMARY_<i>.json. `params` are the values this iteration ran with."""
+    """ITER_SUMMARY_<i>.json. `params` are the values this iteration ran with; `run` says where
+    and when it ran (the older tool reads a `runtime` key as the parameters in force, so ours is
+    not called that)."""
 
     model_config = ConfigDict(extra="allow")
 
     iteration: int = Field(ge=1)
-    runtime: dict[str, Any]
+    phase: Phase = Phase.STEADY
+    run: dict[str, Any]
     params: dict[str, Any]
     summary: dict[str, Any]
     tuning: TuningRecord

@@ -56,10 +56,10 @@ class SoakRun:
 
     def _finish(self, event: RunFinished, run_dir: Path, records: list[IterationRecord]) -> RunFinished:
         s = self.config.settings
-        if s.junit is None and s.summary_md is None and not self.env.get(STEP_SUMMARY_ENV):
+        if s.junit is None and s.summary_md is None and s.report_json is None and not self.env.get(STEP_SUMMARY_ENV):
             return event
         try:
-            write_run_outputs(run_dir, records, event.verdict, s.gate, s.junit, s.summary_md, self.env)
+            write_run_outputs(run_dir, records, event.verdict, s.gate, s.junit, s.summary_md, self.env, s.report_json)
         except ReportError as err:
             return dataclasses.replace(event, error=str(err), exit_code=ExitCode.ERROR)
         return event

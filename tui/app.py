@@ -21,7 +21,7 @@ from textual.widgets import Footer
 from core.records import ExitCode, RunStatus
 from core.runs.views import IterationView
 from tui.format import LIVE_STATES, PAUSED, PAUSING, STARTING, STOPPING, VERDICT_STYLES, escape_controls
-from tui.messages import IterationsArrived, RunEnded, RunOpened, RunStateChanged, RunSwitched
+from tui.messages import IterationsArrived, Notice, RunEnded, RunOpened, RunStateChanged, RunSwitched
 from tui.screens.detail import IterationDetailScreen
 from tui.screens.help import HelpScreen
 from tui.sources import RunSource
@@ -31,6 +31,7 @@ from tui.widgets.trends import TrendPanel
 from tui.widgets.tuning_panel import TuningPanel
 
 DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
+NOTICE_S = 30  # how long a run's note stays
 
 
 class SoakApp(App[int]):
@@ -127,6 +128,9 @@ class SoakApp(App[int]):
                 self._newest = latest.iteration
                 self.query_one(TuningPanel).show(latest)
                 self.query_one(RunHeader).show_progress(latest.iteration)
+
+    def on_notice(self, message: Notice) -> None:
+        self.notify(escape_controls(message.text), title="note", severity="warning", timeout=NOTICE_S, markup=False)
 
     def on_run_state_changed(self, message: RunStateChanged) -> None:
         if self.status in LIVE_STATES and self.status != STOPPING:

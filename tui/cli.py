@@ -63,6 +63,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--junit", metavar="PATH", help="write the gate checks as JUnit XML")
     run.add_argument("--summary-md", metavar="PATH", help="write a Markdown summary")
+    run.add_argument(
+        "--warmup",
+        metavar="N",
+        nargs="?",
+        const="",
+        help="N conservative iterations first, then a ramp to the tuned parameters (bare: 4)",
+    )
+    older = run.add_argument_group("the older soak tool's flags, honoured or refused (docs/migrating.md)")
+    older.add_argument("--preset", metavar="NAME", help="read as --profile NAME when it is one; else refused")
+    older.add_argument("--preset-file", metavar="PATH", help="refused: use --profile or --set")
+    older.add_argument("--warmup-preset", metavar="NAME", help="refused: use --warmup N")
+    older.add_argument("--run-isolated", action="store_true", help="what every run does here")
+    older.add_argument("--export-json", metavar="PATH", help="write the run's report as JSON")
+    older.add_argument("--export-md", metavar="PATH", help="read as --summary-md")
+    older.add_argument("--gate-summary", metavar="PATH", help="refused: use --junit or --export-json")
     watch = commands.add_parser("watch", help="live monitor of runs written by other processes")
     watch.add_argument("root", metavar="ROOT_OR_RUN_DIR", nargs="?", default="artifacts/soak")
     watch.add_argument("--no-ui", action="store_true", help="print a line per iteration, exit with the run")
@@ -100,6 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from core.compat import OLDER_FLAGS, older_flags, run_notes
     from core.config import build_config
     from core.errors import ConfigError
     from core.runner import SoakRun
@@ -123,7 +139,11 @@ def _run(args: argparse.Namespace) -> int:
             "summary_md",
         )
     }
+    notes = older_flags({flag: getattr(args, flag) for flag in OLDER_FLAGS}, cli)
     config = build_config(cli, os.environ, _parse_overrides(args.overrides, ConfigError))
+    notes += run_notes(os.environ, config.sources, config.settings.model_dump(), config.total_iterations)
+    for note in notes:
+        print(f"soak: note: {note}", file=sys.stderr)
     soak = SoakRun(config)
     if args.no_ui or config.settings.json_events or not sys.stdout.isatty():
         from core.console.run import cancel_on_signals, run_headless

@@ -15,7 +15,7 @@ from typing import Any
 from textual.message import Message
 
 from core.errors import ReadError
-from core.runs.discovery import RunInfo
+from core.runs.discovery import RunInfo, RunKind
 from core.runs.views import IterationView
 from tui.format import REMOVED, STALE
 
@@ -67,7 +67,8 @@ class WatchedRun:
     def status(self) -> str:
         if self.removed:
             return REMOVED
-        return STALE if self.info.stale else self.info.status
+        native_stale = self.info.stale and self.info.kind is RunKind.NATIVE  # a quiet legacy run is over
+        return STALE if native_stale else self.info.status
 
 
 @dataclass
@@ -130,3 +131,10 @@ class FilesUnreadable(Message):
     """Files that could not be used, to be named in a notice."""
 
     errors: tuple[ReadError, ...]
+
+
+@dataclass
+class Notice(Message):
+    """A line the run wants read (core.events.RunNotice), shown until dismissed."""
+
+    text: str

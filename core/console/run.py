@@ -12,7 +12,7 @@ from types import FrameType
 from typing import Any, TextIO
 
 from core.console.lines import coloured_verdict, iteration_line, plain_verdict, summary_table, use_colour
-from core.events import IterationFinished, RunFinished, RunStarted, SoakEvent
+from core.events import IterationFinished, RunFinished, RunNotice, RunStarted, SoakEvent
 from core.records import ExitCode
 from core.runs.views import IterationView
 
@@ -34,6 +34,8 @@ class HeadlessPrinter:
                 f"soak run {event.run_id}  driver {m['driver']}  seed {m['seed']}  "
                 f"profile {m['profile']}  gate {m['gate']}  -> {event.run_dir}"
             )
+        elif isinstance(event, RunNotice):
+            print(f"soak: note: {event.text}", file=sys.stderr, flush=True)
         elif isinstance(event, IterationFinished):
             self.views.append(event.view)
             self._print(iteration_line(event.view, self.total, self.verdict_text))

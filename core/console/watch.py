@@ -5,9 +5,12 @@ replaying a finished one, unless the root names one; a soak of a running sweep b
 sweep, followed by core/console/sweep_watch.py). Its iterations already on disk are printed
 first, then each one as it lands, then the summary. The watch ends when the run does, with the
 run's exit code: its gate's (0 PASS or WARN, 1 FAIL) when it completed, 130 when it was aborted,
-2 when it failed, went stale (its writer died) or was deleted. A legacy run never says it is
-over: it is followed until interrupted (130) or until `timeout` seconds have passed, which end a
-watch whose run is still going with exit code 2.
+2 when it failed, went stale (its writer died) or was deleted. A legacy run is over when its
+summary.txt says so or its files stop changing (core/runs/legacy.py); its exit code is the one
+its recorded verdicts give (0 or 1; 2 with none). When the directory the watch was given is
+deleted, the watch waits for it to come back (the older tool deletes and recreates its `latest`
+at the start of each run) and follows the run there. Interrupted: 130; `timeout` seconds passed
+with the run still going: 2.
 """
 
 from __future__ import annotations
@@ -16,13 +19,15 @@ import asyncio
 import dataclasses
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from core.console.lines import iteration_line, summary_table
 from core.console.sweep_watch import SweepFollower
-from core.records import ExitCode
-from core.runs.discovery import RunInfo, detect_run
+from core.gates import run_verdict
+from core.records import ExitCode, RunVerdict, Verdict
+from core.runs.discovery import RunInfo, RunKind, detect_run
 from core.runs.follow import follows_new_run, initial_run, sweep_to_follow
 from core.runs.sweep_file import is_sweep_dir
 from core.runs.views import IterationView
@@ -94,6 +99,8 @@ class RunFollower:
                 self._iteration(view)
             case FileUnreadable(run=run, error=error) if self._followed(run):
                 self._error(str(error))
+            case RunClosed(info=info) if self._followed(info.path) and info.kind is RunKind.LEGACY:
+                return self._end_legacy(info)
             case RunClosed(info=info) if self._followed(info.path):
                 return self._end(info, info.exit_code())
             case RunWentStale(info=info) if self._followed(info.path):
@@ -102,6 +109,9 @@ class RunFollower:
                     "stopped, so its writer is presumed dead"
                 )
                 return self._end(info, ExitCode.ERROR)
+            case RunRemoved(info=info) if self._followed(info.path) and info.path == self.given:
+                self._error(f"{info.path} was deleted: waiting for it to come back and following the run there")
+                self.run, self.views = None, {}
             case RunRemoved(info=info) if self._followed(info.path):
                 self._error(f"run {info.run_id} was deleted: {info.path}")
                 return self._end(info, ExitCode.ERROR)
@@ -148,17 +158,24 @@ class RunFollower:
         self.views[view.iteration] = dataclasses.replace(view, raw={})  # the summary needs KPIs only
         self._print(iteration_line(view, self.run.total_iterations() if self.run else None))
 
-    def _end(self, info: RunInfo, code: int) -> int:
+    def _end(self, info: RunInfo, code: int, verdict: dict[str, Any] | None = None, how: str = "") -> int:
         if self.views:
             self._print("")
             for line in summary_table(self.views[i] for i in sorted(self.views)):
                 self._print(line)
-        verdict = info.recorded_verdict()
-        head = f"run {info.status}: {len(self.views)} iteration(s)"
+        verdict = verdict or info.recorded_verdict()
+        head = f"run {info.status}{how}: {len(self.views)} iteration(s)"
         if verdict:
             head += f"  verdict {verdict.get('verdict')}  " + "; ".join(map(str, verdict.get("reasons") or ()))
         self._print(head + f"  exit {int(code)}")
         return code
+
+    def _end_legacy(self, info: RunInfo) -> int:
+        """The older tool records no run verdict: ours, over the verdicts its iterations recorded."""
+        verdict = recorded_run_verdict(self.views.values())
+        code = ExitCode.for_verdict(verdict) if verdict else ExitCode.ERROR
+        how = " (its summary.txt says so)" if info.finished and not info.stale else " (its files stopped changing)"
+        return self._end(info, code, verdict.model_dump() if verdict else None, how)
 
     def _print(self, line: str) -> None:
         try:
@@ -168,3 +185,10 @@ class RunFollower:
 
     def _error(self, line: str) -> None:
         print(f"soak watch: {escape_controls(line)}", file=sys.stderr, flush=True)
+
+
+def recorded_run_verdict(views: Iterable[IterationView]) -> RunVerdict | None:
+    """The run verdict (gates.run_verdict) over the verdicts the iterations recorded; None when
+    none recorded one this tool knows."""
+    verdicts = [known for view in views if (known := Verdict.parse(view.verdict)) is not None]
+    return run_verdict(verdicts) if verdicts else None

@@ -1,6 +1,7 @@
 """What `soak run` leaves for CI once a run has finished: JUnit XML (`--junit`), a Markdown
-summary (`--summary-md`), and the same summary appended to GitHub's job summary page when
-GITHUB_STEP_SUMMARY names a file (what was there before stays; other steps write to it too)."""
+summary (`--summary-md`), the report's JSON (`--export-json`), and the same summary appended to
+GitHub's job summary page when GITHUB_STEP_SUMMARY names a file (what was there before stays;
+other steps write to it too)."""
 
 from __future__ import annotations
 
@@ -28,10 +29,13 @@ def write_run_outputs(
     junit: Path | None,
     summary_md: Path | None,
     env: Mapping[str, str],
+    report_json: Path | None = None,
 ) -> None:
     """Write the outputs asked for; ReportError (one line) when a file cannot be written."""
     if junit is not None:
         write_junit(junit, records, verdict, gate_name, _run_info(run_dir).run_id)
+    if report_json is not None:
+        write_text_output(report_json, run_summary(run_dir, records, verdict, gate_name).json_text())
     step_summary = env.get(STEP_SUMMARY_ENV)
     if summary_md is None and not step_summary:
         return

@@ -83,6 +83,13 @@ def _verdict(report: RunReport) -> str:
             f"Iterations with no recorded gate verdict were judged here against gate "
             f"{md(v.gate)}: {_ranges(v.evaluated)}."
         )
+    if v.rejudged:
+        paragraphs.append(
+            f"The older tool recorded the iterations' verdicts (summary.kpi_verdict); they stand as recorded. "
+            f"Gate {md(v.gate)} says of the same KPIs: "
+            + ", ".join(f"{item.iteration} {item.verdict} (gate: {item.ours})" for item in v.rejudged)
+            + "."
+        )
     if v.not_passing:
         paragraphs.append(
             "\n".join(

@@ -74,6 +74,7 @@ class IterationVerdict(BaseModel):
     verdict: Verdict
     reasons: list[str]
     evaluated: bool  # True when no verdict was recorded and the report judged the iteration
+    ours: Verdict | None = None  # the report's gate's, beside a verdict the older tool recorded
 
 
 class VerdictReport(BaseModel):
@@ -86,6 +87,7 @@ class VerdictReport(BaseModel):
     gate: str
     evaluated: list[int]  # iterations judged by the report, not by the run
     not_passing: list[IterationVerdict]  # in the judged window
+    rejudged: list[IterationVerdict] = []  # verdicts the older tool recorded, with the gate's beside
 
 
 class RunReport(BaseModel):
@@ -144,12 +146,21 @@ def build_report(
 
 
 def judge(view: IterationView, gate: GateProfile, rejudge: bool = False) -> IterationVerdict:
+    """The verdict as recorded (unless `rejudge`); `gate`'s when none was recorded. A verdict the
+    older tool recorded stands as it is, with `gate`'s beside it."""
     recorded = Verdict.parse(view.verdict)
-    if not rejudge and recorded is not None:
-        return IterationVerdict(
-            iteration=view.iteration, verdict=recorded, reasons=list(view.gate_reasons), evaluated=False
-        )
     summary = view.raw.get("summary")
+    if not rejudge and recorded is not None:
+        ours = (
+            evaluate_iteration(summary if isinstance(summary, Mapping) else {}, gate) if view.foreign_verdict else None
+        )
+        return IterationVerdict(
+            iteration=view.iteration,
+            verdict=recorded,
+            reasons=list(view.gate_reasons),
+            evaluated=False,
+            ours=ours.verdict if ours else None,
+        )
     record = evaluate_iteration(summary if isinstance(summary, Mapping) else {}, gate)
     return IterationVerdict(iteration=view.iteration, verdict=record.verdict, reasons=record.reasons, evaluated=True)
 
@@ -164,6 +175,7 @@ def _verdict_report(
         gate=gate.name,
         evaluated=[j.iteration for j in judged if j.evaluated],
         not_passing=[j for j in in_window if j.verdict != Verdict.PASS],
+        rejudged=[j for j in judged if j.ours is not None],
     )
 
 

@@ -7,6 +7,7 @@ the run still loads.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -17,11 +18,13 @@ from core.errors import ReadError
 from core.records import FINAL_STATUSES, ExitCode, RunStatus, Verdict
 from core.runs import legacy
 from core.runs.jsonio import read_object
+from core.runs.latest import mirrored_run
 from core.runs.layout import ITER_FILE_RE, RUN_FILE, TUNING_REPORT_FILE, is_stale, iteration_number, run_places
+from core.runs.legacy import LEGACY_QUIET_S, LEGACY_STATUS
 from core.runs.views import IterationView, read_iteration
 
 UNKNOWN_STATUS = "unknown"  # RUN.json cannot be used, or says something this tool does not know
-LEGACY_STATUS = "legacy"  # no RUN.json: nothing says whether the run is going on
+__all__ = ["LEGACY_STATUS", "UNKNOWN_STATUS", "RunInfo", "RunKind", "RunSnapshot"]
 
 
 class RunKind(StrEnum):
@@ -38,17 +41,20 @@ class RunInfo:
     run_id: str  # from RUN.json; the directory name for a legacy run
     status: str  # a RunStatus; LEGACY_STATUS; UNKNOWN_STATUS; or what an unknown RUN.json says
     manifest: dict[str, Any] | None
-    stale: bool  # status running, but the heartbeat is too old: the writer is presumed dead
+    stale: bool  # running (or legacy) but its heartbeat (its files) stopped: the writer is presumed dead
     error: ReadError | None = None  # why RUN.json could not be used
 
     @property
     def finished(self) -> bool:
-        return self.status in FINAL_STATUSES
+        """Over: a final status, or a legacy run whose files stopped changing (core/runs/legacy.py)."""
+        return self.status in FINAL_STATUSES or (self.kind is RunKind.LEGACY and self.stale)
 
     @property
     def live(self) -> bool:
-        """Running, with a heartbeat recent enough that its writer is presumed alive."""
-        return self.status == RunStatus.RUNNING and not self.stale
+        """Running, with a heartbeat recent enough that its writer is presumed alive (a legacy
+        run: not finished, its files changed recently)."""
+        going = self.status == RunStatus.RUNNING or (self.kind is RunKind.LEGACY and self.status == LEGACY_STATUS)
+        return going and not self.stale
 
     def recorded_verdict(self) -> dict[str, Any] | None:
         """RUN.json's verdict of a finished native run: {"verdict", "reasons", ...}."""
@@ -82,9 +88,11 @@ class RunSnapshot:
     tuning_report: dict[str, Any] | None
 
 
-def detect_run(directory: Path | str, now: datetime | None = None) -> RunInfo | None:
-    """What kind of run `directory` holds, or None when it is not a run (or not readable)."""
+def detect_run(directory: Path | str, now: datetime | None = None, quiet_s: float = LEGACY_QUIET_S) -> RunInfo | None:
+    """What kind of run `directory` holds, or None when it is not a run (or not readable). A
+    `latest` directory of ours is the run it mirrors (core/runs/latest.py)."""
     directory = Path(directory)
+    directory = mirrored_run(directory) or directory
     try:
         names = set(os.listdir(directory))
     except OSError:
@@ -92,7 +100,9 @@ def detect_run(directory: Path | str, now: datetime | None = None) -> RunInfo | 
     if RUN_FILE in names:
         return read_manifest(directory, now)
     if TUNING_REPORT_FILE in names or any(ITER_FILE_RE.match(name) for name in names):
-        return RunInfo(directory, RunKind.LEGACY, directory.name, LEGACY_STATUS, None, stale=False)
+        epoch = now.timestamp() if now is not None else time.time()
+        status, stale = legacy.legacy_state(directory, names, epoch, quiet_s)
+        return RunInfo(directory, RunKind.LEGACY, directory.name, status, None, stale=stale)
     return None
 
 
@@ -114,10 +124,31 @@ def read_manifest(directory: Path, now: datetime | None = None) -> RunInfo:
     )
 
 
+def manifest_file(path: Path) -> RunInfo:
+    """The run whose RUN.json `path` is (a watcher reading one changed file); ReadError if unusable."""
+    if not path.parent.is_dir():
+        raise ReadError(path, "missing", "no such file (missing or deleted)")
+    info = read_manifest(path.parent)
+    if info.error is not None:
+        raise info.error
+    return info
+
+
+def report_entries(path: Path) -> tuple[list[IterationView], list[ReadError]]:
+    """A legacy run that has a TUNING_REPORT.json and no ITER_SUMMARY files: its entries, from the
+    report `path` (a watcher reading one changed file); ReadError when none can be used."""
+    snapshot = read_run(path.parent)
+    problems = [error for error in snapshot.errors if error.path == path]
+    if problems and not snapshot.iterations:
+        raise problems[0]
+    return snapshot.iterations, problems
+
+
 def read_run(directory: Path | str, now: datetime | None = None) -> RunSnapshot:
     """Everything readable in one run. ReadError only when the directory itself is unusable."""
     directory = Path(directory)
     info = detect_run(directory, now)
+    directory = info.path if info is not None else directory
     if info is None:
         if not directory.exists():
             raise ReadError(directory, "missing", "no such run directory (missing or deleted)")
@@ -149,21 +180,21 @@ def _iteration_files(directory: Path) -> list[Path]:
     return [directory / name for _, name in sorted(numbered)]
 
 
-def discover_runs(root: Path | str, now: datetime | None = None) -> list[RunInfo]:
+def discover_runs(root: Path | str, now: datetime | None = None, quiet_s: float = LEGACY_QUIET_S) -> list[RunInfo]:
     """Every run under `root`, each once, ordered by run_id.
 
     `root` may be an artifact root (runs/<id>/ and `latest`), a runs/ directory, a single run
-    directory, or a legacy flat directory. A `latest` link does not add a second copy of the run
-    it points to; a legacy flat `latest` directory is a run of its own.
+    directory, or a legacy flat directory. A `latest` link or copy of ours does not add a second
+    copy of the run it shows; a legacy flat `latest` directory is a run of its own.
     """
     root = Path(root)
     found: dict[str, RunInfo] = {}
     for candidate in [root, *(child for place in run_places(root) for child in _subdirectories(place))]:
-        info = detect_run(candidate, now)
+        info = detect_run(candidate, now, quiet_s)
         if info is None:
             continue
         try:
-            key = os.path.realpath(candidate, strict=True)
+            key = os.path.realpath(info.path, strict=True)
         except OSError:  # deleted or a broken link by now
             continue
         if key not in found or found[key].path.is_symlink():  # prefer runs/<id> to latest

@@ -85,13 +85,31 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise ArtifactError(path, f"fsync of directory failed: {err.strerror or err}") from err
 
 
-def _write_synced(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+def atomic_write_at(dir_fd: int, name: str, data: bytes, durable: bool = True) -> None:
+    """atomic_write_bytes into the directory open as `dir_fd` (it stays the same directory even
+    if it is renamed). Not `durable`: no fsync, for a copy of a file that is durable elsewhere (a
+    reader still never sees half of it). OSError as it comes: the caller knows what a missing
+    directory means."""
+    temp = f".{name}.{secrets.token_hex(4)}.tmp"
+    try:
+        _write_synced(temp, data, dir_fd, durable)
+        os.replace(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp, dir_fd=dir_fd)
+        raise
+    if durable:
+        _fsync_fd(dir_fd)
+
+
+def _write_synced(path: Path | str, data: bytes, dir_fd: int | None = None, durable: bool = True) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666, dir_fd=dir_fd)
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
-        os.fsync(fd)
+        if durable:
+            os.fsync(fd)
     finally:
         os.close(fd)
 
@@ -99,12 +117,17 @@ def _write_synced(path: Path, data: bytes) -> None:
 def _fsync_dir(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY)
     try:
+        _fsync_fd(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_fd(fd: int) -> None:
+    try:
         os.fsync(fd)
     except OSError as err:
         if err.errno != errno.EINVAL:  # some filesystems cannot fsync a directory
             raise
-    finally:
-        os.close(fd)
 
 
 def remove_quietly(path: Path) -> None:

@@ -2,7 +2,7 @@
 
     <root>/runs/<run_id>/RUN.json, ITER_SUMMARY_<i>.json, TUNING_REPORT.json,
                          runtime_overrides.json, driver/METRICS_<i>.json
-    <root>/latest -> runs/<run_id>
+    <root>/latest/       copies of the newest run's files (core/runs/latest.py)
     <root>/sweeps/<sweep_id>/SWEEP.json, attempts/   (a sweep: core/runs/sweep_file.py)
 
 A root may also hold the older tool's flat directories (ITER_SUMMARY_*.json, no RUN.json): a run
@@ -24,6 +24,7 @@ RUN_FILE = "RUN.json"
 TUNING_REPORT_FILE = "TUNING_REPORT.json"
 OVERRIDES_FILE = "runtime_overrides.json"
 LATEST_LINK = "latest"
+LEGACY_END_FILE = "summary.txt"  # the older tool's; says when its run is over (core/runs/legacy.py)
 RUNS_DIR = "runs"
 DRIVER_DIR = "driver"
 ITER_FILE_RE = re.compile(r"^ITER_SUMMARY_(\d+)\.json$")
@@ -52,7 +53,7 @@ def iteration_number(path: Path | str) -> int | None:
 
 
 def is_artifact(name: str) -> bool:
-    return name in (RUN_FILE, TUNING_REPORT_FILE) or ITER_FILE_RE.match(name) is not None
+    return name in (RUN_FILE, TUNING_REPORT_FILE, LEGACY_END_FILE) or ITER_FILE_RE.match(name) is not None
 
 
 def run_places(root: Path) -> tuple[Path, ...]:

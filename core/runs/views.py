@@ -4,6 +4,12 @@
 makes it from whatever a file holds, native or the older tool's: it never raises but for a record
 that is not an object or has no usable iteration number; any other bad field becomes None (or
 empty) and a note in `problems`, so nothing is dropped silently and the rest of the run loads.
+
+Both encodings are read (DESIGN.md section 11): an ITER_SUMMARY record nests its decision in
+`tuning`, a TUNING_REPORT entry has it at the top level; the verdict is the gate's, else the
+older tool's `summary.kpi_verdict` (then `foreign_verdict`); the applied deltas are ours, else the
+older tool's `deltas` of its `changed_keys` when it says `applied`; the skip reasons are ours
+(`skip_reasons`), else its `skip_reason` ("" when applied, or an object of guard flags).
 """
 
 from __future__ import annotations
@@ -15,7 +21,15 @@ from typing import Any, TypeGuard, TypeVar
 
 from core.errors import ReadError
 from core.kpi import MONITORED
-from core.records import IterationRecord, split_skip_reasons
+from core.records import (
+    APPLIED,
+    OLDER_PHASES,
+    OLDER_RATIONALE_SEPARATOR,
+    IterationRecord,
+    Phase,
+    join_skip_reasons,
+    split_skip_reasons,
+)
 from core.runs.jsonio import as_path, finite_number, json_type, read_json, show_json
 from core.runs.layout import iteration_number
 
@@ -32,6 +46,7 @@ class IterationView:
     kpis: dict[str, float | None] = field(default_factory=dict)  # every MONITORED KPI
     fills: float | None = None  # total fill count
     verdict: str | None = None  # as recorded: a file may hold any text
+    foreign_verdict: bool = False  # recorded by another tool (summary.kpi_verdict), not by a gate of ours
     gate_reasons: tuple[str, ...] = ()
     thresholds: Thresholds = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
@@ -42,6 +57,7 @@ class IterationView:
     skip_reasons: tuple[str, ...] = ()  # each reason (guard or other) that skipped the proposal
     param_status: dict[str, str] = field(default_factory=dict)
     rationale: tuple[str, ...] = ()
+    phase: str | None = None  # a Phase, when the record says
     problems: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -53,7 +69,6 @@ class IterationView:
         """The view of a record this process made: its tuning and gate are checked already; its
         summary may be an external driver's, read as tolerantly as a file's."""
         summary, tuning, gate = record.summary, record.tuning, record.gate
-        skip = tuning.skip_reason
         notes = _Notes()
         return cls(
             iteration=record.iteration,
@@ -66,10 +81,11 @@ class IterationView:
             proposed_deltas=dict(tuning.proposed_deltas),
             applied_deltas=dict(tuning.applied_deltas),
             applied=tuning.applied,
-            skip_reason=skip,
-            skip_reasons=split_skip_reasons(skip) if skip else (),
+            skip_reason=join_skip_reasons(tuning.skip_reasons),
+            skip_reasons=tuple(tuning.skip_reasons),
             param_status=dict(tuning.param_status),
             rationale=tuple(tuning.rationale),
+            phase=str(record.phase),
             problems=tuple(notes),
             raw=record.model_dump(mode="json"),
         )
@@ -92,27 +108,80 @@ def iteration_view(data: Any, fallback_iteration: int | None = None) -> Iteratio
     notes = _Notes()
     iteration = _iteration(data, fallback_iteration, notes)
     summary = notes.mapping(data, "summary")
-    tuning = notes.mapping(data, "tuning")
+    tuning = notes.mapping(data, "tuning") if "tuning" in data else data  # a report entry is flat
     gate = notes.mapping(data, "gate")
-    skip_reason, skip_reasons = _skip_reason(tuning.get("skip_reason"), notes)
+    verdict, foreign = _verdict(data, summary, gate, notes)
+    kpis = summary if "summary" in data else data
+    proposed = _proposal(tuning, notes)
+    applied = notes.flag(tuning, "applied", "tuning")
+    applied_deltas, param_status = _applied(tuning, proposed, applied, notes)
+    skip_reason, skip_reasons = _skip_reason(tuning, notes)
     return IterationView(
         iteration=iteration,
-        kpis={name: notes.number(summary, name, "summary") for name in MONITORED},
-        fills=_fill_count(summary.get("fills"), notes),
-        verdict=notes.text(gate, "verdict", "gate"),
-        gate_reasons=notes.lines(gate, "reasons", "gate"),
+        kpis={name: notes.number(kpis, name, "summary") for name in MONITORED},
+        fills=_fill_count(kpis.get("fills"), notes),
+        verdict=verdict,
+        foreign_verdict=foreign,
+        gate_reasons=notes.lines(gate, "reasons", "gate") or notes.lines(summary, "kpi_reasons", "summary"),
         thresholds=_thresholds(gate.get("checks"), notes),
         params=dict(notes.mapping(data, "params")),
-        proposed_deltas=notes.deltas(tuning, "proposed_deltas"),
-        applied_deltas=notes.deltas(tuning, "applied_deltas"),
-        applied=notes.flag(tuning, "applied", "tuning"),
+        proposed_deltas=proposed,
+        applied_deltas=applied_deltas,
+        applied=applied,
         skip_reason=skip_reason,
         skip_reasons=skip_reasons,
-        param_status=notes.text_map(tuning, "param_status"),
-        rationale=notes.lines(tuning, "rationale", "tuning"),
+        param_status=param_status,
+        rationale=_rationale(notes.lines(tuning, "rationale", "tuning")),
+        phase=_phase(data, summary),
         problems=tuple(notes),
         raw=dict(data),
     )
+
+
+def _verdict(
+    data: Mapping[str, Any], summary: Mapping[str, Any], gate: Mapping[str, Any], notes: _Notes
+) -> tuple[str | None, bool]:
+    """(verdict as recorded, whether another tool recorded it): the gate's, else kpi_verdict."""
+    if gate.get("verdict") is not None:
+        return notes.text(gate, "verdict", "gate"), False
+    for within, where in ((summary, "summary"), (data, "record")):
+        if within.get("kpi_verdict") is not None:
+            return notes.text(within, "kpi_verdict", where), True
+    return None, False
+
+
+def _proposal(tuning: Mapping[str, Any], notes: _Notes) -> dict[str, float]:
+    """The proposed deltas under the first name the record uses (ours, then the older tool's)."""
+    for key in ("proposed_deltas", "deltas", "suggested_deltas"):
+        if tuning.get(key) is not None:
+            return notes.deltas(tuning, key)
+    return {}
+
+
+def _applied(
+    tuning: Mapping[str, Any], proposed: dict[str, float], applied: bool | None, notes: _Notes
+) -> tuple[dict[str, float], dict[str, str]]:
+    """(applied deltas, status per parameter): ours as recorded; for the older tool, which records
+    only which keys changed, the proposed deltas of its changed_keys, when it says it applied."""
+    if "applied_deltas" in tuning or "param_status" in tuning:
+        return notes.deltas(tuning, "applied_deltas"), notes.text_map(tuning, "param_status")
+    changed = notes.lines(tuning, "changed_keys", "tuning") if applied else ()
+    deltas = {key: proposed[key] for key in changed if key in proposed}
+    return deltas, dict.fromkeys(deltas, APPLIED)
+
+
+def _rationale(lines: tuple[str, ...]) -> tuple[str, ...]:
+    """Ours is a list of lines; the older tool's (and a TUNING_REPORT entry's) one joined line."""
+    if len(lines) != 1:
+        return lines
+    return tuple(part for part in lines[0].split(OLDER_RATIONALE_SEPARATOR) if part)
+
+
+def _phase(data: Mapping[str, Any], summary: Mapping[str, Any]) -> str | None:
+    phase = Phase.parse(data.get("phase"))
+    if phase is None:
+        phase = next((ours for ours, theirs in OLDER_PHASES.items() if summary.get("phase") == theirs), None)
+    return str(phase) if phase is not None else None
 
 
 def _iteration(data: Mapping[str, Any], fallback: int | None, notes: _Notes) -> int:
@@ -176,11 +245,17 @@ def _thresholds(checks: Any, notes: _Notes) -> Thresholds:
     return found
 
 
-def _skip_reason(value: Any, notes: _Notes) -> tuple[str | None, tuple[str, ...]]:
-    """(as shown, each reason). Native: a reason, or several joined (records.join_skip_reasons).
-    Legacy: an object of guard flags with an optional `note`:
+def _skip_reason(tuning: Mapping[str, Any], notes: _Notes) -> tuple[str | None, tuple[str, ...]]:
+    """(as shown, each reason). Ours: `skip_reasons`, a list of words. The older tool's (and ours
+    before): `skip_reason`, "" or null when applied, a reason or several joined
+    (records.join_skip_reasons), or an object of guard flags with an optional `note`:
     {"oscillation": true, "cooldown": false, "note": "x"} -> ("oscillation (x)", ("oscillation",))."""
-    if value is None:
+    listed = tuning.get("skip_reasons")
+    if isinstance(listed, list):
+        reasons = tuple(item if isinstance(item, str) else show_json(item) for item in listed)
+        return join_skip_reasons(reasons), reasons
+    value = tuning.get("skip_reason")
+    if value is None or value == "":
         return None, ()
     if isinstance(value, str):
         return value, split_skip_reasons(value)
@@ -193,7 +268,7 @@ def _skip_reason(value: Any, notes: _Notes) -> tuple[str | None, tuple[str, ...]
     parts = [", ".join(flags)] if flags else []
     if other:
         parts.append(show_json(other))
-    if note is not None:
+    if note is not None and note != "":
         text = note if isinstance(note, str) else show_json(note)
         parts.append(f"({text})" if parts else text)
     return " ".join(parts) or None, flags

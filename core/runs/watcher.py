@@ -24,13 +24,15 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from watchfiles import Change, awatch
+from watchfiles import Change
 
 from core.errors import ReadError
-from core.records import FINAL_STATUSES
-from core.runs.discovery import RunInfo, detect_run, discover_runs, read_manifest, read_run
+from core.runs import legacy
+from core.runs.discovery import RunInfo, RunKind, detect_run, discover_runs, manifest_file, report_entries
+from core.runs.latest import mirrored_run
 from core.runs.layout import (
     ITER_FILE_RE,
+    LEGACY_END_FILE,
     RUN_FILE,
     SWEEP_FILE,
     SWEEPS_DIR,
@@ -41,7 +43,9 @@ from core.runs.layout import (
     run_places,
     seconds_until_stale,
 )
-from core.runs.views import IterationView, read_iteration
+from core.runs.legacy import LEGACY_QUIET_S, LEGACY_STATUS
+from core.runs.root_watch import RootWatch
+from core.runs.views import read_iteration
 from core.runs.watch_events import (
     FileUnreadable,
     IterationAdded,
@@ -78,7 +82,8 @@ class _Run:
     reported: dict[str, Signature] = field(default_factory=dict)  # file name -> what we read
     unsettled: dict[str, _Unsettled] = field(default_factory=dict)
     iterations: set[int] = field(default_factory=set)
-    said: tuple[str, bool, str] | None = None  # (status, stale, kind) last announced
+    said: tuple[str, bool, str, bool] | None = None  # (status, stale, kind, finished) last announced
+    changed_at: float = 0.0  # a legacy run's last change, on the watcher's clock
 
     @property
     def path(self) -> Path:
@@ -100,6 +105,7 @@ class RunWatcher:
         debounce_ms: int = DEBOUNCE_MS,
         step_ms: int = STEP_MS,
         settle_s: float = SETTLE_S,
+        quiet_s: float = LEGACY_QUIET_S,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         given = Path(root)
@@ -107,15 +113,19 @@ class RunWatcher:
             raise ReadError(given, "missing", "no such directory")
         if not given.is_dir():
             raise ReadError(given, "wrong_shape", "not a directory")
-        self.root = Path(os.path.realpath(given))
+        self.root = Path(os.path.realpath(mirrored_run(given) or given))  # `latest`: the run it shows
         self.debounce_ms, self.step_ms, self.settle_s = debounce_ms, step_ms, settle_s
+        self.quiet_s = quiet_s
         self._clock = clock
-        self._stop = threading.Event()  # awatch's stop_event: checked by its thread every step
+        self._stop = threading.Event()
+        self._changes: RootWatch | None = None
         self._runs: dict[str, _Run] = {}  # by real path
 
     def stop(self) -> None:
         """End `events()` soon (within a step). Safe from any thread."""
         self._stop.set()
+        if self._changes is not None:
+            self._changes.stop()
 
     async def events(self) -> AsyncIterator[WatchEvent]:
         async for batch in self.batches():
@@ -124,52 +134,39 @@ class RunWatcher:
 
     async def batches(self) -> AsyncIterator[list[WatchEvent]]:
         """Events in lists: one per change the file system reported, or per CHUNK of a scan.
-        Files are read in a worker thread, so a big scan does not block the event loop."""
-        changes: asyncio.Queue[Any] = asyncio.Queue()
-        pump = asyncio.create_task(self._pump(changes))
-        # awatch sets up its notifier synchronously in the first step of `pump`: once that step
-        # has run, the watch is on, and only then do we look at what is already there.
-        await asyncio.sleep(0)
+        Files are read in a worker thread, so a big scan does not block the event loop.
+
+        When the root itself is deleted, its runs are reported removed; once a directory is there
+        again it is watched and scanned afresh (core/runs/root_watch.py)."""
+        self._changes = changes = RootWatch(self.root, self.debounce_ms, self.step_ms)
+        if self._stop.is_set():
+            changes.stop()
+        scan = self._scan()
         try:
-            scan = self._scan()
-            while not self._stop.is_set() and (batch := await asyncio.to_thread(_take, scan)):
-                yield batch
-            while not self._stop.is_set():
-                try:
-                    change = await asyncio.wait_for(changes.get(), self._seconds_to_next_check())
-                except TimeoutError:
-                    change = set()  # only the timers are due
-                if isinstance(change, BaseException):
-                    raise change
+            await changes.start()
+            while True:
+                while not self._stop.is_set() and (batch := await asyncio.to_thread(_take, scan)):
+                    yield batch
+                while (change := await changes.next(self._seconds_to_next_check())) is not None:
+                    if changes.replaced():  # what else the changes say is of the directory that went
+                        break
+                    applied = self._apply(change)
+                    while batch := await asyncio.to_thread(_take, applied):
+                        yield batch
                 if change is None:
                     return
-                applied = self._apply(change)
-                while batch := await asyncio.to_thread(_take, applied):
-                    yield batch
+                yield self._forget_runs()  # they were in the directory that is gone
+                if not await changes.back():
+                    return
+                scan = self._directory_changed(self.root)
         finally:
             self._stop.set()
-            pump.cancel()
-
-    async def _pump(self, queue: asyncio.Queue) -> None:
-        try:
-            async for changes in awatch(
-                self.root,
-                watch_filter=_not_hidden,
-                debounce=self.debounce_ms,
-                step=self.step_ms,
-                stop_event=self._stop,
-                ignore_permission_denied=True,
-            ):
-                queue.put_nowait(changes)
-        except Exception as err:  # e.g. the root itself went away
-            queue.put_nowait(err)
-            return
-        queue.put_nowait(None)
+            changes.close()
 
     # -- scanning ---------------------------------------------------------------------------
     def _scan(self) -> Iterator[WatchEvent]:
         """Every run first (so a viewer can choose one), then their files, newest run first."""
-        runs = [self._register(info) for info in discover_runs(self.root)]
+        runs = [self._register(info) for info in discover_runs(self.root, quiet_s=self.quiet_s)]
         for run in runs:
             yield RunDiscovered(run.info)
         for run in reversed(runs):
@@ -179,6 +176,8 @@ class RunWatcher:
 
     def _register(self, info: RunInfo) -> _Run:
         run = _Run(info)
+        if info.kind is RunKind.LEGACY:  # its quiet time runs from its newest file's change
+            run.changed_at = self._clock() - legacy.quiet_for(info.path, _names(info.path), time.time())
         self._runs[os.path.realpath(info.path)] = run
         return run
 
@@ -237,8 +236,8 @@ class RunWatcher:
 
     def _directory_changed(self, directory: Path) -> Iterator[WatchEvent]:
         if directory in run_places(self.root):  # its children may be new runs
-            infos = discover_runs(directory)
-        elif self._run_at(directory) is None and (info := detect_run(directory)) is not None:
+            infos = discover_runs(directory, quiet_s=self.quiet_s)
+        elif self._run_at(directory) is None and (info := detect_run(directory, quiet_s=self.quiet_s)) is not None:
             infos = [info]
         else:
             return
@@ -258,7 +257,7 @@ class RunWatcher:
         numbered = sorted((int(match.group(1)), name) for name in names if (match := ITER_FILE_RE.match(name)))
         for _, name in numbered:
             yield from self._file_changed(run, name)
-        for name in (TUNING_REPORT_FILE, RUN_FILE):
+        for name in (TUNING_REPORT_FILE, RUN_FILE, LEGACY_END_FILE):
             if name in names:
                 yield from self._file_changed(run, name)
 
@@ -273,8 +272,9 @@ class RunWatcher:
             return
         if run.reported.get(name) == signature:
             return
+        yield from self._changed_again(run, name)
         try:
-            value = _reader_for(name)(path)
+            value = self._reader_for(name)(path)
         except ReadError as err:
             if err.kind != "missing":
                 self._hold(run, name, signature, err)
@@ -290,7 +290,7 @@ class RunWatcher:
         run.unsettled[name] = _Unsettled(signature, since, error)
 
     def _handle(self, run: _Run, path: Path, value: Any) -> Iterator[WatchEvent]:
-        if path.name == RUN_FILE:
+        if path.name in (RUN_FILE, LEGACY_END_FILE):
             yield from self._manifest_changed(run, value)
         elif path.name == TUNING_REPORT_FILE:
             views, problems = value
@@ -306,7 +306,7 @@ class RunWatcher:
             yield IterationAdded(run.path, path, value, revised)
 
     def _manifest_changed(self, run: _Run, info: RunInfo) -> Iterator[WatchEvent]:
-        finishing = info.status in FINAL_STATUSES and run.info.status not in FINAL_STATUSES
+        finishing = info.finished and not run.info.finished
         run.info = info
         if run.said is None:
             return  # still being discovered: announced once its files are read
@@ -318,21 +318,51 @@ class RunWatcher:
         """RunClosed when a run is over (also one that was over before the watch began),
         RunWentStale when its writer died, RunUpdated for any other change of state."""
         info, before = run.info, run.said
-        run.said = (info.status, info.stale, info.kind)
+        run.said = (info.status, info.stale, info.kind, info.finished)
         if run.said == before:
             return
-        if info.status in FINAL_STATUSES and (before is None or before[0] not in FINAL_STATUSES):
+        if info.finished and (before is None or not before[3]):
             yield RunClosed(info)
-        elif info.stale and (before is None or not before[1]):
+        elif info.stale and not info.finished and (before is None or not before[1]):
             yield RunWentStale(info)
         elif before is not None:
             yield RunUpdated(info)
+
+    def _forget_runs(self) -> list[WatchEvent]:
+        removed: list[WatchEvent] = [RunRemoved(run.info) for run in self._runs.values()]
+        self._runs.clear()
+        return removed
 
     def _removed_runs(self) -> Iterator[WatchEvent]:
         for key, run in list(self._runs.items()):
             if not os.path.isdir(run.path):
                 del self._runs[key]
                 yield RunRemoved(run.info)
+
+    def _reader_for(self, name: str) -> Callable[[Path], Any]:
+        readers = {RUN_FILE: manifest_file, TUNING_REPORT_FILE: report_entries, LEGACY_END_FILE: self._read_end_file}
+        return readers.get(name, read_iteration)
+
+    def _read_end_file(self, path: Path) -> RunInfo:
+        """What a run is, once its summary.txt (the older tool's end marker) has changed."""
+        info = detect_run(path.parent, quiet_s=self.quiet_s)
+        if info is None:
+            raise ReadError(path, "missing", "no such run (missing or deleted)")
+        return info
+
+    def _changed_again(self, run: _Run, name: str) -> Iterator[WatchEvent]:
+        """A file of a legacy run is read: its quiet time runs from that file's change at the
+        latest (and a run that had gone quiet is going on after all)."""
+        if run.info.kind is not RunKind.LEGACY:
+            return
+        now = self._clock()
+        run.changed_at = max(run.changed_at, now - legacy.quiet_for(run.path, (name,), time.time()))
+        if run.info.stale and run.info.status == LEGACY_STATUS and now - run.changed_at < self.quiet_s:
+            run.info = dataclasses.replace(run.info, stale=False)
+            yield from self._announce(run)
+
+    def _went_quiet(self, run: _Run, now: float) -> bool:
+        return run.info.kind is RunKind.LEGACY and now - run.changed_at >= self.quiet_s
 
     # -- timers -----------------------------------------------------------------------------
     def _due_checks(self) -> Iterator[WatchEvent]:
@@ -342,7 +372,7 @@ class RunWatcher:
                 if now - held.since >= self.settle_s:
                     yield from self._settle(run, name, held)
             info = run.info
-            if info.live and is_stale(info.manifest or {}):
+            if info.live and (is_stale(info.manifest or {}) or self._went_quiet(run, now)):
                 run.info = dataclasses.replace(info, stale=True)
                 yield from self._announce(run)
 
@@ -359,39 +389,22 @@ class RunWatcher:
         due = []
         for run in self._runs.values():
             due += [held.since + self.settle_s - now for held in run.unsettled.values()]
-            if run.info.live:
+            if run.info.live and run.info.kind is RunKind.LEGACY:
+                due.append(run.changed_at + self.quiet_s - now)
+            elif run.info.live:
                 due.append(seconds_until_stale(run.info.manifest or {}))
         return max(min(due), 0.01) if due else None
 
 
 # --------------------------------------------------------------------------------------------
-# Readers by file name (each raises ReadError)
-
-
-def _read_manifest(path: Path) -> RunInfo:
-    if not path.parent.is_dir():
-        raise ReadError(path, "missing", "no such file (missing or deleted)")
-    info = read_manifest(path.parent)
-    if info.error is not None:
-        raise info.error
-    return info
-
-
-def _read_report(path: Path) -> tuple[list[IterationView], list[ReadError]]:
-    """A legacy run that has a TUNING_REPORT.json and no ITER_SUMMARY files: its entries."""
-    snapshot = read_run(path.parent)
-    problems = [error for error in snapshot.errors if error.path == path]
-    if problems and not snapshot.iterations:
-        raise problems[0]
-    return snapshot.iterations, problems
-
-
-def _reader_for(name: str) -> Callable[[Path], Any]:
-    return {RUN_FILE: _read_manifest, TUNING_REPORT_FILE: _read_report}.get(name, read_iteration)
-
-
-# --------------------------------------------------------------------------------------------
 # Helpers
+
+
+def _names(directory: Path) -> list[str]:
+    try:
+        return os.listdir(directory)
+    except OSError:
+        return []
 
 
 def _take(events: Iterator[WatchEvent]) -> list[WatchEvent]:
@@ -406,7 +419,3 @@ def _signature(path: Path) -> Signature | None:
     except OSError as err:  # a symlink loop, a directory we may not search: still a file to report
         return (-(err.errno or errno.EIO),)
     return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
-
-
-def _not_hidden(_: Change, path: str) -> bool:
-    return not os.path.basename(path).startswith(".")  # temporary files of atomic writes

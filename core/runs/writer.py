@@ -1,13 +1,15 @@
 """The writer of one run's directory (DESIGN.md section 7): the only code that writes its files.
 
-A run writes only inside <root>/runs/<run_id>/ (plus the `latest` link), every file atomically;
-`close_abandoned` ends a run whose writer died (a sweep's worker), also atomically.
+A run writes only inside <root>/runs/<run_id>/ (plus its copies in `latest`, core/runs/latest.py),
+every file atomically; `close_abandoned` ends a run whose writer died (a sweep's worker), also
+atomically. The shape of a TUNING_REPORT entry is made here (`tuning_entry`), with the older
+tool's encodings from core/records.py.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
-import secrets
 import threading
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -16,10 +18,23 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ArtifactError, ReadError
-from core.records import FINAL_STATUSES, IterationRecord, RunStatus, RunVerdict
-from core.runs.jsonio import atomic_write_bytes, atomic_write_json, encode_json, read_object, remove_quietly
+from core.records import (
+    FINAL_STATUSES,
+    OLDER_RATIONALE_SEPARATOR,
+    IterationRecord,
+    RunStatus,
+    RunVerdict,
+    older_tuning_fields,
+)
+from core.runs.jsonio import (
+    atomic_write_bytes,
+    atomic_write_json,
+    encode_json,
+    finite_number,
+    read_object,
+)
+from core.runs.latest import LatestMirror, is_mirrored
 from core.runs.layout import (
-    LATEST_LINK,
     OVERRIDES_FILE,
     RUN_FILE,
     RUNS_DIR,
@@ -47,6 +62,7 @@ class RunDirectory:
         self._manifest: dict[str, Any] = {}
         self._report_entries: dict[int, bytes] = {}  # encoded TUNING_REPORT entries by iteration
         self._lock = threading.Lock()  # heartbeat() may come from another thread than finish()
+        self._latest: LatestMirror | None = None
 
     @classmethod
     def create(cls, root: Path | str, seed: int, now: datetime | None = None) -> RunDirectory:
@@ -123,6 +139,8 @@ class RunDirectory:
         self._update(
             {"status": status, "finished_utc": stamp, "heartbeat_utc": stamp, "verdict": verdict, "error": error}
         )
+        if self._latest is not None:
+            self._latest.close()
 
     def _update(self, fields: Mapping[str, Any]) -> None:
         # Merge under the lock: a heartbeat racing finish() must not write back "running".
@@ -135,7 +153,7 @@ class RunDirectory:
         """ITER_SUMMARY_<i>.json, then a heartbeat naming the last finished iteration."""
         path = self.path / iter_file_name(record.iteration)
         # mode="python": a NaN must reach the encoder and fail, not be turned into null.
-        atomic_write_json(path, record.model_dump(mode="python"))
+        self._write_file(path, encode_json(path, record.model_dump(mode="python"), 2))
         if self._manifest:
             self.heartbeat(last_iteration=record.iteration)
         return path
@@ -152,40 +170,67 @@ class RunDirectory:
                 self._report_entries[i] = encode_json(path, tuning_entry(record), None).rstrip()
         entries = b",".join(self._report_entries[i] for i in sorted(by_iteration))
         summary_json = encode_json(path, {**(summary or {}), "count": len(by_iteration)}, None).rstrip()
-        atomic_write_bytes(path, b'{"iterations": [' + entries + b'], "summary": ' + summary_json + b"}\n")
+        self._write_file(path, b'{"iterations": [' + entries + b'], "summary": ' + summary_json + b"}\n")
         return path
 
-    def write_overrides(self, params: Mapping[str, Any]) -> Path:
-        path = self.path / OVERRIDES_FILE
-        atomic_write_json(path, dict(params))
-        return path
+    def write_overrides(self, params: Mapping[str, Any]) -> str:
+        """runtime_overrides.json; returns its signature (overrides_signature)."""
+        data = overrides_bytes(params)
+        self._write_file(self.path / OVERRIDES_FILE, data)
+        return hashlib.sha256(data).hexdigest()
 
-    def update_latest(self) -> bool:
-        """Point <root>/latest at this run by an atomic symlink swap; racing runs leave it valid.
+    def _write_file(self, path: Path, data: bytes) -> None:
+        atomic_write_bytes(path, data)
+        if self._latest is not None and is_mirrored(path.name):
+            self._latest.write(path.name, data)
 
-        Returns False, touching nothing, when `latest` is a real directory or file (an older
-        tool's flat layout) rather than a link: that data is not ours to replace.
-        """
-        latest = self.root / LATEST_LINK
-        if latest.exists() and not latest.is_symlink():
-            return False
-        temp = self.root / f".{LATEST_LINK}.{secrets.token_hex(4)}.tmp"
-        try:
-            os.symlink(Path(RUNS_DIR) / self.run_id, temp)
-            os.replace(temp, latest)
-        except OSError as err:
-            remove_quietly(temp)
-            raise ArtifactError(latest, err.strerror or str(err)) from err
-        return True
+    def take_latest(self) -> str | None:
+        """Make <root>/latest this run's mirror (core/runs/latest.py). Returns None when it is, or
+        the one line to say when a `latest` that is not ours is in the way (left untouched)."""
+        self._latest, notice = LatestMirror.take(self.root, self.run_id)
+        return notice
+
+
+def overrides_bytes(params: Mapping[str, Any]) -> bytes:
+    """runtime_overrides.json as written: the bytes its signature is the sha256 of."""
+    return encode_json(Path(OVERRIDES_FILE), dict(params), 2)
+
+
+def overrides_signature(params: Mapping[str, Any]) -> str:
+    """The sha256 of runtime_overrides.json holding `params` (the older tool's `signature`)."""
+    return hashlib.sha256(overrides_bytes(params)).hexdigest()
 
 
 def tuning_entry(record: IterationRecord) -> dict[str, Any]:
-    """One TUNING_REPORT entry: the iteration's params, tuning decision and gate verdict (the
-    KPIs stay in ITER_SUMMARY_<i>.json, so rewriting the report stays cheap)."""
+    """One TUNING_REPORT entry: the older tool's flat record (its sixteen fields and
+    freeze_triggered), then ours: phase, params, the rest of the decision, the gate's verdict. The
+    KPIs stay in ITER_SUMMARY_<i>.json, so rewriting the report stays cheap."""
+    tuning, summary = record.tuning, record.summary
+    older = older_tuning_fields(tuning)
+    del older["deltas"]  # ITER_SUMMARY's name for the proposal, which the report calls proposed_deltas
+    drivers = summary.get("neg_edge_drivers")
+    runtime_utc = summary.get("runtime_utc")
     return {
         "iteration": record.iteration,
+        "runtime_utc": runtime_utc if isinstance(runtime_utc, str) else None,
+        "net_bps": finite_number(summary.get("net_bps")),
+        "kpi_verdict": record.gate.verdict,
+        "neg_edge_drivers": [str(d) for d in drivers] if isinstance(drivers, list) else [],
+        "proposed_deltas": tuning.proposed_deltas,
+        "suggested_deltas": tuning.proposed_deltas,
+        "rationale": OLDER_RATIONALE_SEPARATOR.join(tuning.rationale),
+        "applied": tuning.applied,
+        "signature": tuning.signature,
+        "state_hash": tuning.state_hash,
+        "changed_keys": tuning.changed_keys,
+        **older,
+        "phase": record.phase,
         "params": record.params,
-        "tuning": record.tuning.model_dump(mode="python"),
+        "applied_deltas": tuning.applied_deltas,
+        "param_status": tuning.param_status,
+        "guards_fired": tuning.guards_fired,
+        "skip_reasons": tuning.skip_reasons,
+        "guard_state_hash": tuning.guard_state_hash,
         "gate": {"verdict": record.gate.verdict, "reasons": list(record.gate.reasons)},
     }
 

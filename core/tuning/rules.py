@@ -24,7 +24,7 @@ from core.records import GateCheck, Verdict
 WARN_EDGE_SHARE = 0.25  # share of max_step for a KPI at its WARN edge; each band width past it adds as much
 MAX_RULE_SHARE = 0.7  # one rule alone stays below a cooldown-sized step; rules that agree may add up
 TIGHTEN_SHARE = 0.2  # share of max_step the spread tightens by when everything passes with room
-TIGHTEN_MARGIN_BANDS = 2.0  # "with room": this many WARN-band widths inside the WARN edge
+TIGHTEN_MARGIN_JUMPS = 1.0  # "with room": this many of the KPI's min_jump away from its FAIL threshold
 ADVERSE_P95_SPREADS = 3.0  # adverse p95 above this many half-spreads is "high"
 DELTA_DIGITS = 6
 
@@ -54,9 +54,20 @@ class Observation:
         return check if asks_higher(check.op) == (KPIS[kpi].better is Better.HIGHER) else None
 
     def comfortable(self, kpi: str) -> bool:
-        """`kpi` passes with a margin of TIGHTEN_MARGIN_BANDS band widths past its WARN edge."""
+        """`kpi` passes, and a jump of TIGHTEN_MARGIN_JUMPS times its min_jump (the smallest change
+        between iterations a report calls a jump) would not take it past its FAIL threshold.
+
+        The FAIL threshold is the constraint the tuner works under (DESIGN.md section 5), and the
+        margin is in the KPI's own units: measured in WARN-band widths, a lax gate's wide bands
+        (the smoke gate's net_bps band is 10 bp) asked for a margin no strategy reaches, so a
+        strategy that passed from the start was never tuned at all.
+        """
         check = self.checks.get(kpi)
-        return check is not None and check.status == Verdict.PASS and bands_inside(check) >= TIGHTEN_MARGIN_BANDS
+        if check is None or check.status != Verdict.PASS:
+            return False
+        assert check.value is not None and check.fail is not None
+        passing_side = 1 if asks_higher(check.op) else -1
+        return passing_side * (check.value - check.fail) >= TIGHTEN_MARGIN_JUMPS * KPIS[kpi].min_jump
 
 
 def bands_inside(check: GateCheck) -> float:

@@ -2,9 +2,9 @@
 held where a guard says so.
 
 Per proposed parameter, `param_status` is APPLIED, AT_BOUND (its delta clamps to zero) or the
-guard that held it. `skip_reason`, when nothing applies, is "freeze", "no_op" (every delta clamps
-to zero, or no rule proposed anything), or the guards that held the parameters (joined, see
-core.records.join_skip_reasons). In deltas and bounds the `post_only` switch counts as 0/1.
+guard that held it. `skip_reasons`, when nothing applies, is ["freeze"], ["no_op"] (every delta
+clamps to zero, or no rule proposed anything), or the guards that held the parameters. In deltas
+and bounds the `post_only` switch counts as 0/1.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import asdict
 from typing import Any
 
 from core.params import Params, ParamSpec, spec_of
-from core.records import APPLIED, AT_BOUND, GateRecord, Guard, TuningRecord, join_skip_reasons
+from core.records import APPLIED, AT_BOUND, OLDER_SUMMARY_COUNTS, GateRecord, Guard, TuningRecord
 from core.tuning.guards import Guards
 from core.tuning.rules import DELTA_DIGITS, Observation, propose
 
@@ -106,15 +106,15 @@ class Tuner:
             proposed_deltas=proposed,
             applied_deltas=applied,
             applied=bool(applied),
-            skip_reason=join_skip_reasons(skip_reasons),
+            skip_reasons=skip_reasons,
             param_status=status,
             guards_fired=[g for g in Guard if g in fired],
             changed_keys=list(applied),
-            state_hash=self.state_hash(),
+            guard_state_hash=self.guard_state_hash(),
             rationale=rationale,
         )
 
-    def state_hash(self) -> str:
+    def guard_state_hash(self) -> str:
         canonical = json.dumps(asdict(self.guards), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
@@ -128,10 +128,13 @@ def _skip_reasons(applied: dict[str, float], status: dict[str, str]) -> list[str
 
 
 def summarise_guards(records: Sequence[TuningRecord]) -> dict[str, Any]:
-    """For TUNING_REPORT.json: how many decisions, how many applied, and how often each guard fired."""
+    """For TUNING_REPORT.json: how many decisions, how many applied, and how often each guard fired
+    (also under the older tool's names)."""
+    guards = {g: sum(g in r.guards_fired for r in records) for g in Guard}
     return {
         "count": len(records),
         "applied": sum(r.applied for r in records),
         "skipped": sum(not r.applied for r in records),
-        "guards": {g: sum(g in r.guards_fired for r in records) for g in Guard},
+        "guards": guards,
+        **{name: guards[guard] for name, guard in OLDER_SUMMARY_COUNTS.items()},
     }

@@ -4,6 +4,7 @@ import json
 
 from junitparser import JUnitXml
 
+from tests.support.runs import newest_run
 from tests.support.soak import SMOKE
 
 
@@ -37,7 +38,7 @@ def test_report_cli_writes_json_and_markdown(soak, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "r.json").read_text())
-    manifest = json.loads((tmp_path / "latest" / "RUN.json").read_text())
+    manifest = json.loads((newest_run(tmp_path) / "RUN.json").read_text())
     assert report["verdict"]["verdict"] == manifest["verdict"]["verdict"] == "PASS"
     assert report["iterations"] == [1, 2, 3]
     assert "**PASS**" in (tmp_path / "r.md").read_text()

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from tests.support.runs import newest_run
 from tests.support.soak import DRIVER, ROOT, soak_command
 
 SMOKE = ("run", "--no-ui", "--iterations", "3", "--auto-tune", "--mock", "--window", "120")
@@ -21,7 +22,7 @@ def iteration_files(run_dir):
 def test_smoke_run_writes_a_run_directory_and_passes(soak, tmp_path):
     result = soak(*SMOKE, "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    latest = tmp_path / "latest"
+    latest = newest_run(tmp_path)
     assert iteration_files(latest) == [f"ITER_SUMMARY_{i}.json" for i in (1, 2, 3)]
     report = json.loads((latest / "TUNING_REPORT.json").read_text())
     assert len(report["iterations"]) == 3 and report["summary"]["count"] == 3
@@ -33,10 +34,10 @@ def test_smoke_run_writes_a_run_directory_and_passes(soak, tmp_path):
 
 def test_second_run_gets_its_own_directory_and_leaves_the_first_untouched(soak, tmp_path):
     assert soak(*SMOKE, "--out", str(tmp_path)).returncode == 0
-    first = (tmp_path / "latest").resolve()
+    first = newest_run(tmp_path)
     before = {p.name: p.read_bytes() for p in first.iterdir() if p.is_file()}
     assert soak(*SMOKE, "--out", str(tmp_path)).returncode == 0
-    second = (tmp_path / "latest").resolve()
+    second = newest_run(tmp_path)
     assert second != first
     assert {p.name: p.read_bytes() for p in first.iterdir() if p.is_file()} == before
     for run_dir in (first, second):
@@ -46,7 +47,7 @@ def test_second_run_gets_its_own_directory_and_leaves_the_first_untouched(soak, 
 
 def test_each_iteration_runs_with_the_previous_params_plus_applied_deltas(soak, tmp_path):
     assert soak(*SMOKE, "--out", str(tmp_path), "--gate", "nightly").returncode in (0, 1)
-    records = [json.loads((tmp_path / "latest" / f"ITER_SUMMARY_{i}.json").read_text()) for i in (1, 2, 3)]
+    records = [json.loads((newest_run(tmp_path) / f"ITER_SUMMARY_{i}.json").read_text()) for i in (1, 2, 3)]
     for before, after in itertools.pairwise(records):
         for key, delta in before["tuning"]["applied_deltas"].items():
             if isinstance(before["params"][key], bool):
@@ -80,7 +81,7 @@ def test_sources_of_config_values_are_recorded(soak, tmp_path):
         env={"SOAK_SEED": "9", "SOAK_CONCURRENCY_LIMIT": "3"},
     )
     assert result.returncode == 0, result.stderr
-    config = json.loads((tmp_path / "latest" / "RUN.json").read_text())["config"]
+    config = json.loads((newest_run(tmp_path) / "RUN.json").read_text())["config"]
     assert config["seed"] == {"value": 9, "source": "env:SOAK_SEED"}
     assert config["base_spread_bps"] == {"value": 2.5, "source": "cli"}
     assert config["concurrency_limit"] == {"value": 3, "source": "env:SOAK_CONCURRENCY_LIMIT"}
@@ -141,9 +142,9 @@ def test_sigint_aborts_with_130_and_status_aborted(tmp_path):
     proc.send_signal(signal.SIGINT)
     _out, err = proc.communicate(timeout=20)
     assert proc.returncode == 130, err
-    manifest = json.loads((tmp_path / "latest" / "RUN.json").read_text())
+    manifest = json.loads((newest_run(tmp_path) / "RUN.json").read_text())
     assert manifest["status"] == "aborted"
-    assert (tmp_path / "latest" / "ITER_SUMMARY_1.json").is_file()
+    assert (newest_run(tmp_path) / "ITER_SUMMARY_1.json").is_file()
 
 
 class TestExternalDriver:
@@ -164,10 +165,10 @@ class TestExternalDriver:
             "base_spread_bps=1.5",
         )
         assert result.returncode == 0, result.stderr
-        first = json.loads((tmp_path / "latest" / "ITER_SUMMARY_1.json").read_text())
+        first = json.loads((newest_run(tmp_path) / "ITER_SUMMARY_1.json").read_text())
         assert first["summary"]["spread_seen"] == 1.5
         assert first["summary"]["net_bps"] == pytest.approx(2.0)
-        assert first["runtime"]["driver"] == "cmd/" + os.path.basename(sys.executable)
+        assert first["run"]["driver"] == "cmd/" + os.path.basename(sys.executable)
 
     @pytest.mark.parametrize(
         "mode, needle", [("fail", "exited with code 3"), ("garbage", "malformed"), ("array", "JSON object")]
@@ -176,5 +177,5 @@ class TestExternalDriver:
         result = soak("run", "--no-ui", "--iterations", "2", "--driver", self.driver(mode), "--out", str(tmp_path))
         assert result.returncode == 2
         assert len(result.stderr.splitlines()) == 1 and needle in result.stderr
-        manifest = json.loads((tmp_path / "latest" / "RUN.json").read_text())
+        manifest = json.loads((newest_run(tmp_path) / "RUN.json").read_text())
         assert manifest["status"] == "failed"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 import subprocess
 import threading
@@ -76,8 +77,10 @@ def test_a_stale_run_ends_the_watch_with_exit_2(tmp_path: Path, capsys):
     assert "went stale" in capsys.readouterr().err
 
 
-def test_a_legacy_run_is_followed_until_the_timeout(tmp_path: Path, capsys):
+def test_a_legacy_run_still_being_written_is_followed_until_the_timeout(tmp_path: Path, capsys):
     legacy = shutil.copytree(LEGACY / "awkward", tmp_path / "legacy")
+    for path in legacy.iterdir():  # just written: nothing says it is over
+        os.utime(path)
     out = io.StringIO()
     assert watch_headless(legacy, out, timeout=1.5) == 2
     assert [line.split()[1] for line in iteration_lines(out.getvalue())] == ["1", "2", "3", "5"]

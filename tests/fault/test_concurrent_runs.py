@@ -1,5 +1,5 @@
 """Two soaks started at once into the same root: two run directories, neither writes into the
-other's, `latest` points at one of them, and both complete."""
+other's, `latest` holds copies of one of them, and both complete."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 
 from core.runs.discovery import read_run
 from core.runs.layout import OVERRIDES_FILE, RUN_FILE, TUNING_REPORT_FILE, iter_file_name
+from tests.support.runs import newest_run
 from tests.support.soak import ROOT, soak_command
 
 pytestmark = pytest.mark.fault
@@ -41,7 +42,7 @@ def assert_only_its_own_files(run_dir: Path) -> None:
     assert (manifest["run_id"], manifest["status"]) == (run_dir.name, "completed")
     for i in range(1, ITERATIONS + 1):
         record = json.loads((run_dir / iter_file_name(i)).read_text())
-        assert record["runtime"]["run_id"] == run_dir.name
+        assert record["run"]["run_id"] == run_dir.name
     report = json.loads((run_dir / TUNING_REPORT_FILE).read_text())
     assert report["summary"]["count"] == ITERATIONS
     assert [entry["iteration"] for entry in report["iterations"]] == list(range(1, ITERATIONS + 1))
@@ -61,5 +62,13 @@ def test_two_soaks_started_at_once_keep_to_their_own_run_directories(tmp_path: P
         assert second == f"{first}-2"
     for run_dir in runs:
         assert_only_its_own_files(run_dir)
-    assert (tmp_path / "latest").resolve() in runs
-    assert set(os.listdir(tmp_path)) == {"runs", "latest"}  # no temporary link left behind
+    shown = newest_run(tmp_path)
+    assert shown in runs
+    copies = [p for p in (tmp_path / "latest").iterdir() if not p.name.startswith(".")]
+    assert {p.name for p in copies} == {
+        TUNING_REPORT_FILE,
+        OVERRIDES_FILE,
+        *(iter_file_name(i) for i in range(1, ITERATIONS + 1)),
+    }
+    assert all(p.read_bytes() == (shown / p.name).read_bytes() for p in copies)  # one run's, none of the other's
+    assert set(os.listdir(tmp_path)) == {"runs", "latest"}  # nothing left beside it

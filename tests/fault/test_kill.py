@@ -10,6 +10,7 @@ import pytest
 
 from core.records import IterationRecord
 from core.runs.discovery import read_run
+from tests.support.runs import newest_run
 from tests.support.soak import ROOT, soak_command
 
 pytestmark = pytest.mark.fault
@@ -38,7 +39,7 @@ def kill_mid_run(proc, rng):
 
 
 def assert_run_intact(root):
-    run_dir = (root / "latest").resolve()
+    run_dir = newest_run(root)
     assert (run_dir / "RUN.json").is_file(), "latest must resolve to a run"
     for path in run_dir.rglob("*.json"):
         if not path.name.startswith("."):  # hidden temp files are a writer's, never read

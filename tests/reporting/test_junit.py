@@ -30,11 +30,11 @@ NO_TUNING = TuningRecord(
     proposed_deltas={},
     applied_deltas={},
     applied=False,
-    skip_reason="no_op",
+    skip_reasons=["no_op"],
     param_status={},
     guards_fired=["no_op"],
     changed_keys=[],
-    state_hash="",
+    guard_state_hash="",
     rationale=[],
 )
 
@@ -43,7 +43,7 @@ def records_of(*names: str) -> list[IterationRecord]:
     return [
         IterationRecord(
             iteration=i,
-            runtime={},
+            run={},
             params={},
             summary=SUMMARIES[name],
             tuning=NO_TUNING,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,12 +14,46 @@ from core.events import IterationFinished, RunFinished
 from core.records import IterationRecord
 from core.runner import SoakRun
 from core.runs.jsonio import atomic_write_json
-from core.runs.layout import RUN_FILE, RUNS_DIR, iter_file_name, utc_stamp
+from core.runs.latest import mirrored_run
+from core.runs.layout import LATEST_LINK, RUN_FILE, RUNS_DIR, iter_file_name, utc_stamp
+from core.runs.writer import RunDirectory
 from tests.support.soak import FIXTURES
 
 NATIVE_RECORD = FIXTURES / "native" / "ITER_SUMMARY_3.json"
+NOW = datetime(2026, 11, 27, 14, 12, 3, tzinfo=UTC)
 # KPIs that pass the nightly gate with room.
 PASSING = {"maker_taker_ratio": 0.95, "net_bps": 4.0, "risk_ratio": 0.2, "p95_latency_ms": 150.0}
+
+
+def make_record(iteration: int, **summary: Any) -> IterationRecord:
+    """The native fixture as an IterationRecord of iteration `iteration`; `summary` replaces KPIs."""
+    data = json.loads(NATIVE_RECORD.read_text(encoding="utf-8"))
+    data["summary"].update(summary)
+    return IterationRecord(**{**data, "iteration": iteration})
+
+
+def started(root: Path, seed: int = 42, now: datetime = NOW) -> RunDirectory:
+    """A run directory under `root` whose RUN.json says it started `now`."""
+    run = RunDirectory.create(root, seed=seed, now=now)
+    run.start(
+        {
+            "driver": "sim",
+            "profile": "default",
+            "gate": "smoke",
+            "scenario": "mixed",
+            "config": {"seed": {"value": seed, "source": "cli"}},
+            "tool_version": "0.1.0",
+        },
+        now=now,
+    )
+    return run
+
+
+def newest_run(root: Path) -> Path:
+    """The run <root>/latest shows (a copy of it: core/runs/latest.py)."""
+    run = mirrored_run(root / LATEST_LINK)
+    assert run is not None, f"{root / LATEST_LINK} shows no run of ours"
+    return run
 
 
 def kpis(**changes: float) -> dict[str, float]:
@@ -92,3 +128,24 @@ def recorded_run(out: Path, iterations: int = 5, seed: int = 7) -> Path:
     """A real run of the soak loop, in this process; returns its directory."""
     run_dir, _, _ = finished_run(out, iterations=iterations, seed=seed, pace="fast")
     return run_dir
+
+
+def run_at_once(jobs: list[Callable[[], object]]) -> None:
+    """Run each job in its own thread, released together by a barrier; re-raise a failure."""
+    go = threading.Barrier(len(jobs))
+    failures: list[BaseException] = []
+
+    def body(job: Callable[[], object]) -> None:
+        go.wait()
+        try:
+            job()
+        except BaseException as err:  # reported below, in the test's thread
+            failures.append(err)
+
+    threads = [threading.Thread(target=body, args=(job,)) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        raise failures[0]

@@ -151,7 +151,7 @@ async def test_text_from_files_is_shown_literally(tmp_path: Path):
     run = native_run(tmp_path, "r1")
     atomic_write_json(run / RUN_FILE, manifest(HOSTILE, driver=ESCAPE, profile=HOSTILE))
     hostile = record(1)
-    hostile["tuning"].update(applied=False, skip_reason=HOSTILE, rationale=[f"because {HOSTILE} {ESCAPE}"])
+    hostile["tuning"].update(applied=False, skip_reasons=[HOSTILE], rationale=[f"because {HOSTILE} {ESCAPE}"])
     atomic_write_json(run / iter_file_name(1), hostile)
     legacy = tmp_path / f"[red]x[b]{ESCAPE}"  # a legacy run is named after its directory
     legacy.mkdir()
@@ -169,3 +169,23 @@ async def test_text_from_files_is_shown_literally(tmp_path: Path):
     assert "\\x1b[31mred\\x1b[0m" in text.split("\n")[0]  # the driver, in the header
     assert "[red]x[b]\\x1b[31mred\\x1b[0m/ITER_SUMMARY_1.json:" in text  # the notice
     assert "[red]x[b]\\x1b[31mred\\x1b[0m" in run_list_text
+
+
+async def test_a_watched_directory_deleted_and_created_again_shows_the_new_run_only(tmp_path: Path):
+    latest = shutil.copytree(FIXTURES / "oldtool" / "mini_soak", tmp_path / "latest")
+    (latest / "summary.txt").unlink()  # still going
+    for path in latest.iterdir():
+        path.touch()
+    app, messages = watch_app(latest), AppMessages()
+    async with app.run_test(size=SIZE, message_hook=messages) as pilot:
+        await shown(pilot, messages, latest, 3)
+        assert [cells[-1] for cells in table_rows(app).values()] == ["FAIL", "FAIL", "PASS"]  # as it recorded
+        shutil.rmtree(latest)  # the older tool's next run
+        latest.mkdir()
+        new = record(1, net_bps=4.2)
+        new.pop("gate")
+        new["summary"]["kpi_verdict"] = "WARN"
+        atomic_write_json(latest / iter_file_name(1), new)
+        await messages.wait_for(lambda m: isinstance(m, RunSwitched))
+        await messages.wait_for(lambda m: list(table_rows(app)) == [1])
+        assert table_rows(app)[1][-1] == "WARN" and app.status == "legacy"

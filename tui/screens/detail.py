@@ -5,6 +5,7 @@ deep nesting is summarised and very long texts are cut: the file keeps them whol
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from rich.syntax import Syntax
@@ -15,6 +16,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
+from core.gates import DEFAULT_GATE, evaluate_iteration, load_gate
 from core.runs.views import IterationView
 from tui import format as fmt
 from tui.widgets.iteration_table import COLUMNS
@@ -40,6 +42,7 @@ class IterationDetailScreen(ModalScreen[None]):
                 Content.assemble(
                     ("verdict ", "dim"),
                     fmt.content(view.verdict or fmt.MISSING, f"bold {fmt.ansi(fmt.verdict_style(view.verdict))}"),
+                    *_rejudged(view),
                 )
             )
             yield Static(kpi_lines(view), classes="detail-section")
@@ -63,6 +66,19 @@ class IterationDetailScreen(ModalScreen[None]):
         text = "\n".join(fmt.escape_controls(line) for line in pretty.split("\n"))
         theme = "ansi_dark" if self.app.current_theme.dark else "ansi_light"
         return Syntax(text, "json", theme=theme, background_color=background, word_wrap=True)
+
+
+def _rejudged(view: IterationView) -> tuple[Content | tuple[str, str], ...]:
+    """Beside a verdict the older tool recorded: what mm-soak's default gate says of the same KPIs."""
+    if not view.foreign_verdict:
+        return ()
+    summary = view.raw.get("summary")
+    ours = evaluate_iteration(summary if isinstance(summary, Mapping) else {}, load_gate(DEFAULT_GATE)).verdict
+    return (
+        ("  as the older tool recorded it; mm-soak's ", "dim"),
+        (f"{DEFAULT_GATE} gate: ", "dim"),
+        fmt.content(ours, fmt.ansi(fmt.verdict_style(ours))),
+    )
 
 
 def within_depth(value: Any, depth: int = RECORD_DEPTH) -> Any:

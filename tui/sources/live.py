@@ -16,12 +16,12 @@ from textual.app import App
 from textual.message import Message
 from textual.worker import Worker, get_current_worker
 
-from core.events import IterationFinished, RunFinished, RunPaused, RunResumed, RunStarted, SoakEvent
+from core.events import IterationFinished, RunFinished, RunNotice, RunPaused, RunResumed, RunStarted, SoakEvent
 from core.records import ExitCode, RunStatus
 from core.runner import SoakRun
 from core.runs.views import IterationView
 from tui.format import PAUSED
-from tui.messages import IterationsArrived, RunEnded, RunIdentity, RunOpened, RunStateChanged
+from tui.messages import IterationsArrived, Notice, RunEnded, RunIdentity, RunOpened, RunStateChanged
 
 WORKER_GROUP = "soak-loop"
 BATCH_EVERY_S = 0.2
@@ -94,6 +94,8 @@ def to_message(event: SoakEvent) -> Message | None:
     match event:
         case RunStarted():
             return RunOpened(RunIdentity.from_manifest(event.manifest, event.run_dir, event.total_iterations))
+        case RunNotice(text=text):
+            return Notice(text)
         case RunPaused():
             return RunStateChanged(PAUSED)
         case RunResumed():

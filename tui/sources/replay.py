@@ -11,7 +11,7 @@ from pathlib import Path
 from textual.app import App
 
 from core.errors import ReadError
-from core.records import ExitCode, RunStatus
+from core.records import FINAL_STATUSES, ExitCode, RunStatus
 from core.runs.discovery import read_run
 from tui.format import PAUSED, REPLAYED, STOPPED
 from tui.messages import IterationsArrived, RunEnded, RunOpened, RunStateChanged
@@ -67,7 +67,7 @@ class ReplaySource:
                 app.post_message(RunEnded(STOPPED, REPLAY_EXIT))
                 return
             app.post_message(IterationsArrived([view]))
-        status = info.status if info.finished else REPLAYED
+        status = info.status if info.status in FINAL_STATUSES else REPLAYED
         app.post_message(run_ended(info, status, REPLAY_EXIT))
 
     async def _wait(self, seconds: float) -> None:

@@ -118,8 +118,11 @@ class WatchSource:
                 await self._choose()
             match event:
                 case RunDiscovered(info=info):
+                    # A followed directory deleted and created again (the older tool's latest/)
+                    # holds a new run: shown afresh.
+                    again = info.path == self.current and info.path in self.runs and self.runs[info.path].removed
                     self.runs[info.path] = _Run(info)
-                    if not self._choosing and follows_new_run(info, self.current, self.given):
+                    if not self._choosing and (again or follows_new_run(info, self.current, self.given)):
                         await self._switch(info.path, load=False)
                 case IterationAdded(run=run, view=view):
                     self.runs[run].iterations.add(view.iteration)
@@ -185,6 +188,8 @@ class WatchSource:
         info = self.runs[self.current].info
         if revived:  # a stale run's heartbeat came back, say: start afresh
             await self._switch(info.path, load=True)
+        elif info.kind is RunKind.LEGACY:  # shown as legacy, over or not (`watch --no-ui` tells its end)
+            return
         elif info.finished:
             self._post(run_ended(info, info.status, info.exit_code()))
         elif info.stale:

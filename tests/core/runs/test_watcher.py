@@ -72,7 +72,8 @@ async def test_what_is_already_there_is_reported_once_native_legacy_and_latest(t
     assert sorted(e.info.path.name for e in recorder.of(RunDiscovered)) == ["20261127-100000-s1", "old"]
     assert added(recorder, native) == [1, 2, 3]
     assert added(recorder, tmp_path / "old") == [1, 2, 3, 4]
-    assert [e.info.path for e in recorder.of(RunClosed)] == [native]  # over before the watch
+    # Over before the watch: the native run completed, the legacy one's files stopped changing.
+    assert sorted(e.info.path for e in recorder.of(RunClosed)) == [tmp_path / "old", native]
 
 
 class ScanRacingWriter(RunWatcher):

@@ -1,58 +1,28 @@
-"""core/runs/jsonio.py and writer.py: atomic JSON, run directories, the `latest` link, liveness."""
+"""core/runs/jsonio.py and writer.py: atomic JSON, run directories, liveness (latest: test_latest.py)."""
 
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import subprocess
 import sys
-import threading
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from core.errors import ArtifactError
-from core.records import IterationRecord, RunVerdict
+from core.records import RunVerdict
 from core.runs import jsonio
 from core.runs.discovery import RunKind, discover_runs, read_run
 from core.runs.jsonio import atomic_write_json
 from core.runs.layout import STALE_AFTER_S, is_stale, utc_stamp
 from core.runs.views import read_iteration
-from core.runs.writer import RunDirectory
-from tests.support.runs import NATIVE_RECORD
+from core.runs.writer import RunDirectory, overrides_signature
+from tests.support.runs import NOW, make_record, run_at_once, started
 from tests.support.soak import ROOT as MAIN
-
-NOW = datetime(2026, 11, 27, 14, 12, 3, tzinfo=UTC)
-
-
-def make_record(iteration: int, **summary) -> IterationRecord:
-    data = json.loads(NATIVE_RECORD.read_text(encoding="utf-8"))
-    data["summary"].update(summary)
-    return IterationRecord(**{**data, "iteration": iteration})
-
-
-def run_at_once(jobs: list[Callable[[], object]]) -> None:
-    """Run each job in its own thread, released together by a barrier; re-raise a failure."""
-    go = threading.Barrier(len(jobs))
-    failures: list[BaseException] = []
-
-    def body(job: Callable[[], object]) -> None:
-        go.wait()
-        try:
-            job()
-        except BaseException as err:  # reported below, in the test's thread
-            failures.append(err)
-
-    threads = [threading.Thread(target=body, args=(job,)) for job in jobs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if failures:
-        raise failures[0]
 
 
 def leftovers(directory: Path) -> list[str]:
@@ -184,7 +154,7 @@ def test_run_ids_stay_unique_when_runs_start_at_once(tmp_path):
 CREATE_SCRIPT = """
 import sys
 from datetime import datetime, timezone
-from core.runs.writer import RunDirectory
+from core.runs.writer import RunDirectory, overrides_signature
 now = datetime(2026, 11, 27, 14, 12, 3, tzinfo=timezone.utc)
 print(RunDirectory.create(sys.argv[1], seed=1, now=now).run_id)
 """
@@ -207,22 +177,6 @@ def test_create_in_an_unwritable_place_is_an_artifact_error(tmp_path):
     with pytest.raises(ArtifactError) as caught:
         RunDirectory.create(blocker, seed=1)
     assert "\n" not in str(caught.value) and str(blocker) in str(caught.value)
-
-
-def started(root: Path, seed: int = 42, now: datetime = NOW) -> RunDirectory:
-    run = RunDirectory.create(root, seed=seed, now=now)
-    run.start(
-        {
-            "driver": "sim",
-            "profile": "default",
-            "gate": "smoke",
-            "scenario": "mixed",
-            "config": {"seed": {"value": seed, "source": "cli"}},
-            "tool_version": "0.1.0",
-        },
-        now=now,
-    )
-    return run
 
 
 def read_manifest(run: RunDirectory) -> dict:
@@ -293,16 +247,19 @@ def test_tuning_report_holds_one_entry_per_iteration_of_this_run(tmp_path):
     report = json.loads((run.path / "TUNING_REPORT.json").read_text())
     assert [e["iteration"] for e in report["iterations"]] == [1, 2, 3]
     assert report["summary"] == {"count": 3, "verdict": "PASS"}
-    assert report["iterations"][0]["tuning"]["applied_deltas"] == {"base_spread_bps": 0.1}
+    assert report["iterations"][0]["applied_deltas"] == {"base_spread_bps": 0.1}
     assert report["iterations"][0]["gate"] == {"verdict": "PASS", "reasons": []}
     with pytest.raises(ValueError, match="share an iteration"):
         run.write_tuning_report([make_record(1), make_record(1)])
 
 
-def test_overrides_are_the_parameters_in_force(tmp_path):
+def test_overrides_are_the_parameters_in_force_and_their_signature_is_the_files_sha256(tmp_path):
     run = started(tmp_path)
-    run.write_overrides({"base_spread_bps": 2.45, "post_only": True})
-    assert json.loads((run.path / "runtime_overrides.json").read_text()) == {"base_spread_bps": 2.45, "post_only": True}
+    params = {"base_spread_bps": 2.45, "post_only": True}
+    signature = run.write_overrides(params)
+    written = (run.path / "runtime_overrides.json").read_bytes()
+    assert json.loads(written) == params
+    assert signature == hashlib.sha256(written).hexdigest() == overrides_signature(params)
 
 
 def snapshot_files(directory: Path) -> dict[str, tuple[bytes, int]]:
@@ -315,7 +272,7 @@ def test_a_new_run_never_touches_an_earlier_one(tmp_path):
     first.write_tuning_report([make_record(1)])
     first.write_overrides({"base_spread_bps": 1.0})
     first.finish("completed")
-    first.update_latest()
+    assert first.take_latest() is None
     before = snapshot_files(first.path)
 
     second = started(tmp_path, seed=2)
@@ -323,7 +280,7 @@ def test_a_new_run_never_touches_an_earlier_one(tmp_path):
         second.write_iteration(make_record(i))
     second.write_tuning_report([make_record(1), make_record(2)])
     second.write_overrides({"base_spread_bps": 2.0})
-    second.update_latest()
+    assert second.take_latest() is None
     second.finish("aborted")
 
     assert snapshot_files(first.path) == before
@@ -332,50 +289,3 @@ def test_a_new_run_never_touches_an_earlier_one(tmp_path):
         (first.run_id, "completed", RunKind.NATIVE),
         (second.run_id, "aborted", RunKind.NATIVE),
     ]
-
-
-# --------------------------------------------------------------------------------------------
-# latest
-
-
-def test_latest_is_a_relative_link_to_the_newest_run(tmp_path):
-    root = tmp_path / "soak"
-    older, newer = started(root, seed=1), started(root, seed=2)
-    assert older.update_latest() and newer.update_latest()
-    assert os.readlink(root / "latest") == f"runs/{newer.run_id}"
-    assert (root / "latest").resolve() == newer.path.resolve()
-    moved = tmp_path / "moved"
-    root.rename(moved)  # relative: still valid after the tree is moved or mounted elsewhere
-    assert (moved / "latest" / "RUN.json").is_file()
-
-
-def test_racing_runs_leave_latest_valid_and_pointing_at_one_of_them(tmp_path):
-    root = tmp_path / "soak"
-    runs = [started(root, seed=s) for s in range(6)]
-    runs[0].update_latest()
-    valid = {r.path.resolve() for r in runs}
-    seen_invalid: list[Path] = []
-
-    def swapper(run: RunDirectory) -> Callable[[], None]:
-        return lambda: [run.update_latest() for _ in range(50)]
-
-    def watch() -> None:  # a reader during the swaps must always find a valid link
-        for _ in range(500):
-            if (target := (root / "latest").resolve()) not in valid:
-                seen_invalid.append(target)
-
-    run_at_once([*map(swapper, runs), watch])
-    assert seen_invalid == []
-    target = (root / "latest").resolve()
-    assert target in valid
-    assert sorted(p.name for p in root.iterdir()) == ["latest", "runs"]  # no temp links left
-
-
-def test_a_legacy_latest_directory_is_left_alone(tmp_path):
-    root = tmp_path / "soak"
-    (root / "latest").mkdir(parents=True)
-    (root / "latest" / "ITER_SUMMARY_1.json").write_text('{"iteration": 1}')
-    run = started(root)
-    assert run.update_latest() is False
-    assert (root / "latest").is_dir() and not (root / "latest").is_symlink()
-    assert (root / "latest" / "ITER_SUMMARY_1.json").read_text() == '{"iteration": 1}'

@@ -41,7 +41,7 @@ def test_no_op_when_every_delta_clamps_to_zero() -> None:
     at_top = Params(base_spread_bps=PARAM_SPECS["base_spread_bps"].upper)
     (record,) = run([kpis(net_bps=1.0)], params=at_top)
     assert record.proposed_deltas["base_spread_bps"] > 0
-    assert (record.applied, record.skip_reason, record.guards_fired) == (False, "no_op", ["no_op"])
+    assert (record.applied, record.skip_reasons, record.guards_fired) == (False, ["no_op"], ["no_op"])
     assert record.param_status == {"base_spread_bps": "at_bound"}
     assert record.applied_deltas == {} and record.changed_keys == []
 
@@ -51,7 +51,7 @@ def test_a_parameter_at_its_bound_does_not_make_the_whole_proposal_a_no_op() -> 
     (record,) = run([kpis(maker_taker_ratio=0.6, hedges=10)], params=lowest_cap)
     assert record.param_status["impact_cap_ratio"] == "at_bound"
     assert record.param_status["inventory_skew_bps"] == "applied"
-    assert (record.applied, record.skip_reason, record.guards_fired) == (True, None, [])
+    assert (record.applied, record.skip_reasons, record.guards_fired) == (True, [], [])
 
 
 def test_cooldown_rests_a_parameter_after_a_large_change() -> None:
@@ -62,7 +62,7 @@ def test_cooldown_rests_a_parameter_after_a_large_change() -> None:
     assert large >= COOLDOWN_STEP_SHARE * SPREAD_STEP
     for record in resting:
         assert record.param_status == {"base_spread_bps": "cooldown"}
-        assert (record.skip_reason, record.guards_fired) == ("cooldown", ["cooldown"])
+        assert (record.skip_reasons, record.guards_fired) == (["cooldown"], ["cooldown"])
     assert after.applied_deltas == {"base_spread_bps": large}
 
 
@@ -84,7 +84,7 @@ def test_oscillation_holds_a_parameter_whose_deltas_alternate() -> None:
     widen, tighten, third, *resting, after = records
     assert widen.applied_deltas["base_spread_bps"] > 0 > tighten.applied_deltas["base_spread_bps"]
     assert third.param_status == {"base_spread_bps": "oscillation"}
-    assert (third.applied, third.skip_reason, third.guards_fired) == (False, "oscillation", ["oscillation"])
+    assert (third.applied, third.skip_reasons, third.guards_fired) == (False, ["oscillation"], ["oscillation"])
     held = [r.param_status["base_spread_bps"] for r in resting]
     assert held == ["oscillation"] * OSCILLATION_REST_ITERATIONS
     assert after.param_status == {"base_spread_bps": "applied"}
@@ -97,7 +97,7 @@ def test_velocity_caps_a_parameters_change_per_hour_of_soak_time() -> None:
     steps = [r.applied_deltas.get("base_spread_bps", 0.0) for r in records]
     first_held = next(i for i, r in enumerate(records) if r.param_status["base_spread_bps"] == "velocity")
     assert records[first_held].guards_fired == ["velocity"]
-    assert records[first_held].skip_reason == "velocity"
+    assert records[first_held].skip_reasons == ["velocity"]
     cap = VELOCITY_MAX_STEPS * SPREAD_STEP
     assert sum(steps[:first_held]) <= cap + 1e-9 < sum(steps[:first_held]) + steps[0]
     per_window = int(VELOCITY_WINDOW_S / window_s)
@@ -112,30 +112,33 @@ def test_freeze_pauses_tuning_after_two_passing_iterations() -> None:
     assert first.applied and first.guards_fired == []
     assert len(frozen) == FREEZE_ITERATIONS
     for record in frozen:
-        assert (record.applied, record.skip_reason, record.guards_fired) == (False, "freeze", ["freeze"])
+        assert (record.applied, record.skip_reasons, record.guards_fired) == (False, ["freeze"], ["freeze"])
         assert record.param_status == {"base_spread_bps": "freeze"}
         assert record.proposed_deltas == {"base_spread_bps": pytest.approx(-0.2 * SPREAD_STEP)}
     assert resumed.applied, "after the freeze tuning resumes, until two more passes freeze it again"
-    assert again.skip_reason == "freeze"
+    assert again.skip_reasons == ["freeze"]
 
 
 @pytest.mark.parametrize("not_passing", [kpis(net_bps=1.0), kpis(net_bps=2.95)], ids=["FAIL", "WARN"])
 def test_an_iteration_that_does_not_pass_ends_the_freeze(not_passing: dict[str, float]) -> None:
     records = run([kpis(), kpis(), not_passing, kpis()])
-    assert records[1].skip_reason == "freeze"
+    assert records[1].skip_reasons == ["freeze"]
     assert records[2].applied and records[2].param_status == {"base_spread_bps": "applied"}
-    assert records[3].skip_reason != "freeze", "a new freeze needs two new passes"
+    assert records[3].skip_reasons != ["freeze"], "a new freeze needs two new passes"
 
 
 def test_summarise_guards_counts_each_guard_and_the_applied_iterations() -> None:
     far_off = kpis(net_bps=-5.0, adverse_bps_p95=10.0)
     records = run([far_off, far_off, kpis(), kpis(), kpis()])
-    assert [r.skip_reason for r in records] == [None, "cooldown", None, "freeze", "freeze"]
+    assert [r.skip_reasons for r in records] == [[], ["cooldown"], [], ["freeze"], ["freeze"]]
     summary = summarise_guards(records)
     assert summary == {
         "count": 5,
         "applied": 2,
         "skipped": 3,
         "guards": {"no_op": 0, "oscillation": 0, "cooldown": 1, "velocity": 0, "freeze": 2},
+        "blocked_oscillation": 0,  # the older tool's names
+        "blocked_velocity": 0,
+        "cooldown_skips": 1,
     }
     assert summarise_guards([])["count"] == 0

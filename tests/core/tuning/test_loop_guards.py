@@ -9,7 +9,7 @@ from core.config import build_config
 from core.drivers import DriverResult
 from core.events import IterationFinished, RunFinished, TuningSkipped
 from core.loop import SoakLoop
-from tests.support.runs import PASSING, kpis
+from tests.support.runs import PASSING, kpis, newest_run
 
 
 class ScriptedDriver:
@@ -50,12 +50,12 @@ def run_scripted(tmp_path, sequence, params):
 def test_guard_fires_and_is_recorded(tmp_path, guard):
     sequence, params = SCENARIOS[guard]
     events = run_scripted(tmp_path, sequence, params)
-    run_dir = tmp_path / "latest"
+    run_dir = newest_run(tmp_path)
     records = [json.loads((run_dir / f"ITER_SUMMARY_{i}.json").read_text()) for i in range(1, len(sequence) + 1)]
     fired = [r["iteration"] for r in records if guard in r["tuning"]["guards_fired"]]
     assert fired, f"{guard} never fired"
     last_fired = records[fired[-1] - 1]["tuning"]
-    assert guard in last_fired["param_status"].values() or last_fired["skip_reason"] == guard
+    assert guard in last_fired["param_status"].values() or last_fired["skip_reasons"] == [guard]
     report = json.loads((run_dir / "TUNING_REPORT.json").read_text())
     assert report["summary"]["guards"][guard] == len(fired)
     skipped = [e.iteration for e in events if isinstance(e, TuningSkipped)]

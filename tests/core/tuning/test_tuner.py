@@ -97,13 +97,13 @@ def test_a_missing_kpi_produces_no_rule_for_it(missing: Any) -> None:
     record = decide(net_bps=missing, adverse_bps_p95=missing, fills=missing)
     assert "base_spread_bps" not in record.proposed_deltas  # neither widened nor tightened
     assert record.rationale == []
-    assert (record.applied, record.skip_reason) == (False, "no_op")
+    assert (record.applied, record.skip_reasons) == (False, ["no_op"])
 
 
 def test_an_empty_summary_does_not_crash() -> None:
     gate = GateRecord(verdict="FAIL", reasons=[], checks=[])
     record = Tuner().decide(1, Params(), {}, gate, 600.0)
-    assert record.proposed_deltas == {} and record.skip_reason == "no_op"
+    assert record.proposed_deltas == {} and record.skip_reasons == ["no_op"]
 
 
 def test_apply_deltas_adds_clamps_and_rounds() -> None:
@@ -145,12 +145,12 @@ def replay() -> list[Any]:
 def test_the_tuner_is_deterministic_and_hashes_its_state() -> None:
     first, second = replay(), replay()
     assert [r.model_dump() for r in first] == [r.model_dump() for r in second]
-    assert [r.skip_reason for r in first] == [None, "cooldown", None, "freeze"]
-    hashes = [r.state_hash for r in first]
+    assert [r.skip_reasons for r in first] == [[], ["cooldown"], [], ["freeze"]]
+    hashes = [r.guard_state_hash for r in first]
     assert all(len(h) == 16 and int(h, 16) >= 0 for h in hashes)
     assert hashes[1] == hashes[0]  # a decision that held everything left the state as it was
     assert len({hashes[0], hashes[2], hashes[3]}) == 3  # applying and freezing change it
-    assert Tuner().state_hash() == Tuner().state_hash() != hashes[0]
+    assert Tuner().guard_state_hash() == Tuner().guard_state_hash() != hashes[0]
 
 
 # --- property: whatever the KPIs, the tuner stays inside the bounds and the maximum step ---------
