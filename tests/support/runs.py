@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -98,6 +99,13 @@ def write_iteration(directory: Path, i: int, **summary: Any) -> Path:
     path = directory / iter_file_name(i)
     atomic_write_json(path, record(i, **summary))
     return path
+
+
+def age_files(directory: Path, seconds: float = 3600.0) -> None:
+    """Backdate every file in `directory`: its writer stopped `seconds` ago, however fresh the checkout."""
+    then = datetime.now(UTC).timestamp() - seconds
+    for path in directory.iterdir():
+        os.utime(path, (then, then))
 
 
 def finish(directory: Path, status: str = "completed", verdict: str = "PASS") -> None:

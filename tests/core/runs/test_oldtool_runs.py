@@ -15,6 +15,7 @@ from core.records import APPLIED, RunStatus
 from core.reporting.command import load_report
 from core.runs.discovery import LEGACY_STATUS, RunKind, detect_run, read_run
 from core.runs.layout import LEGACY_END_FILE
+from tests.support.runs import age_files
 from tests.support.soak import FIXTURES, PATIENCE_S
 
 OLDTOOL = FIXTURES / "oldtool"
@@ -120,9 +121,7 @@ def test_watching_it_ends_with_the_code_its_verdicts_give(tmp_path: Path):
 def test_watching_it_once_its_files_stopped_changing_ends_at_once(tmp_path: Path):
     run = its_run(tmp_path)
     (run / LEGACY_END_FILE).unlink()  # killed before its last line: no end marker
-    an_hour_ago = datetime.now(UTC).timestamp() - 3600
-    for path in run.iterdir():
-        os.utime(path, (an_hour_ago, an_hour_ago))
+    age_files(run)
     out = io.StringIO()
     assert watch_headless(run, out, PATIENCE_S) == 1
     assert "run legacy (its files stopped changing): 3 iteration(s)  verdict FAIL" in out.getvalue()

@@ -25,7 +25,7 @@ from core.runs.watch_events import (
     ScanComplete,
 )
 from core.runs.watcher import RunWatcher
-from tests.support.runs import finish, native_run, record, write_iteration
+from tests.support.runs import age_files, finish, native_run, record, write_iteration
 from tests.support.soak import FIXTURES, ROOT, soak_env, soak_run_argv
 from tests.support.waiting import Recorder
 
@@ -66,7 +66,7 @@ async def test_what_is_already_there_is_reported_once_native_legacy_and_latest(t
     native = native_run(tmp_path, "20261127-100000-s1", written=3)
     finish(native)
     (tmp_path / "latest").symlink_to(Path("runs") / native.name)
-    shutil.copytree(LEGACY / "flat", tmp_path / "old")
+    age_files(shutil.copytree(LEGACY / "flat", tmp_path / "old"))
     async with Recorder(RunWatcher(tmp_path)) as recorder:
         pass
     assert sorted(e.info.path.name for e in recorder.of(RunDiscovered)) == ["20261127-100000-s1", "old"]
