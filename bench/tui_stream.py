@@ -6,15 +6,16 @@
    headless_iterations_per_second.
 2. The run in the monitor, headless at 120x40, --pace fast: iterations_per_second from the run
    opening to the run ending, and ratio_to_headless.
-3. While it streams, keys go in through the driver like keystrokes: every 0.5 s a move in the
-   table (up, then end back to the newest row), and every 5 s a pause and a resume (p, p).
+3. While it streams (charts on, as the monitor always has them), keys go in through the driver
+   like keystrokes: every 0.5 s a move in the table (up, then end back to the newest row), every
+   2.5 s the charts turned to the next KPIs (t) and every 5 s a pause and a resume (p, p).
    max_key_latency_ms (and the median) is the time from a key entering the app until its action
    has run (the state it sets is seen).
 4. After the run ends, the app sits idle: idle_cpu_percent is the process's CPU time over
    --idle seconds of wall time, as a percentage of one core.
-5. A run paced an hour per iteration, quit (q) while it waits after its first iteration:
-   quit_ms is the time from the key until the app has exited and the loop's thread has
-   recorded the run as aborted.
+5. A run paced an hour per iteration, quit (q, and q again to confirm) while it waits after its
+   first iteration: quit_ms is the time from the confirming key until the app has exited and the
+   loop's thread has recorded the run as aborted.
 """
 
 from __future__ import annotations
@@ -36,11 +37,14 @@ from core.runner import SoakRun
 from tui.app import SoakApp
 from tui.factory import create_run_app
 from tui.messages import RunEnded, RunOpened
+from tui.screens.confirm import ConfirmStop
 from tui.widgets.iteration_table import IterationTable
+from tui.widgets.trends import TrendPanel
 
 SIZE = (120, 40)
 KEY_EVERY_S = 0.5
 PAUSE_EVERY = 10  # key rounds: a pause and a resume every 5 s
+CHARTS_EVERY = 5  # key rounds: the next charts every 2.5 s
 
 
 def settings(args: argparse.Namespace, out: str) -> dict:
@@ -83,9 +87,10 @@ async def key_latency(app: SoakApp, key: str, handled: Callable[[], bool]) -> fl
 async def stream(args: argparse.Namespace, out: str) -> dict[str, float]:
     app = create_run_app(build_config(settings(args, out), {}))
     watch = Stopwatch()
-    latencies: dict[str, list[float]] = {"move": [], "pause": []}
+    latencies: dict[str, list[float]] = {"move": [], "pause": [], "charts": []}
     async with app.run_test(size=SIZE, message_hook=watch) as pilot:
         table = app.query_one(IterationTable)
+        trends = app.query_one(TrendPanel)
         moves = (
             ("up", lambda: table.cursor_row < table.row_count - 1),
             ("end", lambda: table.cursor_row == table.row_count - 1),
@@ -97,8 +102,9 @@ async def stream(args: argparse.Namespace, out: str) -> dict[str, float]:
             if watch.opened is None or watch.ended is not None:
                 continue
             rounds += 1
-            kind = "pause" if rounds % PAUSE_EVERY == 0 else "move"
-            for key, handled in pauses if kind == "pause" else moves:
+            kind = "pause" if rounds % PAUSE_EVERY == 0 else "charts" if rounds % CHARTS_EVERY == 0 else "move"
+            charts = (("t", lambda was=trends.first: trends.first != was),)
+            for key, handled in {"pause": pauses, "move": moves, "charts": charts}[kind]:
                 if (latency := await key_latency(app, key, handled)) is not None:
                     latencies[kind].append(latency)
         await pilot.pause()
@@ -107,13 +113,14 @@ async def stream(args: argparse.Namespace, out: str) -> dict[str, float]:
         idle_cpu = (time.process_time() - cpu_before) / (time.perf_counter() - wall_before)
         await pilot.press("q")
     assert watch.opened is not None and watch.ended is not None
-    every = latencies["move"] + latencies["pause"]
+    every = latencies["move"] + latencies["pause"] + latencies["charts"]
     return {
         "iterations_per_second": args.iterations / (watch.ended - watch.opened),
         "max_key_latency_ms": max(every, default=float("nan")) * 1000,
         "median_key_latency_ms": statistics.median(every) * 1000 if every else float("nan"),
         "max_move_ms": max(latencies["move"], default=float("nan")) * 1000,
         "max_pause_ms": max(latencies["pause"], default=float("nan")) * 1000,
+        "max_charts_ms": max(latencies["charts"], default=float("nan")) * 1000,
         "key_presses": len(every),
         "idle_cpu_percent": idle_cpu * 100,
     }
@@ -123,6 +130,9 @@ async def quit_latency(args: argparse.Namespace, out: str) -> float:
     app = create_run_app(build_config({**settings(args, out), "pace": 3600}, {}))
     async with app.run_test(size=SIZE) as pilot:
         while app.query_one(IterationTable).row_count == 0:
+            await asyncio.sleep(0.01)
+        await pilot.press("q")
+        while not isinstance(app.screen, ConfirmStop):
             await asyncio.sleep(0.01)
         start = time.perf_counter()
         await pilot.press("q")
@@ -148,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"max_key_latency_ms={figures['max_key_latency_ms']:.1f}")
     print(
         f"median_key_latency_ms={figures['median_key_latency_ms']:.1f} (over {figures['key_presses']} presses; "
-        f"worst move {figures['max_move_ms']:.1f}, worst pause/resume {figures['max_pause_ms']:.1f})"
+        f"worst move {figures['max_move_ms']:.1f}, worst pause/resume {figures['max_pause_ms']:.1f}, "
+        f"worst next charts {figures['max_charts_ms']:.1f})"
     )
     print(f"idle_cpu_percent={figures['idle_cpu_percent']:.2f}")
     print(f"quit_ms={quit_s * 1000:.0f}")

@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 BLOCK_REASONS: tuple[str, ...] = ("min_interval", "concurrency", "risk", "throttle")
+UNRANKED = 1000  # the priority of a monitored KPI that names none: after every one that does
 
 
 class Better(StrEnum):
@@ -35,6 +36,8 @@ class Kpi:
     min_jump: float  # the smallest change between iterations a report calls a jump, in `unit`
     description: str
     monitored: bool = False  # in every iteration view: tables, trends, summaries, reports
+    priority: int = UNRANKED  # the monitor's order of its column and chart: 1 first, dropped last
+    width: int = 0  # cells its column needs; 0: its label's length, at least 7
 
     def show(self, value: float | None, missing: str = "-") -> str:
         return missing if value is None else format(value, self.format)
@@ -51,6 +54,8 @@ def _load(path: Path) -> dict[str, Kpi]:
 
 KPIS: dict[str, Kpi] = _load(REGISTRY_FILE)
 MONITORED: tuple[str, ...] = tuple(name for name, kpi in KPIS.items() if kpi.monitored)
+# The monitor's order: its table's columns left to right, its charts in turn.
+BY_PRIORITY: tuple[str, ...] = tuple(sorted(MONITORED, key=lambda name: KPIS[name].priority))
 GATEABLE: tuple[str, ...] = tuple(KPIS)  # a gate rule may name any of them
 
 

@@ -8,22 +8,64 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
-from typing import NoReturn
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
 
 from core.records import ExitCode
 from tui import cli_scale
 
 
 class _Parser(argparse.ArgumentParser):
+    listing: Callable[[], str] | None = None  # appended to --help, computed only when asked
+
     def error(self, message: str) -> NoReturn:
         self.exit(ExitCode.ERROR, f"{self.prog}: error: {message}\n")
+
+    def format_help(self) -> str:
+        text = super().format_help()
+        return text + "\n" + self.listing() if self.listing else text
+
+
+class _Version(argparse.Action):
+    """`soak --version`: the installed package's version, looked up only when asked."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("mm-soak")
+        except PackageNotFoundError:
+            found = "unknown (not installed)"
+        print(f"soak {found}")
+        parser.exit(0)
+
+
+def _run_choices() -> str:
+    """What `soak run` can be given by name, from the code that defines each."""
+    from core.gates import GATES
+    from core.params import available_profiles
+    from core.scenarios import SCENARIOS
+
+    named = {"scenarios (--scenario)": SCENARIOS, "profiles (--profile)": available_profiles(), "gates (--gate)": GATES}
+    return "".join(f"{what}: {', '.join(names)}\n" for what, names in named.items())
+
+
+def _screenshots_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--screenshots", metavar="DIR", type=Path, help="where ctrl+s saves SVGs (default: the run's directory)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="soak", description="Soak-test a market-making strategy with live auto-tuning.")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser.add_argument("--version", action=_Version)
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     run = commands.add_parser("run", help="run a soak (TUI in a terminal, headless otherwise)")
+    run.listing = _run_choices
     length = run.add_mutually_exclusive_group()
     length.add_argument("--iterations", metavar="N", help="number of iterations (default 10)")
     length.add_argument("--hours", metavar="H", help="run until H hours of market time are covered")
@@ -78,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     older.add_argument("--export-json", metavar="PATH", help="write the run's report as JSON")
     older.add_argument("--export-md", metavar="PATH", help="read as --summary-md")
     older.add_argument("--gate-summary", metavar="PATH", help="refused: use --junit or --export-json")
+    _screenshots_option(run)
     watch = commands.add_parser("watch", help="live monitor of runs written by other processes")
     watch.add_argument("root", metavar="ROOT_OR_RUN_DIR", nargs="?", default="artifacts/soak")
     watch.add_argument("--no-ui", action="store_true", help="print a line per iteration, exit with the run")
@@ -88,9 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="--no-ui: give up (exit 2) after this long if the run has not ended",
     )
     watch.add_argument("--read-only", action="store_true", help="offer no key that changes anything (soak serve)")
+    _screenshots_option(watch)
     replay = commands.add_parser("replay", help="replay a recorded run in the TUI, for demos")
     replay.add_argument("run_dir", metavar="RUN_DIR")
     replay.add_argument("--speed", metavar="X", type=_positive_float, default=2.0, help="iterations per second (2)")
+    _screenshots_option(replay)
     report = commands.add_parser("report", help="post-soak report (Markdown and JSON) of a run directory")
     report.add_argument("run_dir", metavar="RUN_DIR")
     report.add_argument("--md", metavar="PATH", help="write the Markdown report here (default: stdout)")
@@ -104,7 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # `soak` alone: what it can do
+        parser.print_help()
+        return ExitCode.ERROR
     from core.errors import SoakError
 
     try:
@@ -152,7 +201,7 @@ def _run(args: argparse.Namespace) -> int:
         return run_headless(soak.events(), config.settings.json_events)
     from tui.factory import create_run_app, run_app
 
-    return run_app(create_run_app(soak))
+    return run_app(create_run_app(soak, screenshot_dir=args.screenshots))
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -173,13 +222,13 @@ def _watch(args: argparse.Namespace) -> int:
         return watch_headless(args.root, timeout=args.timeout)
     from tui.factory import create_watch_app, run_app
 
-    return run_app(create_watch_app(args.root, read_only=args.read_only))
+    return run_app(create_watch_app(args.root, read_only=args.read_only, screenshot_dir=args.screenshots))
 
 
 def _replay(args: argparse.Namespace) -> int:
     from tui.factory import create_replay_app, run_app
 
-    return run_app(create_replay_app(args.run_dir, args.speed))
+    return run_app(create_replay_app(args.run_dir, args.speed, screenshot_dir=args.screenshots))
 
 
 def _positive_float(text: str) -> float:

@@ -18,6 +18,9 @@ from core.text import escape_controls as escape_controls  # the monitor's one wa
 
 MISSING = "—"
 
+# What the monitor is showing: a soak run in this process, runs another process writes, a replay.
+RUN, WATCH, REPLAY = "run", "watch", "replay"
+
 # ANSI colour names: Textual maps them through a dark or a light terminal palette per theme, so
 # they stay readable in both, and NO_COLOR drops them while the verdict word remains.
 VERDICT_STYLES: dict[str, str] = {Verdict.PASS: "green", Verdict.WARN: "yellow", Verdict.FAIL: "red"}
@@ -25,6 +28,7 @@ VERDICT_STYLES: dict[str, str] = {Verdict.PASS: "green", Verdict.WARN: "yellow",
 # What the monitor calls a run besides its RunStatus: before it opens, while a pause or a stop
 # takes effect, and the ends of a run it cannot follow further.
 STARTING, PAUSING, PAUSED, STOPPING = "starting", "pausing", "paused", "stopping"
+WAITING = "waiting"  # a watch with no run to follow yet
 STOPPED, REPLAYED, STALE, REMOVED = "stopped", "replayed", "stale", "removed"
 LIVE_STATES: tuple[str, ...] = (RunStatus.RUNNING, PAUSING, PAUSED, STOPPING)
 STATUS_STYLES: dict[str, str] = {
@@ -59,9 +63,9 @@ def ansi(colour: str) -> str:
     return f"ansi_{colour}" if colour else ""
 
 
-def threshold(op: str, fail: float | None) -> str:
+def threshold(op: str, fail: float | None, separator: str = " ") -> str:
     """The gate's FAIL threshold beside a value, e.g. '>= 0.85' or 'present'."""
-    return op if fail is None else f"{op} {fail:g}"
+    return op if fail is None else f"{op}{separator}{fail:g}"
 
 
 def param_value(value: Any) -> str:
@@ -78,6 +82,16 @@ def delta(value: float) -> str:
     if value == int(value) and abs(value) >= 1:
         return f"{value:+.0f}"
     return f"{value:+.3g}"
+
+
+def market_time(seconds: float) -> str:
+    """Market time covered, coarse: 40m, 4h00m, 2d03h."""
+    minutes = int(max(seconds, 0)) // 60
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return f"{days}d{hours:02d}h"
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m"
 
 
 def duration(seconds: float) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from textual.message import Message
 
@@ -32,6 +32,9 @@ class RunIdentity:
     gate: str | None = None
     total_iterations: int | None = None
     run_dir: Path | None = None
+    window_s: float | None = None  # market time per iteration
+    started_utc: str | None = None
+    finished_utc: str | None = None
 
     @classmethod
     def from_manifest(
@@ -42,6 +45,8 @@ class RunIdentity:
             return None if value is None else str(value)
 
         total = total_iterations if total_iterations is not None else manifest.get("iterations")
+        window = manifest.get("window_s")
+        window_s = float(window) if _is_number(window) else None
         return cls(
             run_id=text("run_id") or (run_dir.name if run_dir else "?"),
             driver=text("driver"),
@@ -51,7 +56,14 @@ class RunIdentity:
             gate=text("gate"),
             total_iterations=total if isinstance(total, int) and not isinstance(total, bool) else None,
             run_dir=run_dir,
+            window_s=window_s if window_s is not None and 0 < window_s < float("inf") else None,
+            started_utc=text("started_utc"),
+            finished_utc=text("finished_utc"),
         )
+
+
+def _is_number(value: Any) -> TypeGuard[int | float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,17 @@ class WatchedRun:
         native_stale = self.info.stale and self.info.kind is RunKind.NATIVE  # a quiet legacy run is over
         return STALE if native_stale else self.info.status
 
+    @property
+    def verdict(self) -> str | None:
+        """The run's verdict as RUN.json records it (a finished native run)."""
+        value = (self.info.recorded_verdict() or {}).get("verdict")
+        return None if value is None else str(value)
+
+    def field(self, key: str) -> str | None:
+        """A manifest field as text (gate, scenario, sweep_id, ...), None when absent."""
+        value = (self.info.manifest or {}).get(key)
+        return None if value is None else str(value)
+
 
 @dataclass
 class RunOpened(Message):
@@ -80,9 +103,11 @@ class RunOpened(Message):
 
 @dataclass
 class IterationsArrived(Message):
-    """Iterations finished (or were found), in order: shown together."""
+    """Iterations finished (or were found), in order: shown together. `history`: they are what
+    a run already had when the monitor found it, not news (nothing to alert on)."""
 
     views: list[IterationView]
+    history: bool = False
 
 
 @dataclass
@@ -106,6 +131,7 @@ class RunEnded(Message):
     verdict: str | None = None
     reasons: tuple[str, ...] = ()
     error: str | None = None
+    history: bool = False  # the run had ended before the monitor found it
 
 
 @dataclass
@@ -124,6 +150,13 @@ class RunsChanged(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, RunsChanged)
+
+
+@dataclass
+class RunAnnounced(Message):
+    """A run started under the watched root while another is followed: said, not jumped to."""
+
+    info: RunInfo
 
 
 @dataclass

@@ -1,20 +1,23 @@
 """The monitor of runs this process does not run (`soak watch`): the run list above the monitor.
-Pick a run to follow it; `r` shows or hides the list. `--read-only` (what `soak serve` serves)
-offers no key that changes anything."""
+Pick a run to follow it; `r` shows or hides the list. A run that starts while another is
+followed is announced, not jumped to (core/runs/follow.py); an empty root says where it looks.
+`--read-only` (what `soak serve` serves) offers no key that changes anything."""
 
 from __future__ import annotations
 
 import gc
 import time
+from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 
 from tui import format as fmt
-from tui.app import SoakApp
-from tui.messages import FilesUnreadable, RunEnded, RunsChanged
+from tui.app import SoakApp, bindings
+from tui.messages import FilesUnreadable, RunAnnounced, RunsChanged
 from tui.sources.watch import WatchSource
-from tui.widgets.run_header import Clock
+from tui.widgets.iteration_table import IterationTable
+from tui.widgets.run_header import Clock, RunHeader
 from tui.widgets.run_list import RunList, RunsPanel, relative_to
 
 NOTICE_FILES = 3  # files named in one notice; the run list's panel names them all
@@ -29,8 +32,15 @@ class WatchApp(SoakApp):
 
     source: WatchSource
 
-    def __init__(self, source: WatchSource, *, clock: Clock | None = time.monotonic, read_only: bool = False) -> None:
-        super().__init__(source, clock=clock)
+    def __init__(
+        self,
+        source: WatchSource,
+        *,
+        clock: Clock | None = time.monotonic,
+        read_only: bool = False,
+        screenshot_dir: Path | None = None,
+    ) -> None:
+        super().__init__(source, clock=clock, screenshot_dir=screenshot_dir)
         self.read_only = read_only
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -50,21 +60,29 @@ class WatchApp(SoakApp):
             # them all again each time: 0.25 s of the 1.5 s it took to open 10,000 iterations.
             # Views have no reference cycles: those dropped once shown are still freed at once.
             gc.freeze()
+        elif not message.runs:
+            root = fmt.escape_controls(str(self.source.watcher.root))
+            self.query_one(RunHeader).show_hint(f"no runs under {root} yet")
+            table = self.query_one(IterationTable)
+            table.placeholder = (
+                f"no runs under {root} yet.",
+                "A run started there appears in the run list and is followed:",
+                f"  soak run --out {root}",
+            )
+            table.refresh()
+
+    def on_run_announced(self, message: RunAnnounced) -> None:
+        self.notify(
+            fmt.escape_controls(f"{message.info.run_id} ({message.info.status}): r and enter on it to follow it"),
+            title="a new run started",
+            markup=False,
+        )
 
     def on_files_unreadable(self, message: FilesUnreadable) -> None:
         root = self.source.watcher.root
         lines = [fmt.escape_controls(f"{relative_to(error.path, root)}: {error.message}") for error in message.errors]
         more = f"\n... and {len(lines) - NOTICE_FILES} more" if len(lines) > NOTICE_FILES else ""
         self.notify("\n".join(lines[:NOTICE_FILES]) + more, title="cannot read", severity="warning", markup=False)
-
-    def on_run_ended(self, message: RunEnded) -> None:
-        if message.status in (fmt.STALE, fmt.REMOVED):  # the monitor itself speaks of failed runs
-            self.notify(
-                fmt.escape_controls(message.error or ""),
-                title=f"run {message.status}",
-                severity="warning",
-                markup=False,
-            )
 
     def on_run_list_picked(self, message: RunList.Picked) -> None:
         self.source.select(message.run)
@@ -74,3 +92,6 @@ class WatchApp(SoakApp):
         panel.display = not panel.display
         if panel.display:
             self.query_one(RunList).focus()
+
+    def help_bindings(self) -> list[Binding]:
+        return [*super().help_bindings(), *bindings(RunList.BINDINGS)]

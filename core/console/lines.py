@@ -39,6 +39,23 @@ def iteration_line(
     )
 
 
+def closing_lines(
+    run_dir: object,
+    status: str,
+    iterations: int,
+    verdict: str | None,
+    reasons: Iterable[object],
+    exit_code: int,
+    verdict_text: Callable[[str | None], str] = plain_verdict,
+) -> list[str]:
+    """How a run ended, last thing printed (headless, and after the monitor closes): where its
+    files are, its status, iterations, verdict and reasons, and the exit code."""
+    head = f"run {status}: {iterations} iteration(s)"
+    if verdict:
+        head += f"  verdict {verdict_text(verdict)}  " + "; ".join(map(str, reasons))
+    return [f"run dir {run_dir}", head + f"  exit {int(exit_code)}"]
+
+
 def tuning_text(view: IterationView) -> str:
     if view.applied and view.applied_deltas:
         deltas = ", ".join(f"{k} {v:+g}" for k, v in view.applied_deltas.items() if v)

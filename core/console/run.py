@@ -11,7 +11,14 @@ from collections.abc import Callable, Iterable
 from types import FrameType
 from typing import Any, TextIO
 
-from core.console.lines import coloured_verdict, iteration_line, plain_verdict, summary_table, use_colour
+from core.console.lines import (
+    closing_lines,
+    coloured_verdict,
+    iteration_line,
+    plain_verdict,
+    summary_table,
+    use_colour,
+)
 from core.events import IterationFinished, RunFinished, RunNotice, RunStarted, SoakEvent
 from core.records import ExitCode
 from core.runs.views import IterationView
@@ -24,11 +31,12 @@ class HeadlessPrinter:
         self.out = out
         self.verdict_text = coloured_verdict if colour else plain_verdict
         self.total: int | None = None
+        self.run_dir: object = None
         self.views: list[IterationView] = []
 
     def handle(self, event: SoakEvent) -> None:
         if isinstance(event, RunStarted):
-            self.total = event.total_iterations
+            self.total, self.run_dir = event.total_iterations, event.run_dir
             m = event.manifest
             self._print(
                 f"soak run {event.run_id}  driver {m['driver']}  seed {m['seed']}  "
@@ -50,10 +58,16 @@ class HeadlessPrinter:
         if event.error:
             print(f"soak: error: {event.error}", file=sys.stderr, flush=True)
         verdict = event.verdict
-        head = f"run {event.status}: {event.iterations} iteration(s)"
-        if verdict:
-            head += f"  verdict {self.verdict_text(verdict.verdict)}  " + "; ".join(verdict.reasons)
-        self._print(head + f"  exit {int(event.exit_code)}")
+        for line in closing_lines(
+            self.run_dir,
+            event.status,
+            event.iterations,
+            verdict.verdict if verdict else None,
+            verdict.reasons if verdict else (),
+            event.exit_code,
+            self.verdict_text,
+        ):
+            self._print(line)
 
     def _print(self, line: str) -> None:
         print(line, file=self.out, flush=True)

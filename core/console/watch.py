@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
-from core.console.lines import iteration_line, summary_table
+from core.console.lines import closing_lines, iteration_line, summary_table
 from core.console.sweep_watch import SweepFollower
 from core.gates import run_verdict
 from core.records import ExitCode, RunVerdict, Verdict
@@ -163,11 +163,17 @@ class RunFollower:
             self._print("")
             for line in summary_table(self.views[i] for i in sorted(self.views)):
                 self._print(line)
-        verdict = verdict or info.recorded_verdict()
-        head = f"run {info.status}{how}: {len(self.views)} iteration(s)"
-        if verdict:
-            head += f"  verdict {verdict.get('verdict')}  " + "; ".join(map(str, verdict.get("reasons") or ()))
-        self._print(head + f"  exit {int(code)}")
+        verdict = verdict or info.recorded_verdict() or {}
+        named = verdict.get("verdict")
+        for line in closing_lines(
+            info.path,
+            f"{info.status}{how}",
+            len(self.views),
+            str(named) if named else None,
+            verdict.get("reasons") or (),
+            code,
+        ):
+            self._print(line)
         return code
 
     def _end_legacy(self, info: RunInfo) -> int:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.records import Guard, Verdict
+from core.records import AT_BOUND, AUTO_TUNE_OFF, Guard, Verdict
 
 COOLDOWN_STEP_SHARE = 0.75  # a change of at least this share of max_step is "large"
 COOLDOWN_ITERATIONS = 1  # decisions a parameter rests after a large change
@@ -80,3 +80,28 @@ class Guards:
         guard.changes.append((elapsed_s, abs(step)))
         if abs(step) >= COOLDOWN_STEP_SHARE * max_step:
             guard.rest_until, guard.rest_reason = iteration + COOLDOWN_ITERATIONS, Guard.COOLDOWN
+
+
+# What each reason that held a change means, in a line: the monitor's help and tuning panel show
+# these (the README's "Guards" section says the same at length).
+HOLD_REASONS: dict[str, str] = {
+    Guard.NO_OP: "every proposed delta clamps to zero (bounds or max step): nothing to apply",
+    Guard.OSCILLATION: (
+        "the step would make the last 3 applied deltas alternate in sign; "
+        f"the parameter rests {OSCILLATION_REST_ITERATIONS} iterations"
+    ),
+    Guard.COOLDOWN: (
+        f"after a step of at least {COOLDOWN_STEP_SHARE:.0%} of its max step, "
+        f"a parameter rests {COOLDOWN_ITERATIONS} iteration(s)"
+    ),
+    Guard.VELOCITY: (
+        f"the parameter's total change over the last {VELOCITY_WINDOW_S / 3600:g} h of market time "
+        f"would pass {VELOCITY_MAX_STEPS:g} max steps"
+    ),
+    Guard.FREEZE: (
+        f"after {FREEZE_AFTER_PASSES} passing iterations in a row, tuning rests {FREEZE_ITERATIONS} "
+        "iterations (steady state); a non-passing one ends it"
+    ),
+    AT_BOUND: "the delta clamps to zero: the parameter is at its bound",
+    AUTO_TUNE_OFF: "the tuner proposes but applies nothing (--no-auto-tune)",
+}

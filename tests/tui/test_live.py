@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Sparkline
 
 from core.config import build_config
+from core.kpi import BY_PRIORITY
 from core.runs.jsonio import read_json
 from core.runs.views import read_iteration
 from tests.support.screen import table_rows
@@ -20,9 +20,10 @@ from tui import format as fmt
 from tui.app import SoakApp
 from tui.factory import create_run_app
 from tui.messages import IterationsArrived, RunEnded, RunOpened, RunStateChanged
-from tui.widgets.iteration_table import IterationTable, row_cells
+from tui.widgets.columns import row_cells
+from tui.widgets.iteration_table import IterationTable
 from tui.widgets.run_header import RunHeader
-from tui.widgets.trends import TRENDS, Trend
+from tui.widgets.trends import Chart, TrendPanel
 from tui.widgets.tuning_panel import TuningPanel
 
 pytestmark = pytest.mark.asyncio
@@ -63,9 +64,11 @@ async def test_a_fast_run_shows_what_it_wrote(tmp_path: Path):
             assert row_cells(view) in rows, view.iteration
             assert table.views[view.iteration].raw == read_json(directory / f"ITER_SUMMARY_{view.iteration}.json")
 
-        for kpi in TRENDS:
-            line = app.query_one(f"#trend-{kpi}", Trend).query_one(Sparkline)
-            assert list(line.data) == [view.kpi(kpi) for view in on_disk]
+        trends = app.query_one(TrendPanel)
+        shown = {chart.kpi.name: chart.points for chart in trends.query(Chart) if chart.display and chart.kpi}
+        assert list(shown) == trends.charted and all(shown[kpi] == list(trends.history[kpi]) for kpi in shown)
+        for kpi in BY_PRIORITY:
+            assert [value for _, value in trends.history[kpi]] == [view.kpi(kpi) for view in on_disk]
 
         last = on_disk[-1]
         assert app.query_one(TuningPanel).border_title == f"tuning (iter {last.iteration})"
@@ -95,7 +98,7 @@ async def test_pause_holds_the_loop_resume_continues_stop_keeps_artifacts(tmp_pa
 
         await pilot.press("p")
         await messages.wait_for(lambda m: isinstance(m, IterationsArrived) and m.views[-1].iteration > held)
-        await pilot.press("s")
+        await pilot.press("s", "y")
         ended = await messages.wait_for(lambda m: isinstance(m, RunEnded))
         await pilot.pause()
         assert (ended.status, ended.exit_code, app.status) == ("aborted", 130, "aborted")
@@ -113,7 +116,7 @@ async def test_quitting_mid_run_interrupts_the_pacing_wait(tmp_path: Path):
     async with app.run_test(size=SIZE, message_hook=messages) as pilot:
         await messages.wait_for(lambda m: isinstance(m, IterationsArrived))
         directory = run_dir(app)
-        await pilot.press("q")
+        await pilot.press("q", "q")  # asked first: q again stops and quits
     assert app.return_value == 130
     assert await asyncio.to_thread(app.source.done.wait, PATIENCE_S)
     assert read_json(directory / "RUN.json")["status"] == "aborted"
@@ -127,6 +130,9 @@ async def test_the_header_names_the_run(tmp_path: Path):
         await messages.wait_for(lambda m: isinstance(m, RunEnded))
         await pilot.pause()
         top = app.screen._compositor.render_strips()[0].text
-        assert f"run {opened.identity.run_id}" in top
-        assert "sim/mixed" in top and "seed 7" in top and "profile default" in top and "gate nightly" in top
-        assert "iter 1/1" in top
+        words = top.split()
+        # At 120 columns a finished run's header holds every field; the labels a value speaks
+        # without (run, gate, iter) make way for the badges.
+        assert words[:3] == [opened.identity.run_id, "sim/mixed", "nightly"]
+        assert "seed 7" in top and "profile default" in top and " 1/1 " in top and "mkt 1m" in top
+        assert words[-2:] == ["COMPLETED", "FAIL"]

@@ -5,18 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Sparkline
 
 from core.errors import ReadError
+from core.kpi import BY_PRIORITY
 from core.runs.discovery import read_run
 from tests.support.runs import native_run, recorded_run
 from tests.support.soak import FIXTURES
 from tests.support.waiting import AppMessages
 from tui.factory import create_replay_app
 from tui.messages import IterationsArrived, RunEnded, RunStateChanged
-from tui.widgets.iteration_table import IterationTable, row_cells
+from tui.widgets.columns import row_cells
+from tui.widgets.iteration_table import IterationTable
 from tui.widgets.run_header import RunHeader
-from tui.widgets.trends import TRENDS, Trend
+from tui.widgets.trends import Chart, TrendPanel
 from tui.widgets.tuning_panel import TuningPanel
 
 pytestmark = pytest.mark.asyncio
@@ -48,10 +49,12 @@ async def test_a_replay_shows_the_recorded_iterations_in_order_with_their_values
         assert list(rows) == [view.iteration for view in recorded.iterations]
         for view in recorded.iterations:
             assert rows[view.iteration] == [str(cell) for cell in row_cells(view)]
-        for kpi in TRENDS:
-            line = app.query_one(f"#trend-{kpi}", Trend).query_one(Sparkline)
+        trends = app.query_one(TrendPanel)
+        shown = {chart.kpi.name: chart.points for chart in trends.query(Chart) if chart.display and chart.kpi}
+        assert list(shown) == trends.charted and all(shown[kpi] == list(trends.history[kpi]) for kpi in shown)
+        for kpi in BY_PRIORITY:
             values = [view.kpi(kpi) for view in recorded.iterations]
-            assert list(line.data) == [value for value in values if value is not None]
+            assert [value for _, value in trends.history[kpi]] == [value for value in values if value is not None]
         last = recorded.iterations[-1]
         assert app.query_one(TuningPanel).border_title == f"tuning (iter {last.iteration})"
         assert app.query_one(RunHeader).info.run_id == recorded.info.run_id
@@ -84,7 +87,7 @@ async def test_stop_ends_the_replay_where_it_is(tmp_path: Path):
     app, messages = replay_app(run_dir, speed=20), AppMessages()
     async with app.run_test(size=SIZE, message_hook=messages) as pilot:
         await messages.wait_for(lambda m: isinstance(m, IterationsArrived))
-        await pilot.press("s")
+        await pilot.press("s")  # a replay stops without asking: nothing is lost
         ended = await messages.wait_for(lambda m: isinstance(m, RunEnded))
     assert ended.status == "stopped"
     assert len(messages.views()) < 6

@@ -11,11 +11,21 @@ from core.runs.jsonio import atomic_write_json
 from core.runs.layout import RUN_FILE, iter_file_name
 from core.runs.views import read_iteration
 from tests.support.runs import finish, manifest, native_run, record, write_iteration
+from tests.support.screen import wait_for_screen
 from tests.support.soak import FIXTURES
 from tests.support.waiting import AppMessages
 from tui.factory import create_watch_app
-from tui.messages import FilesUnreadable, IterationsArrived, RunEnded, RunOpened, RunsChanged, RunSwitched
-from tui.widgets.iteration_table import IterationTable, row_cells
+from tui.messages import (
+    FilesUnreadable,
+    IterationsArrived,
+    RunAnnounced,
+    RunEnded,
+    RunOpened,
+    RunsChanged,
+    RunSwitched,
+)
+from tui.widgets.columns import row_cells
+from tui.widgets.iteration_table import IterationTable
 from tui.widgets.run_header import RunHeader
 from tui.widgets.run_list import FileProblems, RunList
 
@@ -47,9 +57,14 @@ def expected_rows(run: Path) -> dict[int, list[str]]:
     return {view.iteration: [str(cell) for cell in row_cells(view)] for view in views}
 
 
-def run_list(app) -> dict[str, list[str]]:
+def run_list(app) -> dict[str, dict[str, str]]:
+    """Each listed run's cells by column: {run directory's name: {column key: text}}."""
     table = app.query_one(RunList)
-    return {Path(row.key.value).name: [str(cell) for cell in table.get_row(row.key)] for row in table.ordered_rows}
+    keys = [column.key.value for column in table.ordered_columns]
+    return {
+        Path(row.key.value).name: dict(zip(keys, map(str, table.get_row(row.key)), strict=True))
+        for row in table.ordered_rows
+    }
 
 
 async def shown(pilot, messages: AppMessages, run: Path, count: int) -> None:
@@ -81,9 +96,11 @@ async def test_the_run_list_shows_native_and_legacy_runs_and_follows_the_running
         assert table_rows(app) == expected_rows(going)
         assert app.query_one(RunHeader).info.run_id == going.name
         runs = run_list(app)
-        assert runs[going.name] == ["▶", "running", "2", "", going.name]
-        assert runs[done.name][1:] == ["completed", "3", "", done.name]
-        assert runs["old"][1:] == ["legacy", "4", "", "old"]
+        columns = ["followed", "status", "verdict", "gate", "scenario", "iterations", "problems", "run"]
+        assert list(runs[going.name]) == columns  # no sweep column: no run is part of one
+        assert list(runs[going.name].values()) == ["▶", "running", "—", "smoke", "—", "2", "", going.name]
+        assert list(runs[done.name].values())[1:] == ["completed", "FAIL", "smoke", "—", "3", "", done.name]
+        assert list(runs["old"].values())[1:] == ["legacy", "—", "—", "—", "4", "", "old"]
         assert app.status == "running"
 
 
@@ -101,6 +118,39 @@ async def test_a_new_run_appears_in_the_list_without_restart_and_the_followed_ru
         assert table_rows(app) == expected_rows(old)
         assert app.query_one(RunHeader).info.run_id == old.name
         assert not messages.of(RunSwitched)
+        announced = await messages.wait_for(lambda m: isinstance(m, RunAnnounced))  # said, not jumped to
+        assert announced.info.path == new
+
+
+async def test_an_empty_root_says_where_it_looks(tmp_path: Path):
+    app, messages = watch_app(tmp_path), AppMessages()
+    async with app.run_test(size=(140, 30), message_hook=messages) as pilot:
+        await messages.wait_for(lambda m: isinstance(m, RunsChanged) and not m.scanning)
+        text = await wait_for_screen(pilot, f"no runs under {tmp_path} yet")
+        assert "WAITING" in text.split("\n")[0]
+        assert f"soak run --out {tmp_path}" in text
+        native_run(tmp_path, "20261127-090000-s1", written=1)
+        await messages.wait_for(lambda m: isinstance(m, RunOpened))  # the first run is followed
+        await wait_for_screen(pilot, "20261127-090000-s1", "RUNNING")
+
+
+async def test_runs_of_a_sweep_are_listed_together_with_their_sweep(tmp_path: Path):
+    native_run(tmp_path, "20261127-090000-s1", written=1, sweep_id="sweep-a")
+    native_run(tmp_path, "20261127-100000-s1", written=1)
+    native_run(tmp_path, "20261127-110000-s2", written=1, sweep_id="sweep-a")
+    # each started_utc is when the test wrote it: the later written, the newer
+    app, messages = watch_app(tmp_path), AppMessages()
+    async with app.run_test(size=(160, 40), message_hook=messages) as pilot:
+        await messages.wait_for(lambda m: isinstance(m, RunsChanged) and len(m.runs) == 3 and not m.scanning)
+        await pilot.pause()
+        runs = run_list(app)
+        assert {name: row["sweep"] for name, row in runs.items()} == {
+            "20261127-090000-s1": "sweep-a",
+            "20261127-100000-s1": "—",
+            "20261127-110000-s2": "sweep-a",
+        }
+        order = list(runs)
+        assert abs(order.index("20261127-090000-s1") - order.index("20261127-110000-s2")) == 1  # together
 
 
 async def test_picking_another_run_shows_its_rows_and_status(tmp_path: Path):
@@ -118,9 +168,9 @@ async def test_picking_another_run_shows_its_rows_and_status(tmp_path: Path):
         assert table_rows(app) == expected_rows(legacy)
         assert app.query_one(RunHeader).info.run_id == "old"
         assert app.status == "legacy"
-        assert run_list(app)["old"][0] == "▶"
+        assert run_list(app)["old"]["followed"] == "▶"
         write_iteration(going, 3)  # the run no longer followed goes on in the list only
-        await messages.wait_for(lambda m: isinstance(m, RunsChanged) and run_list(app)[going.name][2] == "3")
+        await messages.wait_for(lambda m: isinstance(m, RunsChanged) and run_list(app)[going.name]["iterations"] == "3")
         assert table_rows(app) == expected_rows(legacy)
 
 
@@ -140,10 +190,10 @@ async def test_unreadable_files_get_a_row_naming_them_and_the_monitor_goes_on(tm
         assert [row[0] for row in rows] == ["ITER_SUMMARY_2.json", "ITER_SUMMARY_3.json"]
         assert rows[0][1].startswith("invalid JSON") and rows[1][1] == "is a directory, not a file"
         assert list(table_rows(app)) == [1, 4]
-        assert run_list(app)["r1"][3] == "2"
+        assert run_list(app)["r1"]["problems"] == "2"
         shutil.rmtree(run)
         ended = await messages.wait_for(lambda m: isinstance(m, RunEnded))
-        await messages.wait_for(lambda m: isinstance(m, RunsChanged) and run_list(app)["r1"][1] == "removed")
+        await messages.wait_for(lambda m: isinstance(m, RunsChanged) and run_list(app)["r1"]["status"] == "removed")
     assert ended.status == "removed" and str(run) in ended.error
 
 
@@ -162,7 +212,7 @@ async def test_text_from_files_is_shown_literally(tmp_path: Path):
         await messages.wait_for(lambda m: isinstance(m, FilesUnreadable))
         await pilot.pause()
         text = screen_text(app)
-        run_list_text = "\n".join(" ".join(row) for row in run_list(app).values())
+        run_list_text = "\n".join(" ".join(row.values()) for row in run_list(app).values())
     assert "\x1b" not in text
     assert text.count(HOSTILE) >= 5  # run list, header (run id, profile), skip reason, rationale
     assert f"because {HOSTILE} \\x1b[31mred\\x1b[0m" in text

@@ -7,127 +7,26 @@ the tests cover what `soak watch` and `soak replay` will also feed the same widg
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from rich.color import ColorType
-from textual.app import App
-from textual.widgets import Sparkline
 
 from core.runs.views import iteration_view
+from tests.support.screen import screen_lines, screen_text, table_rows
+from tests.support.scripted import ScriptedSource, make_app, quiet, shown_record
 from tui.app import SoakApp
-from tui.messages import (
-    IterationsArrived,
-    RunEnded,
-    RunIdentity,
-    RunOpened,
-    RunStateChanged,
-    RunSwitched,
-)
+from tui.messages import IterationsArrived, RunEnded, RunIdentity, RunOpened, RunStateChanged, RunSwitched
+from tui.screens.confirm import ConfirmStop
 from tui.screens.detail import IterationDetailScreen
 from tui.screens.help import HelpScreen
 from tui.widgets.iteration_table import IterationTable
-from tui.widgets.trends import Trend
+from tui.widgets.trends import TrendPanel
 from tui.widgets.tuning_panel import TuningPanel
 
 pytestmark = pytest.mark.asyncio
 SIZE = (120, 40)
 HOSTILE = "[red]x[/]"
 ESCAPE = "\x1b[31mred\x1b[0m"
-
-
-def shown_record(i: int, verdict: str = "PASS", **changes: Any) -> dict[str, Any]:
-    """A native-shaped ITER_SUMMARY record; `changes` replace top-level sections."""
-    data: dict[str, Any] = {
-        "iteration": i,
-        "runtime": {"wall_ms": 10.0},
-        "params": {"base_spread_bps": 1.0 + i / 10, "min_interval_ms": 100, "post_only": False},
-        "summary": {
-            "fills": {"maker_count": 9, "taker_count": 1, "maker_volume": 9.0, "taker_volume": 1.0},
-            "maker_taker_ratio": 0.9,
-            "net_bps": -1.25 + i,
-            "risk_ratio": 0.3,
-            "adverse_bps_p95": 2.5,
-            "slippage_bps_p95": 1.5,
-            "p95_latency_ms": 200.0 + i,
-            "cancel_ratio": 0.4,
-            "order_age_p95_ms": 1800.0,
-        },
-        "tuning": {
-            "proposed_deltas": {"base_spread_bps": 0.1, "min_interval_ms": 20},
-            "applied_deltas": {"base_spread_bps": 0.1},
-            "applied": True,
-            "skip_reason": None,
-            "param_status": {"base_spread_bps": "applied", "min_interval_ms": "cooldown"},
-            "guards_fired": ["cooldown"],
-            "changed_keys": ["base_spread_bps"],
-            "state_hash": "h",
-            "rationale": [f"iteration {i}: adverse p95 high -> widen spread"],
-        },
-        "gate": {
-            "verdict": verdict,
-            "reasons": [],
-            "checks": [
-                {"kpi": "maker_taker_ratio", "op": ">=", "value": 0.9, "fail": 0.5, "warn": 0.6, "status": "PASS"},
-                {"kpi": "net_bps", "op": ">", "value": 1.0, "fail": -10.0, "warn": 0.0, "status": "PASS"},
-            ],
-        },
-    }
-    data.update(changes)
-    return data
-
-
-class ScriptedSource:
-    """Posts a fixed run: opened, the given records, then (optionally) ended."""
-
-    controllable = True
-
-    def __init__(
-        self, records: list[dict[str, Any]], end: RunEnded | None = None, info: RunIdentity | None = None
-    ) -> None:
-        self.records = records
-        self.end = end
-        self.info = info or RunIdentity("run-1", "sim", "normal", "7", "default", "smoke", len(records) or None)
-        self.calls: list[str] = []
-
-    def start(self, app: App) -> None:
-        app.post_message(RunOpened(self.info))
-        for data in self.records:
-            app.post_message(IterationsArrived([iteration_view(data)]))
-        if self.end is not None:
-            app.post_message(self.end)
-
-    def pause(self) -> None:
-        self.calls.append("pause")
-
-    def resume(self) -> None:
-        self.calls.append("resume")
-
-    def stop(self) -> None:
-        self.calls.append("stop")
-
-
-def screen_lines(app: App) -> list[str]:
-    # The composed screen as text, line by line (what a terminal would show, filters applied).
-    return [strip.text for strip in app.screen._compositor.render_strips()]
-
-
-def table_rows(app: App) -> list[list[str]]:
-    """The screen's lines split into words, borders dropped: a table row is its cells."""
-    return [line.replace("│", " ").split() for line in screen_lines(app)]
-
-
-def screen_text(app: App) -> str:
-    return "\n".join(screen_lines(app))
-
-
-def make_app(records: list[dict[str, Any]], **kwargs: Any) -> SoakApp:
-    return quiet(SoakApp(ScriptedSource(records, **kwargs), clock=None))
-
-
-def quiet(app: SoakApp) -> SoakApp:
-    app.animation_level = "none"
-    return app
 
 
 async def test_text_from_artifacts_is_shown_literally():
@@ -175,8 +74,8 @@ async def test_rows_match_the_records_and_missing_values_show_a_dash():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         rows = table_rows(app)
-        assert ["1", "0.900", "-0.25", "0.30", "2.5", "1.5", "201", "0.40", "1800", "PASS"] in rows
-        assert ["2", "0.420", *["—"] * 8] in rows
+        assert ["1", "0.900", "-0.25", "+2.00", "0.30", "201", "2.5", "1800", "0.40", "1.5", "PASS"] in rows
+        assert ["2", "0.420", *["—"] * 9] in rows
         assert "skipped: oscillation" in screen_text(app)
 
 
@@ -198,7 +97,9 @@ async def test_table_is_bounded_and_updated_by_difference():
         assert all(table.views[i] is kept[i] for i in (4, 5, 6, 7))  # only the changed row changed
         assert table.verdicts == {"PASS": 6, "WARN": 1, "FAIL": 1}
         assert table.border_subtitle == "PASS ×6  WARN ×1  FAIL ×1"
-        assert table_rows(app)[3][0] == "4"  # the first row under the table header
+        lines = screen_lines(app)
+        assert "3 older iteration(s) (1–3) dropped from view" in lines[3]  # said under the header
+        assert table_rows(app)[4][0] == "4"  # then the oldest row kept
 
 
 async def test_cursor_stays_on_an_older_row_the_user_selected():
@@ -221,9 +122,10 @@ async def test_trends_and_tuning_show_the_latest_iteration():
     app = make_app([shown_record(i) for i in range(1, 4)])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        net = app.query_one("#trend-net_bps", Trend)
-        assert list(net.query_one(Sparkline).data) == [-0.25, 0.75, 1.75]
-        assert "+1.75  gate > -10" in screen_text(app)
+        trends = app.query_one(TrendPanel)
+        assert [value for _, value in trends.history["net_bps"]] == [-0.25, 0.75, 1.75]
+        assert trends.charted[:2] == ["maker_taker_ratio", "net_bps"]  # the gate's KPIs first
+        assert "net bps  +1.75  gate > -10" in screen_text(app)
         assert app.query_one(TuningPanel).border_title == "tuning (iter 3)"
         lines = screen_lines(app)
         assert any(
@@ -259,6 +161,8 @@ async def test_keys_drive_the_source_and_follow_its_state():
         await pilot.press("p")
         assert app.status == "running" and source.calls == ["pause", "resume"]
         await pilot.press("s")
+        assert isinstance(app.screen, ConfirmStop) and app.status == "running"
+        await pilot.press("y")
         assert app.status == "stopping"
         app.post_message(RunEnded("aborted", 130, "PASS"))
         await pilot.pause()
@@ -267,7 +171,7 @@ async def test_keys_drive_the_source_and_follow_its_state():
         await pilot.press("p", "s")  # nothing left to pause or stop
         assert source.calls == ["pause", "resume", "stop"]
         titles = {command.title for command in app.get_system_commands(app.screen)}
-        assert "Pause/resume" not in titles and "Stop" not in titles
+        assert "Pause" not in titles and "Stop" not in titles
         await pilot.press("q")
     assert app.return_value == 130
 
@@ -287,7 +191,7 @@ async def test_palette_offers_the_same_commands_and_themes():
         await pilot.pause()
         commands = {command.title: command for command in app.get_system_commands(app.screen)}
         assert {
-            "Pause/resume",
+            "Pause",
             "Stop",
             "Help",
             "Screenshot",
@@ -315,13 +219,19 @@ async def test_ctrl_s_saves_a_screenshot(tmp_path: Path):
 
 async def test_no_color_leaves_the_verdict_words_and_no_colour(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("NO_COLOR", "1")
-    app = make_app([shown_record(1, "FAIL"), shown_record(2, "PASS")])
+    app = make_app([shown_record(1, "FAIL"), shown_record(2, "PASS"), shown_record(3, "PASS")])
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         strips = app.screen._compositor.render_strips()
         row = next(strip for strip in strips if "FAIL" in strip.text and "1800" in strip.text)
         colours = [seg.style.color for seg in row if seg.style and seg.style.color]
         assert colours and all(_grey(colour) for colour in colours)
+        # Readable without colour: a FAIL row is as bright as a PASS row (red turned grey was
+        # 237 on 234), and bold.
+        passed = next(strip for strip in strips if "PASS" in strip.text and strip.text.split()[1:2] == ["2"])
+        cell = lambda strip, text: next(seg for seg in strip if seg.text.strip() == text)  # noqa: E731
+        fail_cell, pass_cell = cell(row, "0.900"), cell(passed, "0.900")
+        assert fail_cell.style.color == pass_cell.style.color and fail_cell.style.bold and not pass_cell.style.bold
 
 
 def _grey(colour) -> bool:
@@ -353,7 +263,7 @@ async def test_switching_runs_starts_afresh():
         await pilot.pause()
         table = app.query_one(IterationTable)
         assert table.order == [7, 8] and table.verdicts == {"WARN": 1, "PASS": 1}
-        assert list(app.query_one("#trend-net_bps", Trend).query_one(Sparkline).data) == [5.75, 6.75]
+        assert [value for _, value in app.query_one(TrendPanel).history["net_bps"]] == [5.75, 6.75]
         assert app.status == "running" and app.exit_code is None
         top = screen_lines(app)[0]
         assert "run run-2" in top and "iter 8/9" in top and "COMPLETED" not in top

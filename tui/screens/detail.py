@@ -1,11 +1,12 @@
 """One iteration in full: its verdict and KPIs, the gate's reasons, the tuner's decision and
 rationale, anything the reader could not use, and the record as pretty JSON, all literal (very
-deep nesting is summarised and very long texts are cut: the file keeps them whole)."""
+deep nesting is summarised and very long texts are cut: the file keeps them whole). Left and
+right go to the previous and next iteration of the table (as it is filtered)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from rich.syntax import Syntax
@@ -19,25 +20,42 @@ from textual.widgets import Footer, Static
 from core.gates import DEFAULT_GATE, evaluate_iteration, load_gate
 from core.runs.views import IterationView
 from tui import format as fmt
-from tui.widgets.iteration_table import COLUMNS
+from tui.widgets.columns import KPI_COLUMNS
 from tui.widgets.tuning_panel import notes, parameter_lines
 
 KPI_LABEL_WIDTH, KPI_VALUE_WIDTH, KPIS_PER_LINE = 12, 8, 3
 RECORD_DEPTH = 16  # levels of the record shown as JSON; deeper ones are summarised
 
 
-class IterationDetailScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,enter", "dismiss", "close")]
+Neighbour = Callable[[IterationView, int], IterationView | None]  # the row before (-1) or after (+1)
 
-    def __init__(self, view: IterationView) -> None:
+
+class IterationDetailScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,q,enter", "dismiss", "close"),
+        # Over the box's own left/right (it wraps its text, so there is nothing to scroll sideways).
+        Binding("left", "step(-1)", "previous", priority=True, tooltip="The previous iteration"),
+        Binding("right", "step(1)", "next", priority=True, tooltip="The next iteration"),
+    ]
+
+    def __init__(self, view: IterationView, neighbour: Neighbour | None = None) -> None:
         super().__init__()
         self.view = view
+        self.neighbour = neighbour
+
+    def action_step(self, step: int) -> None:
+        other = self.neighbour(self.view, step) if self.neighbour else None
+        if other is None:
+            self.notify("no iteration " + ("before" if step < 0 else "after") + " this one in the table", timeout=2)
+            return
+        self.view = other
+        self.refresh(recompose=True)
 
     def compose(self) -> ComposeResult:
         view = self.view
         with VerticalScroll(id="detail") as box:
             box.border_title = f"iteration {view.iteration}"
-            box.border_subtitle = "esc close"
+            box.border_subtitle = "← previous · → next · esc close"
             yield Static(
                 Content.assemble(
                     ("verdict ", "dim"),
@@ -55,6 +73,13 @@ class IterationDetailScreen(ModalScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._show_record()
+
+    async def recompose(self) -> None:
+        await super().recompose()
+        self._show_record()
+
+    def _show_record(self) -> None:
         # The record's highlighting needs the box's resolved background to blend in.
         box = self.query_one("#detail", VerticalScroll)
         self.query_one("#detail-json", Static).update(self._record(box.styles.background.hex))
@@ -96,8 +121,8 @@ def within_depth(value: Any, depth: int = RECORD_DEPTH) -> Any:
 
 
 def kpi_lines(view: IterationView) -> Content:
-    """The KPIs three to a line: 'maker/taker     0.90   net bps   +3.08   ...'."""
-    shown = [(kpi.label, kpi.show(view.kpi(kpi.name), fmt.MISSING)) for kpi in COLUMNS]
+    """The KPIs three to a line: 'maker share     0.90   net bps   +3.08   ...'."""
+    shown = [(column.heading, column.cell(view)) for column in KPI_COLUMNS]
     shown.append(("fills", fmt.MISSING if view.fills is None else f"{view.fills:.0f}"))
     cells = [
         Content.assemble((f"{label:<{KPI_LABEL_WIDTH}}", "dim"), Content(value).right(KPI_VALUE_WIDTH), "   ")

@@ -12,6 +12,11 @@ if TYPE_CHECKING:
 class RunSource(Protocol):
     # Whether pause, resume and stop act on the run (a watcher of another process's run cannot).
     controllable: bool
+    mode: str  # tui.format's RUN (a soak in this process: stopping it asks first), WATCH or REPLAY
+
+    @property
+    def badge(self) -> str | None:
+        """What the header says the monitor is doing besides showing a run: 'REPLAY ×4', 'WATCH'."""
 
     def start(self, app: App[int]) -> None:
         """Launch the worker(s) that post the run's messages."""

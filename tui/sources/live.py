@@ -20,7 +20,7 @@ from core.events import IterationFinished, RunFinished, RunNotice, RunPaused, Ru
 from core.records import ExitCode, RunStatus
 from core.runner import SoakRun
 from core.runs.views import IterationView
-from tui.format import PAUSED
+from tui.format import PAUSED, RUN
 from tui.messages import IterationsArrived, Notice, RunEnded, RunIdentity, RunOpened, RunStateChanged
 
 WORKER_GROUP = "soak-loop"
@@ -34,6 +34,8 @@ class LiveLoopSource:
     a run stopped at a known point, whatever the machine's speed)."""
 
     controllable = True
+    mode = RUN
+    badge = None
 
     def __init__(self, soak: SoakRun, hold_at: int | None = None) -> None:
         self.soak = soak

@@ -11,8 +11,9 @@ def header_info(info: RunInfo, total_iterations: int | None = None) -> RunIdenti
     return RunIdentity.from_manifest(info.manifest or {"run_id": info.run_id}, info.path, total_iterations)
 
 
-def run_ended(info: RunInfo, status: str, exit_code: int) -> RunEnded:
-    """The end of a run as RUN.json records it: its verdict and reasons, and its error if any."""
+def run_ended(info: RunInfo, status: str, exit_code: int, history: bool = False) -> RunEnded:
+    """The end of a run as RUN.json records it: its verdict and reasons, and its error if any.
+    `history`: it had ended before the monitor found it."""
     verdict = info.recorded_verdict() or {}
     reasons = verdict.get("reasons")
     error = (info.manifest or {}).get("error")
@@ -22,4 +23,5 @@ def run_ended(info: RunInfo, status: str, exit_code: int) -> RunEnded:
         verdict.get("verdict") if isinstance(verdict.get("verdict"), str) else None,
         tuple(map(str, reasons)) if isinstance(reasons, list) else (),
         error if isinstance(error, str) else None,
+        history,
     )

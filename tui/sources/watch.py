@@ -32,7 +32,7 @@ from core.runs.watch_events import (
 )
 from core.runs.watcher import RunWatcher
 from tui import messages
-from tui.format import REMOVED, STALE
+from tui.format import REMOVED, STALE, WATCH
 from tui.sources.recorded import header_info, run_ended
 
 WORKER_GROUP = "soak-watch"
@@ -53,6 +53,8 @@ class _Run:
 
 class WatchSource:
     controllable = False  # the run belongs to another process
+    mode = WATCH
+    badge = "WATCH"
 
     def __init__(self, root: Path | str) -> None:
         """Raises ReadError (one line, naming the path) when `root` is not a directory."""
@@ -122,8 +124,10 @@ class WatchSource:
                     # holds a new run: shown afresh.
                     again = info.path == self.current and info.path in self.runs and self.runs[info.path].removed
                     self.runs[info.path] = _Run(info)
-                    if not self._choosing and (again or follows_new_run(info, self.current, self.given)):
+                    if not self._choosing and again:
                         await self._switch(info.path, load=False)
+                    elif not self._choosing:
+                        await self._new_run(info)
                 case IterationAdded(run=run, view=view):
                     self.runs[run].iterations.add(view.iteration)
                     self.runs[run].problems.pop(event.path, None)  # it was half written
@@ -135,9 +139,9 @@ class WatchSource:
                     problems.append(error)
                 case ScanComplete():
                     history, self._history = self._history or [], None
-                    self._show(history)
+                    self._show(history, history=True)
                     if self.current is not None:
-                        await self._state_changed(revived=False)
+                        await self._state_changed(revived=False, history=True)
                 case RunClosed(info=info) | RunWentStale(info=info) | RunUpdated(info=info):
                     self.runs[info.path].info = info
                     if info.path == self.current and self._history is None:  # else at ScanComplete
@@ -151,6 +155,13 @@ class WatchSource:
         self._post_runs()
         if problems:
             self._post(messages.FilesUnreadable(tuple(problems)))
+
+    async def _new_run(self, info: RunInfo) -> None:
+        """A run that started after the scan: followed if none is yet, else announced."""
+        if follows_new_run(info, self.current, self.given):
+            await self._switch(info.path, load=False)
+        elif self.given is None:
+            self._post(messages.RunAnnounced(info))
 
     async def _choose(self) -> None:
         self._choosing = False
@@ -179,11 +190,12 @@ class WatchSource:
             except ReadError as err:  # deleted meanwhile: the watcher will say so too
                 self._post(messages.FilesUnreadable((err,)))
                 return
-            self._show(snapshot.iterations)
-            await self._state_changed(revived=False)
+            self._show(snapshot.iterations, history=True)
+            await self._state_changed(revived=False, history=True)
 
-    async def _state_changed(self, revived: bool) -> None:
-        """Tell the monitor how the followed run stands when it is no longer simply running."""
+    async def _state_changed(self, revived: bool, history: bool = False) -> None:
+        """Tell the monitor how the followed run stands when it is no longer simply running.
+        `history`: as it was found (a run picked or found ended), not as it changed."""
         assert self.current is not None
         info = self.runs[self.current].info
         if revived:  # a stale run's heartbeat came back, say: start afresh
@@ -191,23 +203,24 @@ class WatchSource:
         elif info.kind is RunKind.LEGACY:  # shown as legacy, over or not (`watch --no-ui` tells its end)
             return
         elif info.finished:
-            self._post(run_ended(info, info.status, info.exit_code()))
+            self._post(run_ended(info, info.status, info.exit_code(), history))
         elif info.stale:
             self._post(
                 messages.RunEnded(
                     STALE,
                     ExitCode.ERROR,
                     error="RUN.json says running but its heartbeat stopped: the writer is presumed dead",
+                    history=history,
                 )
             )
 
-    def _show(self, views: list[IterationView]) -> None:
+    def _show(self, views: list[IterationView], history: bool = False) -> None:
         if self._history is not None:
             self._history += views  # shown together once the scan is done
             return
         self._shown.update(view.iteration for view in views)
         if views:
-            self._post(messages.IterationsArrived(views))
+            self._post(messages.IterationsArrived(views, history))
 
     def _post_runs(self) -> None:
         rows = tuple(run.row() for run in self.runs.values())

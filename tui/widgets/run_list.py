@@ -1,11 +1,17 @@
 """The run list of `soak watch`: every run under the root (native and legacy) with its status,
-iteration count and unreadable files, newest first, the followed one marked; beside it, the files
-of the followed run that could not be used, one row each, naming the file and why."""
+verdict, gate, scenario, sweep, iteration count and unreadable files, newest first, the runs of
+a sweep together, the followed one marked; beside it, the files of the followed run that could
+not be used, one row each, naming the file and why.
+
+Columns are kept by priority to fit the width (tui/widgets/fit.py), the run id taking the rest.
+Sweeps: a run whose RUN.json carries `sweep_id` is grouped with the others of its sweep below the
+sweep's row (done/total and verdict counts, core/runs/sweeps.py), the group placed by its newest
+run, and the `sweep` column appears once any run has one."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +27,57 @@ from core.errors import ReadError
 from core.runs.sweeps import SweepProgress, group_by_sweep
 from tui import format as fmt
 from tui.messages import WatchedRun
+from tui.widgets.fit import fit_by_priority
 
 FOLLOWED = "▶"
-RUN_ID_WIDTH = 44  # a directory name can be any length; a sweep's id and its verdict counts fit
-STATUS_WIDTH = 9  # "completed"
+SWEEP_KEY = "sweep_id"
 SWEEP_ROW, SWEEP_STATUS = "sweep:", "sweep"  # a sweep row's key (a run's is its path) and status
+RUN_ID_MIN, RUN_ID_MAX = 19, 48  # a native run id is 19 cells; a directory name can be any length
+CELL_GAP = 2  # DataTable's padding around each cell
+
+
+@dataclass(frozen=True)
+class RunColumn:
+    key: str
+    heading: str
+    width: int
+    priority: int
+    cell: Callable[[WatchedRun], Text]
+
+
+def _text(value: str | None, style: str = "") -> Text:
+    return fmt.literal(value if value is not None else fmt.MISSING, style=style)
+
+
+def _right(value: str) -> Text:
+    return Text(value, justify="right")
+
+
+COLUMNS: tuple[RunColumn, ...] = (
+    RunColumn("status", "status", 9, 0, lambda run: _text(run.status, fmt.STATUS_STYLES.get(run.status, ""))),
+    RunColumn("verdict", "verdict", 7, 2, lambda run: _text(run.verdict, fmt.verdict_style(run.verdict))),
+    RunColumn("gate", "gate", 8, 3, lambda run: _text(run.field("gate"))),
+    RunColumn("scenario", "scenario", 12, 4, lambda run: _text(run.field("scenario"))),
+    RunColumn("sweep", "sweep", 14, 5, lambda run: _text(run.field(SWEEP_KEY))),
+    RunColumn("iterations", "its", 5, 1, lambda run: _right(str(run.iterations))),
+    RunColumn("problems", "bad", 3, 1, lambda run: Text(str(len(run.problems) or ""), "red", justify="right")),
+)
+
+
+def ordered(runs: Iterable[WatchedRun]) -> list[tuple[SweepProgress | None, list[WatchedRun]]]:
+    """Newest first; the runs of a sweep together, where its newest run would be, after its row."""
+    newest_first = sorted(runs, key=lambda run: run.info.start_key(), reverse=True)
+    return group_by_sweep(newest_first, lambda run: run.info)
+
+
+def columns_for(width: int, runs: list[WatchedRun]) -> tuple[list[RunColumn], int]:
+    """The columns that fit beside the run id, and the run id's width."""
+    sweeps = any(run.field(SWEEP_KEY) is not None for run in runs)
+    wanted = [column for column in COLUMNS if column.key != "sweep" or sweeps]
+    room = width - 2 - (RUN_ID_MIN + CELL_GAP)  # the followed mark, the run id
+    shown = fit_by_priority(wanted, room, lambda c: c.width + CELL_GAP, lambda c: c.priority)
+    used = 2 + sum(column.width + CELL_GAP for column in shown) + CELL_GAP
+    return shown, max(RUN_ID_MIN, min(width - used, RUN_ID_MAX))
 
 
 class RunList(DataTable):
@@ -40,34 +92,41 @@ class RunList(DataTable):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        self.runs: list[WatchedRun] = []  # as last shown
+        self.followed: Path | None = None
+        self._layout: tuple[tuple[str, ...], int] = ((), 0)
 
-    def on_mount(self) -> None:
-        # The run id last: it can be any length, and what is cut at the edge is its end. Fixed
-        # widths: in a browser tab (soak serve) the widths measured as rows arrived came out as
-        # narrow as the headings and stayed so.
-        self.add_column(" ", key="followed")
-        self.add_column("status", key="status", width=STATUS_WIDTH)
-        self.add_column(Text("its", justify="right"), key="iterations")
-        self.add_column(Text("bad", justify="right"), key="problems")
-        self.add_column("run", key="run", width=RUN_ID_WIDTH)
+    def on_resize(self) -> None:
+        self.show_runs(self.runs, self.followed)
 
     def show_runs(self, runs: Iterable[WatchedRun], followed: Path | None) -> None:
-        """Rebuilt whole: a few rows, and new runs take their place by start time; the runs of a
-        sweep below its row (core/runs/sweeps.py)."""
+        """Rebuilt whole: a few rows, and new runs take their place by start time. The selected
+        run stays selected (the followed one at first) and in view."""
         selected = self._selected()
-        self.clear()
-        newest_first = sorted(runs, key=lambda run: run.info.start_key(), reverse=True)
-        for sweep, members in group_by_sweep(newest_first, lambda run: run.info):
+        groups = ordered(runs)
+        self.runs, self.followed = [run for _, members in groups for run in members], followed
+        columns, id_width = columns_for(self.content_region.width - self.styles.scrollbar_size_vertical, self.runs)
+        layout = (tuple(column.key for column in columns), id_width)
+        self.clear(columns=layout != self._layout)
+        if layout != self._layout:
+            self._layout = layout
+            self.add_column(" ", key="followed", width=1)
+            for column in columns:
+                heading = Text(column.heading, justify="right") if column.key in ("iterations", "problems") else None
+                self.add_column(heading or column.heading, key=column.key, width=column.width)
+            self.add_column("run", key="run", width=id_width)
+        for sweep, members in groups:
             if sweep is not None:
-                self.add_row(*sweep_cells(sweep), key=SWEEP_ROW + sweep.sweep_id)
+                self.add_row(*sweep_cells(sweep, columns, id_width), key=SWEEP_ROW + sweep.sweep_id)
             for run in members:
-                self.add_row(
-                    *run_cells(run, run.info.path == followed, in_sweep=sweep is not None), key=str(run.info.path)
-                )
+                self.add_row(*run_cells(run, run.info.path == followed, columns, id_width), key=str(run.info.path))
         keep = selected or followed
         if keep is not None:
-            with contextlib.suppress(RowDoesNotExist):  # the selected run was removed
-                self.move_cursor(row=self.get_row_index(str(keep)), animate=False)
+            try:
+                row = self.get_row_index(str(keep))
+            except RowDoesNotExist:  # the selected run was removed
+                return
+            self.call_after_refresh(self.move_cursor, row=row, animate=False, scroll=True)
 
     def _selected(self) -> Path | None:
         if self.row_count == 0:
@@ -81,25 +140,19 @@ class RunList(DataTable):
             self.post_message(self.Picked(Path(event.row_key.value)))
 
 
-def run_cells(run: WatchedRun, followed: bool, in_sweep: bool = False) -> list[Text]:
-    style = fmt.STATUS_STYLES.get(run.status, "")
-    problems = len(run.problems)
+def run_cells(run: WatchedRun, followed: bool, columns: Iterable[RunColumn], id_width: int) -> list[Text]:
+    in_sweep = run.field(SWEEP_KEY) is not None
     run_id = fmt.literal(("  " if in_sweep else "") + run.info.run_id, style="bold" if followed else "")
-    run_id.truncate(RUN_ID_WIDTH, overflow="ellipsis")
-    return [
-        Text(FOLLOWED if followed else " ", style="bold"),
-        fmt.literal(run.status, style=style),
-        Text(str(run.iterations), justify="right"),
-        Text(str(problems) if problems else "", style="red", justify="right"),
-        run_id,
-    ]
+    run_id.truncate(id_width, overflow="ellipsis")
+    return [Text(FOLLOWED if followed else " ", style="bold"), *(column.cell(run) for column in columns), run_id]
 
 
-def sweep_cells(sweep: SweepProgress) -> list[Text]:
-    """A sweep's row: its cells done of all, and their verdicts."""
+def sweep_cells(sweep: SweepProgress, columns: Iterable[RunColumn], id_width: int) -> list[Text]:
+    """A sweep's row: its cells done of all under `its`, and its id with the verdicts' counts."""
+    shown = {"status": Text(SWEEP_STATUS, style="bold"), "iterations": _right(sweep.done_text())}
     title = fmt.literal(f"{sweep.sweep_id}  {sweep.counts_text()}", style="bold")
-    title.truncate(RUN_ID_WIDTH, overflow="ellipsis")
-    return [Text(" "), Text(SWEEP_STATUS, style="bold"), Text(sweep.done_text(), justify="right"), Text(""), title]
+    title.truncate(id_width, overflow="ellipsis")
+    return [Text(" "), *(shown.get(column.key, Text("")) for column in columns), title]
 
 
 class FileProblems(DataTable, can_focus=False):
@@ -129,6 +182,7 @@ class RunsPanel(Horizontal):
         border: round $foreground 25%;
         border-title-color: $foreground 70%;
         border-title-style: bold;
+        border-subtitle-color: $foreground 60%;
         background: $surface;
         scrollbar-size-vertical: 1;
     }
@@ -140,7 +194,8 @@ class RunsPanel(Horizontal):
         border-title-color: $primary;
     }
     RunsPanel > FileProblems {
-        width: 2fr;
+        width: 1fr;
+        max-width: 60;
         border: round $error 60%;
     }
     """
@@ -155,7 +210,9 @@ class RunsPanel(Horizontal):
         yield problems
 
     def show(self, runs: tuple[WatchedRun, ...], followed: Path | None) -> None:
-        self.query_one(RunList).show_runs(runs, followed)
+        run_list = self.query_one(RunList)
+        run_list.show_runs(runs, followed)
+        run_list.border_subtitle = f"{len(runs)} run(s) · enter follows" if runs else ""
         problems = next((run.problems for run in runs if run.info.path == followed), ())
         self.query_one(FileProblems).show_problems(followed, problems)
 

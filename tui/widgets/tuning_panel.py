@@ -1,34 +1,76 @@
 """The tuning panel: for the latest iteration, each parameter's value (what the iteration ran
 with), the delta the tuner decided after it, and whether it was applied or which guard held it;
-then the skip reason and the tuner's rationale."""
+then the skip reason, what each guard that held something means, and the tuner's rationale.
+It scrolls; the rationale wraps."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
 from core.params import TUNABLES
 from core.runs.views import IterationView
+from core.tuning.guards import HOLD_REASONS
 from tui import format as fmt
 
 APPLIED = "applied"
 NAME_WIDTH, VALUE_WIDTH, DELTA_WIDTH = 22, 8, 7
+VALUES_FROM = 50  # cells of text from which the panel has room for the value column
 
 
-class TuningPanel(Static):
-    """Its size is set by the layout, so an update only repaints it; what does not fit is in
-    the iteration's detail screen."""
+class TuningPanel(VerticalScroll):
+    """Its size is set by the layout, so an update only repaints it; the iteration's detail
+    screen has the same and the full record."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.view: IterationView | None = None
+        self._heights: dict[str, int] = {}
+
+    DEFAULT_CSS = """
+    TuningPanel > #tuning-params {
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+        margin-bottom: 1;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="tuning-params")
+        yield Static(id="tuning-notes")
 
     def on_mount(self) -> None:
         self.reset()
 
+    def on_resize(self) -> None:
+        if self.view is not None:
+            self.show(self.view)
+
     def reset(self) -> None:
+        self.view = None
         self.border_title = "tuning"
-        self.update(Content.styled("waiting for the first iteration", "dim"))
+        self.query_one("#tuning-params", Static).update(Content.styled("waiting for the first iteration", "dim"))
+        self.query_one("#tuning-notes", Static).update("")
+        self._heights.clear()
 
     def show(self, view: IterationView) -> None:
+        self.view = view
         self.border_title = f"tuning (iter {view.iteration})"
-        self.update(Content("\n").join([parameter_lines(view), Content(""), notes(view)]), layout=False)
+        width = self.content_region.width
+        self._update("#tuning-params", parameter_lines(view, width >= VALUES_FROM), None)
+        self._update("#tuning-notes", notes(view), width - self.styles.scrollbar_size_vertical)
+
+    def _update(self, selector: str, text: Content, wrap_width: int | None) -> None:
+        """Lay out again only when the text's height changes (rarely): a layout of the whole
+        screen for every iteration would cost the streaming run its speed."""
+        height = len(text.wrap(max(wrap_width, 1))) if wrap_width is not None else len(text.split("\n"))
+        static = self.query_one(selector, Static)
+        static.update(text, layout=height != self._heights.get(selector))
+        self._heights[selector] = height
 
 
 def parameter_names(view: IterationView) -> list[str]:
@@ -38,15 +80,17 @@ def parameter_names(view: IterationView) -> list[str]:
     return known + sorted(str(name) for name in named - set(known))
 
 
-def parameter_lines(view: IterationView) -> Content:
-    lines = [Content.styled(f"{'param':<{NAME_WIDTH}}{'value':>{VALUE_WIDTH}} {'delta':>{DELTA_WIDTH}}  state", "bold")]
+def parameter_lines(view: IterationView, values: bool = True) -> Content:
+    """One line per parameter; without `values` (a narrow panel) the value column is left out."""
+    value_heading = f"{'value':>{VALUE_WIDTH}}" if values else ""
+    lines = [Content.styled(f"{'param':<{NAME_WIDTH}}{value_heading} {'delta':>{DELTA_WIDTH}}  state", "bold")]
     for name in parameter_names(view):
         delta, state = decision(view, name)
         value = fmt.param_value(view.params[name]) if name in view.params else fmt.MISSING
         lines.append(
             Content.assemble(
                 fmt.content(name).truncate(NAME_WIDTH, ellipsis=True, pad=True),
-                Content(value).right(VALUE_WIDTH, ellipsis=True),
+                Content(value).right(VALUE_WIDTH, ellipsis=True) if values else "",
                 " ",
                 delta.right(DELTA_WIDTH),
                 "  ",
@@ -71,10 +115,17 @@ def _state(status: str) -> Content:
     return fmt.content(status, fmt.ansi("green" if status == APPLIED else "yellow"))
 
 
+def held_by(view: IterationView) -> list[str]:
+    """The known reasons that held something in this decision, each once, in order."""
+    reasons = [*view.skip_reasons, *view.param_status.values()]
+    return [reason for reason in dict.fromkeys(reasons) if reason in HOLD_REASONS]
+
+
 def notes(view: IterationView) -> Content:
     lines: list[Content] = []
     if view.applied is False and view.skip_reason:
         lines.append(Content.assemble(("skipped: ", fmt.ansi("yellow")), fmt.content(view.skip_reason)))
+    lines += [Content.assemble((f"{reason}: ", "bold"), (HOLD_REASONS[reason], "dim")) for reason in held_by(view)]
     lines += [Content.assemble(("› ", "dim"), fmt.content(line)) for line in view.rationale]
     if not view.rationale:
         lines.append(Content.styled("no rationale recorded", "dim"))
