@@ -67,6 +67,7 @@ READ_ERROR_KINDS: tuple[str, ...] = (
     "is_directory",
     "not_a_file",
     "symlink_loop",
+    "wrong_name",  # named like an artifact, but not its canonical name
 )
 
 

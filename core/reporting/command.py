@@ -69,7 +69,9 @@ def load_run(run_dir: Path | str, gate: str | None = None, window: int = RUN_WIN
     """The run as read, and its report (ReportError when the report cannot stand on it)."""
     snapshot = _read(Path(run_dir))
     profile = _gate(snapshot, gate)
-    return snapshot, build_report(snapshot.info, snapshot.iterations, profile, rejudge=gate is not None, window=window)
+    return snapshot, build_report(
+        snapshot.info, snapshot.iterations, profile, rejudge=gate is not None, window=window, ignored=snapshot.ignored
+    )
 
 
 def _read(run_dir: Path) -> RunSnapshot:

@@ -32,6 +32,7 @@ from core.reporting.baseline import BaselineReport
 from core.reporting.stats import IterationValue, Jump, Stats, jumps, stats, worst
 from core.runs.discovery import RunInfo
 from core.runs.jsonio import finite_number
+from core.runs.layout import ignored_note
 from core.runs.views import IterationView
 
 REPORT_FORMAT = 1
@@ -119,10 +120,12 @@ def build_report(
     rejudge: bool = False,
     window: int = RUN_WINDOW,
     verdict: RunVerdict | None = None,
+    ignored: Sequence[str] = (),
 ) -> RunReport:
     """The report of one run. Iterations keep their recorded gate verdict unless `rejudge` (or
     none was recorded): then `gate` judges them. `verdict` is the run's verdict when the caller
-    already has it (the loop); otherwise gates.run_verdict decides it from the iterations."""
+    already has it (the loop); otherwise gates.run_verdict decides it from the iterations.
+    `ignored`: the run's files named like iterations that are not (RunSnapshot.ignored)."""
     views = sorted(views, key=lambda view: view.iteration)
     judged = [judge(view, gate, rejudge) for view in views]
     manifest = info.manifest or {}
@@ -137,7 +140,8 @@ def build_report(
         verdict=_verdict_report(judged, gate, window, verdict),
         kpis=[kpi_report(kpi, views, gate, window) for kpi in MONITORED],
         tuning=tuning_activity(views),
-        problems=[f"iteration {view.iteration}: {problem}" for view in views for problem in view.problems],
+        problems=[f"iteration {view.iteration}: {problem}" for view in views for problem in view.problems]
+        + [ignored_note(name) for name in ignored],
     )
 
 

@@ -6,6 +6,7 @@ the run still loads.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from dataclasses import dataclass
@@ -19,7 +20,15 @@ from core.records import FINAL_STATUSES, ExitCode, RunStatus, Verdict
 from core.runs import legacy
 from core.runs.jsonio import read_object
 from core.runs.latest import mirrored_run
-from core.runs.layout import ITER_FILE_RE, RUN_FILE, TUNING_REPORT_FILE, is_stale, iteration_number, run_places
+from core.runs.layout import (
+    ITER_FILE_RE,
+    RUN_FILE,
+    TUNING_REPORT_FILE,
+    ignored_name,
+    is_stale,
+    iteration_number,
+    run_places,
+)
 from core.runs.legacy import LEGACY_QUIET_S, LEGACY_STATUS
 from core.runs.views import IterationView, read_iteration
 
@@ -86,6 +95,7 @@ class RunSnapshot:
     iterations: list[IterationView]  # sorted by iteration
     errors: list[ReadError]  # one per file that could not be used; the rest still loads
     tuning_report: dict[str, Any] | None
+    ignored: list[str] = dataclasses.field(default_factory=list)  # layout.ignored_name: not read
 
 
 def detect_run(directory: Path | str, now: datetime | None = None, quiet_s: float = LEGACY_QUIET_S) -> RunInfo | None:
@@ -159,7 +169,8 @@ def read_run(directory: Path | str, now: datetime | None = None) -> RunSnapshot:
         )
     errors = [info.error] if info.error else []
     iterations = []
-    for path in _iteration_files(directory):
+    names = _names(directory)
+    for path in _iteration_files(directory, names):
         try:
             iterations.append(read_iteration(path))
         except ReadError as err:
@@ -168,14 +179,17 @@ def read_run(directory: Path | str, now: datetime | None = None) -> RunSnapshot:
     if not iterations and report is not None:
         iterations = legacy.report_iterations(directory / TUNING_REPORT_FILE, report, errors)
     iterations.sort(key=lambda view: view.iteration)
-    return RunSnapshot(info, iterations, errors, report)
+    return RunSnapshot(info, iterations, errors, report, sorted(filter(ignored_name, names)))
 
 
-def _iteration_files(directory: Path) -> list[Path]:
+def _names(directory: Path) -> list[str]:
     try:
-        names = os.listdir(directory)
+        return os.listdir(directory)
     except OSError:  # deleted since detect_run: nothing left to read
         return []
+
+
+def _iteration_files(directory: Path, names: list[str]) -> list[Path]:
     numbered = [(number, name) for name in names if (number := iteration_number(name)) is not None]
     return [directory / name for _, name in sorted(numbered)]
 

@@ -27,7 +27,10 @@ LATEST_LINK = "latest"
 LEGACY_END_FILE = "summary.txt"  # the older tool's; says when its run is over (core/runs/legacy.py)
 RUNS_DIR = "runs"
 DRIVER_DIR = "driver"
-ITER_FILE_RE = re.compile(r"^ITER_SUMMARY_(\d+)\.json$")
+ITER_PREFIX = "ITER_SUMMARY_"
+# The canonical name only: ASCII digits, no leading zero, nothing after ".json" (`$` would let a
+# newline through). ITER_SUMMARY_01.json and the like are named as ignored (ignored_name).
+ITER_FILE_RE = re.compile(r"^ITER_SUMMARY_([1-9][0-9]*)\.json\Z", re.ASCII)
 SWEEPS_DIR = "sweeps"
 SWEEP_FILE = "SWEEP.json"
 
@@ -52,8 +55,21 @@ def iteration_number(path: Path | str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def ignored_name(name: str) -> bool:
+    """A file named like an iteration that is not one (ITER_SUMMARY_01.json, a non-ASCII digit, a
+    name ending in a newline): never read as an iteration, named as ignored."""
+    return name.startswith(ITER_PREFIX) and ITER_FILE_RE.match(name) is None
+
+
+IGNORED_REASON = "ignored: an iteration's file is named ITER_SUMMARY_<i>.json, i from 1 in ASCII digits"
+
+
+def ignored_note(name: str) -> str:
+    return f"{name!r} {IGNORED_REASON}"
+
+
 def is_artifact(name: str) -> bool:
-    return name in (RUN_FILE, TUNING_REPORT_FILE, LEGACY_END_FILE) or ITER_FILE_RE.match(name) is not None
+    return name in (RUN_FILE, TUNING_REPORT_FILE, LEGACY_END_FILE) or name.startswith(ITER_PREFIX)
 
 
 def run_places(root: Path) -> tuple[Path, ...]:

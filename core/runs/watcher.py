@@ -31,12 +31,14 @@ from core.runs import legacy
 from core.runs.discovery import RunInfo, RunKind, detect_run, discover_runs, manifest_file, report_entries
 from core.runs.latest import mirrored_run
 from core.runs.layout import (
+    IGNORED_REASON,
     ITER_FILE_RE,
     LEGACY_END_FILE,
     RUN_FILE,
     SWEEP_FILE,
     SWEEPS_DIR,
     TUNING_REPORT_FILE,
+    ignored_name,
     is_artifact,
     is_stale,
     may_hold_run,
@@ -255,6 +257,8 @@ class RunWatcher:
     def _files_changed(self, run: _Run, names: Collection[str]) -> Iterator[WatchEvent]:
         """Iterations in order, then the report, then RUN.json: a run ends after its iterations."""
         numbered = sorted((int(match.group(1)), name) for name in names if (match := ITER_FILE_RE.match(name)))
+        for name in sorted(filter(ignored_name, names)):
+            yield from self._ignored(run, name)
         for _, name in numbered:
             yield from self._file_changed(run, name)
         for name in (TUNING_REPORT_FILE, RUN_FILE, LEGACY_END_FILE):
@@ -282,6 +286,13 @@ class RunWatcher:
         run.unsettled.pop(name, None)
         run.reported[name] = signature
         yield from self._handle(run, path, value)
+
+    def _ignored(self, run: _Run, name: str) -> Iterator[WatchEvent]:
+        """Named like an iteration but not one: said once (again if it changes), never read."""
+        signature = _signature(run.path / name)
+        if signature is not None and run.reported.get(name) != signature:
+            run.reported[name] = signature
+            yield FileUnreadable(run.path, ReadError(run.path / name, "wrong_name", IGNORED_REASON))
 
     def _hold(self, run: _Run, name: str, signature: Signature, error: ReadError) -> None:
         """Keep an unusable file back until it has not changed for settle_s."""
