@@ -68,6 +68,15 @@ def threshold(op: str, fail: float | None, separator: str = " ") -> str:
     return op if fail is None else f"{op}{separator}{fail:g}"
 
 
+CHART_LIMIT = 1e300  # a chart's scale spans twice its values' range: beyond this it overflows
+
+
+def chartable(value: float) -> float:
+    """A value as a chart draws it: within ±CHART_LIMIT (a driver's DBL_MAX sentinel is drawn at
+    the edge; the chart's title shows the value itself)."""
+    return max(-CHART_LIMIT, min(CHART_LIMIT, value))
+
+
 def param_value(value: Any) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import statistics
 from collections.abc import Callable, Iterable, Mapping
 from typing import TextIO
 
 from core.kpi import KPIS, MONITORED
 from core.records import Verdict
+from core.reporting.stats import mean
 from core.runs.views import IterationView
 
 VERDICT_COLOURS = {Verdict.PASS: "32", Verdict.WARN: "33", Verdict.FAIL: "31"}  # ANSI SGR
@@ -72,15 +72,13 @@ def summary_table(views: Iterable[IterationView]) -> list[str]:
     for kpi in MONITORED:
         values = [v for v in (view.kpi(kpi) for view in views) if v is not None]
         last = views[-1].kpi(kpi) if views else None
-        cells = [last, _mean(values), min(values, default=None), max(values, default=None)]
+        cells = [last, mean(values), min(values, default=None), max(values, default=None)]
         gate = " ".join(str(x) for x in thresholds.get(kpi, ()))
         lines.append(f"{kpi:<20}" + "".join(f"{_num(c):>10}" for c in cells) + f"  {gate}")
     return lines
 
 
-def _mean(values: list[float]) -> float | None:
-    return statistics.fmean(values) if values else None
-
-
 def _num(value: float | None) -> str:
-    return "-" if value is None else format(value, ".3f")
+    if value is None:
+        return "-"
+    return format(value, ".3f") if abs(value) < 1e6 else format(value, ".3e")  # fits its column

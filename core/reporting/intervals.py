@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel
 
+from core.reporting.stats import scale_exponent, unscaled
+
 LEVEL = 0.90  # as the uplift's interval (DESIGN.md section 5)
 
 
@@ -28,11 +30,19 @@ def mean_interval(values: Sequence[float], level: float = LEVEL) -> MeanInterval
     """The mean of `values` and its two-sided `level` interval; None when there are none."""
     if not values:
         return None
-    n, mean = len(values), statistics.fmean(values)
+    exponent = scale_exponent(values)  # near the float limit, sums overflow: work scaled
+    scaled = [math.ldexp(v, -exponent) for v in values]
+    n, mean = len(values), statistics.fmean(scaled)
     if n < 2:
-        return MeanInterval(n=n, mean=mean, low=None, high=None, level=level)
-    half = t_quantile((1 + level) / 2, n - 1) * statistics.stdev(values) / math.sqrt(n)
-    return MeanInterval(n=n, mean=mean, low=mean - half, high=mean + half, level=level)
+        return MeanInterval(n=n, mean=math.ldexp(mean, exponent), low=None, high=None, level=level)
+    half = t_quantile((1 + level) / 2, n - 1) * statistics.stdev(scaled) / math.sqrt(n)
+    return MeanInterval(
+        n=n,
+        mean=math.ldexp(mean, exponent),
+        low=unscaled(mean - half, exponent),
+        high=unscaled(mean + half, exponent),
+        level=level,
+    )
 
 
 def t_quantile(p: float, df: int) -> float:

@@ -9,13 +9,12 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import statistics
 from collections.abc import Sequence
 
 from core.gates import PASS_SHARE
 from core.kpi import KPIS, MONITORED, Better
 from core.reporting.model import KpiReport, RunReport
-from core.reporting.stats import JUMP_FACTOR, WORST_COUNT, Stats
+from core.reporting.stats import JUMP_FACTOR, WORST_COUNT, Stats, mean
 from core.runs.jsonio import finite_number, show_json
 
 SPARK_BARS = "▁▂▃▄▅▆▇█"
@@ -262,7 +261,7 @@ def sparkline(series: Sequence[float | None], width: int = SPARK_WIDTH) -> str:
         if p is None
         else SPARK_BARS[top // 2]
         if high == low
-        else SPARK_BARS[round((p - low) / (high - low) * top)]
+        else SPARK_BARS[round((p / 2 - low / 2) / (high / 2 - low / 2) * top)]  # halves: no overflow
         for p in points
     )
 
@@ -272,13 +271,13 @@ def _buckets(series: Sequence[float | None], width: int) -> list[float | None]:
         return list(series)
     bounds = [round(k * len(series) / width) for k in range(width + 1)]
     buckets = [[v for v in series[a:b] if v is not None] for a, b in itertools.pairwise(bounds)]
-    return [statistics.fmean(b) if b else None for b in buckets]
+    return [mean(b) for b in buckets]
 
 
 def num(value: float | None, signed: bool = False) -> str:
     if value is None:
         return MISSING
-    text = f"{value:.0f}" if abs(value) >= 1e5 else f"{value:.4g}"
+    text = f"{value:.0f}" if 1e5 <= abs(value) < 1e15 else f"{value:.4g}"
     return f"+{text}" if signed and value > 0 else text
 
 

@@ -46,7 +46,7 @@ def stats(points: Sequence[tuple[int, float | None]]) -> Stats:
     return Stats(
         count=len(values),
         missing=len(points) - len(values),
-        mean=_finite(statistics.fmean, values),
+        mean=mean(values),
         median=_finite(statistics.median, values),
         min=min(values, default=None),
         max=max(values, default=None),
@@ -54,16 +54,37 @@ def stats(points: Sequence[tuple[int, float | None]]) -> Stats:
     )
 
 
+def mean(values: Sequence[float]) -> float | None:
+    """The mean of finite values, even near the float limit (where their sum overflows); None
+    when there are none."""
+    if not values:
+        return None
+    exponent = scale_exponent(values)
+    return unscaled(statistics.fmean(math.ldexp(v, -exponent) for v in values), exponent)
+
+
 def trend(present: Sequence[tuple[int, float]]) -> float | None:
-    """Least-squares slope of value against iteration number; None with fewer than two iterations."""
+    """Least-squares slope of value against iteration number; None with fewer than two iterations
+    or when the slope itself is beyond the float limit."""
     if len({i for i, _ in present}) < 2:
         return None
     xs, ys = zip(*present, strict=False)
+    exponent = scale_exponent(ys)
+    return unscaled(statistics.linear_regression(xs, [math.ldexp(y, -exponent) for y in ys]).slope, exponent)
+
+
+def scale_exponent(values: Sequence[float]) -> int:
+    """The power of two that brings every value within [-1, 1] (scaling by it is exact): sums of
+    values near the float limit overflow."""
+    return max(0, math.frexp(max(abs(v) for v in values))[1])
+
+
+def unscaled(scaled: float, exponent: int) -> float | None:
     try:
-        slope = statistics.linear_regression(xs, ys).slope
+        value = math.ldexp(scaled, exponent)
     except OverflowError:
         return None
-    return slope if math.isfinite(slope) else None
+    return value if math.isfinite(value) else None
 
 
 def _finite(compute: Callable[[list[float]], float], values: Sequence[float]) -> float | None:

@@ -4,6 +4,7 @@ read side (core/runs). Every unusable file is named; nothing is read as somethin
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,13 @@ import pytest
 from core.console.watch import watch_headless
 from core.gates import run_verdict
 from core.reporting.command import load_report, report_command
+from core.reporting.markdown import SPARK_BARS, num, sparkline
+from core.reporting.stats import stats
 from core.runs.discovery import read_run
 from core.runs.layout import IGNORED_REASON, iter_file_name
 from tests.support.runs import make_record, started
+from tests.support.screen import wait_for_screen
+from tui.factory import create_replay_app
 
 pytestmark = pytest.mark.fault
 
@@ -52,3 +57,47 @@ def test_only_the_canonical_name_of_an_iteration_counts_and_the_others_are_named
     assert out.getvalue().count("\niter ") + out.getvalue().startswith("iter ") == 2
     said = capsys.readouterr().err.splitlines()
     assert len([line for line in said if line.endswith(IGNORED_REASON)]) == len(ODD_NAMES)
+
+
+DBL_MAX = sys.float_info.max
+
+
+def run_near_the_float_limit(root: Path):
+    """A driver's DBL_MAX sentinel in its KPIs, both signs, and a parameter of 10**400 in a file."""
+    run = started(root)
+    records = [
+        make_record(i, net_bps=DBL_MAX if i % 2 else -DBL_MAX, maker_taker_ratio=DBL_MAX, p95_latency_ms=-DBL_MAX)
+        for i in range(1, 6)
+    ]
+    for record in records:
+        run.write_iteration(record)
+    run.finish("completed", run_verdict([record.gate.verdict for record in records]))
+    path = run.path / iter_file_name(2)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('"base_spread_bps": ', '"base_spread_bps": 1' + "0" * 400 + ', "was": '))
+    return run
+
+
+def test_numbers_near_the_float_limit_are_reported_and_watched(tmp_path):
+    run = run_near_the_float_limit(tmp_path)
+    out = io.StringIO()
+    assert report_command(run.path, None, None, out) == 0
+    assert "net_bps" in out.getvalue()
+    out = io.StringIO()
+    assert watch_headless(run.path, out, timeout=30) in (0, 1)
+    assert "net_bps" in out.getvalue().split("kpi", 1)[1]  # the summary table came out
+    assert stats([(i, DBL_MAX * (-1) ** i) for i in range(1, 6)]).mean == pytest.approx(-DBL_MAX / 5)
+    assert sparkline([DBL_MAX, -DBL_MAX, 0.0]) == SPARK_BARS[-1] + SPARK_BARS[0] + SPARK_BARS[len(SPARK_BARS) // 2]
+    assert sparkline([DBL_MAX] * 100, width=10) == SPARK_BARS[(len(SPARK_BARS) - 1) // 2] * 10
+    assert "e+308" in num(DBL_MAX)
+
+
+@pytest.mark.asyncio
+async def test_numbers_near_the_float_limit_are_charted(tmp_path):
+    run = run_near_the_float_limit(tmp_path)
+    app = create_replay_app(run.path, 1000, clock=None)
+    app.animation_level = "none"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for_screen(pilot, "COMPLETED")
+        await pilot.press("q")
+    assert app.return_code in (0, 1)

@@ -69,9 +69,9 @@ class Chart(Vertical):
         plt.xaxes(True, False)
         plt.yaxes(True, False)
         points = self.points[-CHART_POINTS:]
-        fail = self.threshold[1] if self.threshold else None
+        fail = fmt.chartable(self.threshold[1]) if self.threshold and self.threshold[1] is not None else None
         if points:
-            xs, ys = [x for x, _ in points], [y for _, y in points]
+            xs, ys = [x for x, _ in points], [fmt.chartable(y) for _, y in points]
             first, last = (xs[0], xs[-1]) if xs[0] < xs[-1] else (xs[0] - 1, xs[-1] + 1)
             if fail is not None:
                 # A series on the data's own (braille) grid, drawn first so the data stays on
