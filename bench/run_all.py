@@ -65,6 +65,14 @@ FIGURES: tuple[Figure, ...] = (
     Figure("untuned_fail", "nightly FAIL without auto-tune", "tuning_effect.py", "share of seeds", ">=", 0.8),
     Figure("sweep_speedup", "sweep of 8 soaks on 2 local workers / serial", "sweep_scaling.py", "x", ">=", 1.7),
     Figure("sweep_startup_s", "sweep: cluster start to first soak running", "sweep_scaling.py", "s", "<=", 3.0),
+    Figure(
+        "tuning_report_cost_ratio",
+        "TUNING_REPORT write per iteration, at 20,000 / at 100",
+        "tuning_report_cost.py",
+        "ratio",
+        "<=",
+        2.0,
+    ),
     Figure("parallel_ceiling", "2 soak processes at once / one by one", "sweep_scaling.py", "x"),
 )
 SCRIPTS: tuple[str, ...] = tuple(dict.fromkeys(figure.script for figure in FIGURES))

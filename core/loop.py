@@ -132,7 +132,7 @@ class SoakLoop:
             record = self._iterate(run_dir, tuner, schedule, run, iteration)
             run_dir.write_iteration(record)
             run.records.append(record)  # only once on disk: the verdict counts what a reader sees
-            run_dir.write_tuning_report(run.records, self._report_summary(run.records))
+            run_dir.write_tuning_report(run.records, lambda: self._report_summary(run.records))
             run.params = apply_deltas(run.params, record.tuning.applied_deltas)
             upcoming = schedule.params(iteration + 1, run.params)
             run.signature = run_dir.write_overrides(upcoming.model_dump())

@@ -170,12 +170,17 @@ def read_run(directory: Path | str, now: datetime | None = None) -> RunSnapshot:
     errors = [info.error] if info.error else []
     iterations = []
     names = _names(directory)
-    for path in _iteration_files(directory, names):
+    files = _iteration_files(directory, names)
+    for path in files:
         try:
             iterations.append(read_iteration(path))
         except ReadError as err:
             errors.append(err)
-    report = legacy.read_tuning_report(directory / TUNING_REPORT_FILE, errors)
+    report_errors: list[ReadError] = []
+    report = legacy.read_tuning_report(directory / TUNING_REPORT_FILE, report_errors)
+    # Beside ITER_SUMMARY files the report only repeats them: a long run's is past the size the
+    # readers take, and that is no fault of the run.
+    errors += [err for err in report_errors if not (files and err.kind == "too_large")]
     if not iterations and report is not None:
         iterations = legacy.report_iterations(directory / TUNING_REPORT_FILE, report, errors)
     iterations.sort(key=lambda view: view.iteration)

@@ -102,16 +102,34 @@ def atomic_write_at(dir_fd: int, name: str, data: bytes, durable: bool = True) -
         _fsync_fd(dir_fd)
 
 
+def append_durably(path: Path, data: bytes) -> None:
+    """Append `data` to `path` (made when missing) and fsync it: a journal's lines, which its
+    reader takes only when whole. O(len(data)), however long the file is."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as err:
+        raise ArtifactError(path, err.strerror or str(err)) from err
+
+
 def _write_synced(path: Path | str, data: bytes, dir_fd: int | None = None, durable: bool = True) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666, dir_fd=dir_fd)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        _write_all(fd, data)
         if durable:
             os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -1,6 +1,6 @@
 """Where runs live, what their files are called, and when a run is presumed dead.
 
-    <root>/runs/<run_id>/RUN.json, ITER_SUMMARY_<i>.json, TUNING_REPORT.json,
+    <root>/runs/<run_id>/RUN.json, ITER_SUMMARY_<i>.json, TUNING_REPORT.json(l),
                          runtime_overrides.json, driver/METRICS_<i>.json
     <root>/latest/       copies of the newest run's files (core/runs/latest.py)
     <root>/sweeps/<sweep_id>/SWEEP.json, attempts/   (a sweep: core/runs/sweep_file.py)
@@ -22,6 +22,7 @@ from core.records import RunStatus
 
 RUN_FILE = "RUN.json"
 TUNING_REPORT_FILE = "TUNING_REPORT.json"
+TUNING_JOURNAL_FILE = "TUNING_REPORT.jsonl"  # the same entries, one a line, appended as they come
 OVERRIDES_FILE = "runtime_overrides.json"
 LATEST_LINK = "latest"
 LEGACY_END_FILE = "summary.txt"  # the older tool's; says when its run is over (core/runs/legacy.py)

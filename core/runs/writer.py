@@ -4,6 +4,13 @@ A run writes only inside <root>/runs/<run_id>/ (plus its copies in `latest`, cor
 every file atomically; `close_abandoned` ends a run whose writer died (a sweep's worker), also
 atomically. The shape of a TUNING_REPORT entry is made here (`tuning_entry`), with the older
 tool's encodings from core/records.py.
+
+The TUNING_REPORT costs the same per iteration at iteration 20,000 as at 100 (DESIGN.md section
+7): each entry is appended to TUNING_REPORT.jsonl as it comes (one line, fsynced), and
+TUNING_REPORT.json, whole, is rewritten only once the entries it lacks are 1/REWRITE_SHARE of
+those it holds, and when the run finishes. So the bytes rewritten per iteration stay at about
+REWRITE_SHARE entries, and a killed run's TUNING_REPORT.json may lag its journal (its
+ITER_SUMMARY files, which the readers take, are all there).
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -27,6 +34,7 @@ from core.records import (
     older_tuning_fields,
 )
 from core.runs.jsonio import (
+    append_durably,
     atomic_write_bytes,
     atomic_write_json,
     encode_json,
@@ -38,10 +46,14 @@ from core.runs.layout import (
     OVERRIDES_FILE,
     RUN_FILE,
     RUNS_DIR,
+    TUNING_JOURNAL_FILE,
     TUNING_REPORT_FILE,
     iter_file_name,
     utc_stamp,
 )
+
+REWRITE_SHARE = 8
+Summary = Mapping[str, Any] | Callable[[], Mapping[str, Any]]  # a callable: computed only when written
 
 
 def tool_version() -> str:
@@ -61,6 +73,9 @@ class RunDirectory:
         self.path = root / RUNS_DIR / run_id
         self._manifest: dict[str, Any] = {}
         self._report_entries: dict[int, bytes] = {}  # encoded TUNING_REPORT entries by iteration
+        self._recorded = 0  # how many of the records given to write_tuning_report are in the journal
+        self._unwritten = 0  # entries in the journal, not yet in TUNING_REPORT.json
+        self._report_summary: Summary | None = None
         self._lock = threading.Lock()  # heartbeat() may come from another thread than finish()
         self._latest: LatestMirror | None = None
 
@@ -135,6 +150,8 @@ class RunDirectory:
             raise ValueError(f"status={status!r}: allowed {', '.join(FINAL_STATUSES)}")
         if isinstance(verdict, RunVerdict):
             verdict = verdict.model_dump()
+        if self._unwritten:
+            self._rewrite_report()
         stamp = utc_stamp(now)
         self._update(
             {"status": status, "finished_utc": stamp, "heartbeat_utc": stamp, "verdict": verdict, "error": error}
@@ -158,20 +175,34 @@ class RunDirectory:
             self.heartbeat(last_iteration=record.iteration)
         return path
 
-    def write_tuning_report(self, records: Sequence[IterationRecord], summary: Mapping[str, Any] | None = None) -> Path:
-        """TUNING_REPORT.json: one entry per iteration of this run, summary.count = their number."""
-        by_iteration = {record.iteration: record for record in records}
-        if len(by_iteration) != len(records):
-            raise ValueError("write_tuning_report: two records share an iteration number")
+    def write_tuning_report(self, records: Sequence[IterationRecord], summary: Summary | None = None) -> Path:
+        """Record the TUNING_REPORT entries of `records`, the run's records so far: the ones past
+        those given before are new. `summary` (summary.count is added) is the report's summary
+        when TUNING_REPORT.json is next written; a callable is called only then."""
         path = self.path / TUNING_REPORT_FILE
-        # Rewritten every iteration: each entry is encoded once, so a long run stays linear.
-        for i, record in by_iteration.items():
-            if i not in self._report_entries:
-                self._report_entries[i] = encode_json(path, tuning_entry(record), None).rstrip()
-        entries = b",".join(self._report_entries[i] for i in sorted(by_iteration))
-        summary_json = encode_json(path, {**(summary or {}), "count": len(by_iteration)}, None).rstrip()
-        self._write_file(path, b'{"iterations": [' + entries + b'], "summary": ' + summary_json + b"}\n")
+        fresh = records[self._recorded :]
+        iterations = [record.iteration for record in fresh]
+        if len(set(iterations)) != len(iterations) or any(i in self._report_entries for i in iterations):
+            raise ValueError("write_tuning_report: two records share an iteration number")
+        encoded = [encode_json(path, tuning_entry(record), None).rstrip() for record in fresh]
+        if encoded:
+            append_durably(self.path / TUNING_JOURNAL_FILE, b"".join(entry + b"\n" for entry in encoded))
+        self._report_entries.update(zip(iterations, encoded, strict=True))
+        self._recorded, self._report_summary = len(records), summary
+        self._unwritten += len(encoded)
+        if self._unwritten * REWRITE_SHARE >= len(self._report_entries) - self._unwritten:
+            self._rewrite_report()
         return path
+
+    def _rewrite_report(self) -> None:
+        """TUNING_REPORT.json as a whole: every entry recorded, in iteration order."""
+        path = self.path / TUNING_REPORT_FILE
+        summary = self._report_summary() if callable(self._report_summary) else self._report_summary
+        entries = b",".join(self._report_entries[i] for i in sorted(self._report_entries))
+        count = len(self._report_entries)
+        summary_json = encode_json(path, {**(summary or {}), "count": count}, None).rstrip()
+        self._write_file(path, b'{"iterations": [' + entries + b'], "summary": ' + summary_json + b"}\n")
+        self._unwritten = 0
 
     def write_overrides(self, params: Mapping[str, Any]) -> str:
         """runtime_overrides.json; returns its signature (overrides_signature)."""

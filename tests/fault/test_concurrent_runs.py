@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from core.runs.discovery import read_run
-from core.runs.layout import OVERRIDES_FILE, RUN_FILE, TUNING_REPORT_FILE, iter_file_name
+from core.runs.layout import OVERRIDES_FILE, RUN_FILE, TUNING_JOURNAL_FILE, TUNING_REPORT_FILE, iter_file_name
 from tests.support.runs import newest_run
 from tests.support.soak import ROOT, soak_command
 
@@ -36,7 +36,7 @@ def start_together(out: Path) -> list[subprocess.Popen]:
 
 def assert_only_its_own_files(run_dir: Path) -> None:
     iterations = (iter_file_name(i) for i in range(1, ITERATIONS + 1))
-    expected = {RUN_FILE, TUNING_REPORT_FILE, OVERRIDES_FILE, *iterations}
+    expected = {RUN_FILE, TUNING_REPORT_FILE, TUNING_JOURNAL_FILE, OVERRIDES_FILE, *iterations}
     assert set(os.listdir(run_dir)) == expected
     manifest = json.loads((run_dir / RUN_FILE).read_text())
     assert (manifest["run_id"], manifest["status"]) == (run_dir.name, "completed")

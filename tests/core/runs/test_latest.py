@@ -80,7 +80,7 @@ def test_the_older_tools_latest_directory_is_left_untouched_and_said_in_one_line
     assert f"this run is in {run.path}" in notice and f"mv {latest} {latest}.old" in notice
     write_two_iterations(run)
     assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in latest.iterdir()} == before
-    assert sorted(files(run.path)) == sorted([*NAMES, "RUN.json"])
+    assert sorted(files(run.path)) == sorted([*NAMES, "RUN.json", "TUNING_REPORT.jsonl"])  # the journal stays home
 
 
 def test_files_added_to_our_copies_make_latest_someone_elses(tmp_path: Path):

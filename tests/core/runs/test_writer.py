@@ -250,7 +250,25 @@ def test_tuning_report_holds_one_entry_per_iteration_of_this_run(tmp_path):
     assert report["iterations"][0]["applied_deltas"] == {"base_spread_bps": 0.1}
     assert report["iterations"][0]["gate"] == {"verdict": "PASS", "reasons": []}
     with pytest.raises(ValueError, match="share an iteration"):
-        run.write_tuning_report([make_record(1), make_record(1)])
+        run.write_tuning_report([*records, make_record(4), make_record(4)])
+    with pytest.raises(ValueError, match="share an iteration"):
+        run.write_tuning_report([*records, make_record(1)])
+
+
+def test_tuning_report_entries_are_journalled_as_they_come_and_the_json_is_whole_at_the_end(tmp_path):
+    run = started(tmp_path)
+    records = []
+    for i in range(1, 41):
+        records.append(make_record(i))
+        run.write_tuning_report(records, lambda: {"seen": len(records)})
+        journal = (run.path / "TUNING_REPORT.jsonl").read_text().splitlines()
+        assert [json.loads(line)["iteration"] for line in journal] == list(range(1, i + 1))
+    lagging = json.loads((run.path / "TUNING_REPORT.json").read_text())
+    assert lagging["summary"]["count"] == len(lagging["iterations"]) < 40  # rewritten at a bounded rate
+    run.finish("completed")
+    report = json.loads((run.path / "TUNING_REPORT.json").read_text())
+    assert report["summary"] == {"count": 40, "seen": 40}
+    assert report["iterations"] == [json.loads(line) for line in journal]
 
 
 def test_overrides_are_the_parameters_in_force_and_their_signature_is_the_files_sha256(tmp_path):
