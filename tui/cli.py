@@ -149,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from core.console.streams import prepare_streams
+
+    prepare_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:  # `soak` alone: what it can do

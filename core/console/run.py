@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import signal
 import sys
 from collections.abc import Callable, Iterable
@@ -19,6 +18,7 @@ from core.console.lines import (
     summary_table,
     use_colour,
 )
+from core.console.streams import Log, say
 from core.events import IterationFinished, RunFinished, RunNotice, RunStarted, SoakEvent
 from core.records import ExitCode
 from core.runs.views import IterationView
@@ -27,7 +27,7 @@ from core.runs.views import IterationView
 class HeadlessPrinter:
     """Turns loop events into lines; one instance per run."""
 
-    def __init__(self, out: TextIO, colour: bool) -> None:
+    def __init__(self, out: Log, colour: bool) -> None:
         self.out = out
         self.verdict_text = coloured_verdict if colour else plain_verdict
         self.total: int | None = None
@@ -43,7 +43,7 @@ class HeadlessPrinter:
                 f"profile {m['profile']}  gate {m['gate']}  -> {event.run_dir}"
             )
         elif isinstance(event, RunNotice):
-            print(f"soak: note: {event.text}", file=sys.stderr, flush=True)
+            say(f"soak: note: {event.text}")
         elif isinstance(event, IterationFinished):
             self.views.append(event.view)
             self._print(iteration_line(event.view, self.total, self.verdict_text))
@@ -56,7 +56,7 @@ class HeadlessPrinter:
             for line in summary_table(self.views):
                 self._print(line)
         if event.error:
-            print(f"soak: error: {event.error}", file=sys.stderr, flush=True)
+            say(f"soak: error: {event.error}")
         verdict = event.verdict
         for line in closing_lines(
             self.run_dir,
@@ -70,7 +70,7 @@ class HeadlessPrinter:
             self._print(line)
 
     def _print(self, line: str) -> None:
-        print(line, file=self.out, flush=True)
+        self.out.line(line)
 
 
 def event_json(event: SoakEvent) -> str:
@@ -86,21 +86,24 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def run_headless(events: Iterable[SoakEvent], json_events: bool, out: TextIO = sys.stdout) -> int:
-    printer = HeadlessPrinter(out, use_colour(out))
+def run_headless(events: Iterable[SoakEvent], json_events: bool, out: TextIO | None = None) -> int:
+    """The run's exit code; 2 when its log on `out` (stdout by default) could not be written
+    (core/console/streams.py): the soak goes on without it."""
+    log = Log(out if out is not None else sys.stdout)
+    printer = HeadlessPrinter(log, log.isatty() and use_colour(log.stream))  # type: ignore[arg-type]
     exit_code: int = ExitCode.ERROR
     for event in events:
-        try:
-            if json_events:
-                print(event_json(event), file=out, flush=True)
-            else:
-                printer.handle(event)
-        except BrokenPipeError:
-            # The reader went away (`| head`): the soak and its artifacts go on without output.
-            printer.out = out = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the run
+        if json_events:
+            log.line(event_json(event))
+        else:
+            printer.handle(event)
         if isinstance(event, RunFinished):
             exit_code = event.exit_code
-    return int(exit_code)
+    lost = log.lost_line("the run went on and wrote its files")
+    if lost is None:
+        return int(exit_code)
+    say(lost)
+    return ExitCode.ERROR
 
 
 def cancel_on_signals(cancel: Callable[[], None]) -> None:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from core.console.lines import closing_lines, iteration_line, summary_table
+from core.console.streams import Log, say
 from core.console.sweep_watch import SweepFollower
 from core.gates import run_verdict
 from core.records import ExitCode, RunVerdict, Verdict
@@ -45,22 +46,29 @@ from core.runs.watcher import RunWatcher
 from core.text import escape_controls
 
 
-def watch_headless(root: Path | str, out: TextIO = sys.stdout, timeout: float | None = None) -> int:
-    """Raises ReadError (one line, naming the path) when `root` is not a directory."""
+def watch_headless(root: Path | str, out: TextIO | None = None, timeout: float | None = None) -> int:
+    """Raises ReadError (one line, naming the path) when `root` is not a directory. Exit code 2
+    when the log on `out` (stdout by default) could not be written (core/console/streams.py)."""
     root = Path(root)
+    log = Log(out if out is not None else sys.stdout)
     if is_sweep_dir(root):  # <root>/sweeps/<id>: its soaks live in <root>/runs
         sweep = Path(os.path.realpath(root))
-        follower = RunFollower(RunWatcher(sweep.parent.parent), out, sweep)
+        follower = RunFollower(RunWatcher(sweep.parent.parent), log, sweep)
     else:
-        follower = RunFollower(RunWatcher(root), out)
+        follower = RunFollower(RunWatcher(root), log)
     try:
-        return asyncio.run(follower.follow(timeout))
+        code = asyncio.run(follower.follow(timeout))
     except KeyboardInterrupt:
-        return ExitCode.INTERRUPTED
+        code = ExitCode.INTERRUPTED
+    lost = log.lost_line("the watch followed the run to its end")
+    if lost is None:
+        return code
+    say(lost)
+    return ExitCode.ERROR
 
 
 class RunFollower:
-    def __init__(self, watcher: RunWatcher, out: TextIO, sweep: Path | None = None) -> None:
+    def __init__(self, watcher: RunWatcher, out: Log, sweep: Path | None = None) -> None:
         self.watcher = watcher
         self.out = out
         self.given = watcher.root if detect_run(watcher.root) is not None else None
@@ -184,13 +192,10 @@ class RunFollower:
         return self._end(info, code, verdict.model_dump() if verdict else None, how)
 
     def _print(self, line: str) -> None:
-        try:
-            print(escape_controls(line), file=self.out, flush=True)
-        except BrokenPipeError:  # the reader went away (`| head`); keep following for the exit code
-            self.out = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the watch
+        self.out.line(escape_controls(line))
 
     def _error(self, line: str) -> None:
-        print(f"soak watch: {escape_controls(line)}", file=sys.stderr, flush=True)
+        say(f"soak watch: {escape_controls(line)}")
 
 
 def recorded_run_verdict(views: Iterable[IterationView]) -> RunVerdict | None:

@@ -12,7 +12,8 @@ from core.errors import ReportError
 def write_text_output(path: Path, text: str, append: bool = False) -> None:
     """Write (or append) a report file; an OSError becomes a one-line ReportError."""
     try:
-        with open(path, "a" if append else "w", encoding="utf-8") as stream:
+        # backslashreplace: a lone surrogate (a path that is not UTF-8) as its JSON escape.
+        with open(path, "a" if append else "w", encoding="utf-8", errors="backslashreplace") as stream:
             stream.write(text)
     except OSError as err:
         raise ReportError(f"cannot write {path}: {err.strerror or err}") from None

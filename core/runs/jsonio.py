@@ -39,7 +39,9 @@ def encode_json(path: Path, obj: Any, indent: int | None) -> bytes:
         raise ArtifactError(path, f"NaN or Infinity at {where} (JSON allows neither)") from None
     except TypeError as err:
         raise ArtifactError(path, f"not JSON-serialisable: {err}") from None
-    return (text + "\n").encode("utf-8")
+    # A lone surrogate (a path that is not UTF-8, as Python decodes it) has no UTF-8: written as
+    # the JSON escape \udcff, it reads back as the same text.
+    return (text + "\n").encode("utf-8", "backslashreplace")
 
 
 def _non_finite_at(obj: Any, where: str = "$") -> str | None:
