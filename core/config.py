@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from core.compat import Layer, older_environment
 from core.errors import ConfigError, ParamError
 from core.params import PARAM_SPECS, Params, describe_validation_error, load_profile
+from core.reporting.files import check_output_path
 
 ENV_PREFIX = "SOAK_"
 DEFAULT_OUT = Path("artifacts/soak")
@@ -106,6 +107,9 @@ def build_config(
     env_settings, env_params = env_overrides(env or {})
     settings, sources = _merge_settings(env_settings, cli, older_environment(env or {}))
     _check_driver(settings.driver)
+    for output in (settings.junit, settings.summary_md, settings.report_json):
+        if output is not None:  # before the soak, not after it: the gate's answer must not be lost
+            check_output_path(output)
     params, param_sources = _merge_params(settings.profile, sources["profile"], env_params, cli_params or {})
     return SoakConfig(settings=settings, params=params, sources={**sources, **param_sources})
 
