@@ -86,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="the seeded market simulation (same as --driver sim)",
     )
     driver.add_argument("--driver", metavar="CMD", help='"sim" or an external command run per iteration')
+    run.add_argument(
+        "--driver-timeout",
+        dest="driver_timeout_s",
+        metavar="SECONDS",
+        help="stop an external driver's iteration after this long and fail the run (3 windows, at least 300)",
+    )
     run.add_argument("--profile", metavar="NAME", help="parameter profile: name or .toml path (default)")
     run.add_argument(
         "--set",
@@ -178,6 +184,7 @@ def _run(args: argparse.Namespace) -> int:
             "seed",
             "auto_tune",
             "driver",
+            "driver_timeout_s",
             "profile",
             "gate",
             "scenario",
@@ -195,9 +202,10 @@ def _run(args: argparse.Namespace) -> int:
         print(f"soak: note: {note}", file=sys.stderr)
     soak = SoakRun(config)
     if args.no_ui or config.settings.json_events or not sys.stdout.isatty():
-        from core.console.run import cancel_on_signals, run_headless
+        from core.console.run import run_headless
+        from core.stop_signals import stop_on_signals
 
-        cancel_on_signals(soak.loop.cancel)
+        stop_on_signals(soak.loop.cancel)
         return run_headless(soak.events(), config.settings.json_events)
     from tui.factory import create_run_app, run_app
 

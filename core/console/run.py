@@ -5,10 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import signal
 import sys
-from collections.abc import Callable, Iterable
-from types import FrameType
+from collections.abc import Iterable
 from typing import Any, TextIO
 
 from core.console.lines import (
@@ -101,14 +99,3 @@ def run_headless(events: Iterable[SoakEvent], json_events: bool, out: TextIO = s
         if isinstance(event, RunFinished):
             exit_code = event.exit_code
     return int(exit_code)
-
-
-def cancel_on_signals(cancel: Callable[[], None]) -> None:
-    """First SIGINT/SIGTERM asks the loop to stop cleanly; a second SIGINT stops at once."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        cancel()
-
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
