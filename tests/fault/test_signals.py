@@ -4,6 +4,7 @@ run whose RUN.json is written always ends with a final status."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 
@@ -14,7 +15,15 @@ from core.events import RunStarted
 from core.records import IterationRecord
 from core.runner import SoakRun
 from core.runs.writer import RunDirectory
-from tests.support.driving import hostile_driver, run_dir, run_manifest, soak_process, wait_until
+from tests.support.driving import (
+    alive,
+    hostile_driver,
+    marked_pids,
+    run_dir,
+    run_manifest,
+    soak_process,
+    wait_until,
+)
 
 pytestmark = pytest.mark.fault
 MIB = 1024 * 1024
@@ -112,3 +121,28 @@ def test_a_latest_that_cannot_be_swapped_fails_the_run_in_its_manifest(tmp_path,
     assert finished.exit_code == 2 and "Read-only file system" in finished.error
     [run] = (tmp_path / "runs").iterdir()
     assert status_of(run) == "failed"
+
+
+@pytest.mark.asyncio
+async def test_the_stop_key_while_the_driver_runs_aborts_the_run(tmp_path):
+    from tests.support.waiting import AppMessages
+    from tui.factory import create_run_app
+    from tui.messages import RunEnded
+
+    marks, out = tmp_path / "marks", tmp_path / "out"
+    driver = hostile_driver(marks, "--from", "2", "--hang")
+    app = create_run_app(build_config({"iterations": 3, "out": out, "driver": driver}), clock=None)
+    messages = AppMessages()
+    try:
+        async with app.run_test(size=(120, 40), message_hook=messages) as pilot:
+            await asyncio.to_thread(wait_until, lambda: (marks / "started_2").exists(), "the second iteration")
+            await pilot.press("s", "y")
+            ended = await messages.wait_for(lambda m: isinstance(m, RunEnded))
+            assert (ended.status, ended.exit_code, ended.error) == ("aborted", 130, None)
+            await pilot.press("q")
+        assert app.return_value == 130
+        assert run_manifest(out)["status"] == "aborted"
+    finally:
+        app.source.stop()
+        await asyncio.to_thread(app.source.done.wait, 30)
+    assert [pid for pid in marked_pids(marks) if alive(pid)] == []

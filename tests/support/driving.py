@@ -76,13 +76,26 @@ class SoakProcess:
     """`soak ARGS` in its own session, stdout and stderr to files (a pipe nobody reads would
     block it). `stop()` kills what is left of it and of its drivers, whatever the test did."""
 
-    def __init__(self, args: list[str], tmp: Path, marks: Path | None = None, **popen: Any) -> None:
+    def __init__(
+        self,
+        args: list[str],
+        tmp: Path,
+        marks: Path | None = None,
+        env: dict[str, str] | None = None,
+        wrapper: tuple[str, ...] = (),
+        **popen: Any,
+    ) -> None:
+        """`wrapper` comes before the soak's command (a shell that closes stdin first)."""
         self.marks = marks
         self.stdout_path, self.stderr_path = tmp / "soak.stdout", tmp / "soak.stderr"
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
             kwargs = {"stdout": out, "stderr": err, "stdin": subprocess.DEVNULL, **popen}
             self.proc = subprocess.Popen(
-                soak_command(*args), cwd=ROOT, env=soak_env(), start_new_session=True, **kwargs
+                [*wrapper, *soak_command(*args)],
+                cwd=ROOT,
+                env=soak_env(**(env or {})),
+                start_new_session=True,
+                **kwargs,
             )
 
     def signal(self, signum: int) -> None:
@@ -115,8 +128,8 @@ class SoakProcess:
 
 
 @contextlib.contextmanager
-def soak_process(args: list[str], tmp: Path, marks: Path | None = None, **popen: Any) -> Iterator[SoakProcess]:
-    soak = SoakProcess(args, tmp, marks, **popen)
+def soak_process(args: list[str], tmp: Path, marks: Path | None = None, **more: Any) -> Iterator[SoakProcess]:
+    soak = SoakProcess(args, tmp, marks, **more)
     try:
         yield soak
     finally:
