@@ -111,16 +111,16 @@ def _signal_group(pgid: int, signum: int) -> None:
 
 
 def _group_alive(proc: subprocess.Popen[bytes]) -> bool:
-    """Whether any process of the group still runs (the leader is reaped here; zombies of
-    orphaned members, which an init that does not reap may keep, do not count)."""
+    """Whether any process of the group still runs. The leader is reaped here; zombies of
+    orphaned members (an init that does not reap keeps them) do not count, which only /proc tells."""
     if proc.poll() is None:
         return True
+    try:
+        os.killpg(proc.pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False  # the usual end: nothing is left of the group
     proc_fs = Path("/proc")
     if not proc_fs.is_dir():
-        try:
-            os.killpg(proc.pid, 0)
-        except (ProcessLookupError, PermissionError):
-            return False
         return True
     return any(_runs_in_group(entry, proc.pid) for entry in proc_fs.iterdir() if entry.name.isdigit())
 

@@ -75,7 +75,7 @@ class CommandDriver:
         output.unlink(missing_ok=True)
         argv = self._command(run_dir / OVERRIDES_FILE, output, iteration)
         self._execute(argv, iteration)
-        return DriverResult(summary=read_metrics(output), runtime={"driver_output": str(output)})
+        return DriverResult(summary=_read_metrics(output), runtime={"driver_output": str(output)})
 
     def _command(self, overrides: Path, output: Path, iteration: int) -> list[str]:
         values = {
@@ -113,7 +113,7 @@ def default_timeout_s(window_s: float) -> float:
     return max(DEFAULT_TIMEOUT_FLOOR_S, 3 * window_s)
 
 
-def read_metrics(path: Path) -> dict[str, Any]:
+def _read_metrics(path: Path) -> dict[str, Any]:
     """The driver's metrics: a JSON object within MAX_METRICS_BYTES and MAX_METRICS_DEPTH, its
     numbers finite floats, its text encodable, its KPIs numbers. Else a one-line DriverError."""
     where = f"driver metrics in {path}"

@@ -111,8 +111,9 @@ class SoakLoop:
         run = _RunState(run_dir.run_id, self.config.params, self._clock())
         status, error, exit_code = RunStatus.COMPLETED, None, ExitCode.OK
         try:
+            latest_notice = run_dir.take_latest()
             yield RunStarted(run_dir.run_id, run_dir.path, manifest, self.config.total_iterations, settings.window_s)
-            if latest_notice := run_dir.take_latest():
+            if latest_notice:
                 yield RunNotice(latest_notice)
             yield from self._iterations(run_dir, run)
         except DriverStopped:
@@ -120,14 +121,14 @@ class SoakLoop:
         except SoakError as err:
             status, error, exit_code = RunStatus.FAILED, str(err), ExitCode.ERROR
         except BaseException as err:  # the consumer went away, or a defect: RUN.json still ends
-            self._finish(run_dir, *_unfinished(err, self.cancelled), None)
+            self._finish(run_dir, *_unfinished(err, self.cancelled))
             raise
         verdict = run_verdict([r.gate.verdict for r in run.records]) if run.records else None
         if status == RunStatus.COMPLETED and self.cancelled:
             status, exit_code = RunStatus.ABORTED, ExitCode.INTERRUPTED
         elif status == RunStatus.COMPLETED:
             exit_code = ExitCode.for_verdict(verdict) if verdict else ExitCode.ERROR
-        finish_error = self._finish(run_dir, status, error, verdict)
+        finish_error = self._finish(run_dir, status, verdict, error)
         if finish_error and not error:  # else the first failure is the one worth naming
             status, error, exit_code = RunStatus.FAILED, finish_error, ExitCode.ERROR
         yield RunFinished(run_dir.run_id, status, verdict, exit_code, error, len(run.records))
@@ -243,7 +244,7 @@ class SoakLoop:
         return TuningSkipped(record.iteration, join_skip_reasons(record.tuning.skip_reasons) or "none")
 
     def _finish(
-        self, run_dir: RunDirectory, status: RunStatus, error: str | None, verdict: RunVerdict | None
+        self, run_dir: RunDirectory, status: RunStatus, verdict: RunVerdict | None, error: str | None
     ) -> str | None:
         try:
             run_dir.finish(status, verdict, error, self._utc_now())
@@ -252,15 +253,15 @@ class SoakLoop:
         return None
 
 
-def _unfinished(err: BaseException, cancelled: bool) -> tuple[RunStatus, str]:
-    """The status and reason of a run that `err` ended before its loop could."""
+def _unfinished(err: BaseException, cancelled: bool) -> tuple[RunStatus, None, str]:
+    """Status, verdict and reason of a run that `err` ended before its loop could."""
     if isinstance(err, GeneratorExit):
         if cancelled:
-            return RunStatus.ABORTED, "stopped before its end"
-        return RunStatus.FAILED, "its events were no longer read (the soak's output failed?)"
+            return RunStatus.ABORTED, None, "stopped before its end"
+        return RunStatus.FAILED, None, "its events were no longer read"
     if isinstance(err, KeyboardInterrupt):
-        return RunStatus.ABORTED, "interrupted"
-    return RunStatus.FAILED, f"internal error: {type(err).__name__}: {err}"
+        return RunStatus.ABORTED, None, "interrupted"
+    return RunStatus.FAILED, None, " ".join(f"internal error: {type(err).__name__}: {err}".split())
 
 
 class _RunState:
