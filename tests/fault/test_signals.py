@@ -14,6 +14,7 @@ from core.config import build_config
 from core.events import RunStarted
 from core.records import IterationRecord
 from core.runner import SoakRun
+from core.runs.discovery import read_run
 from core.runs.writer import RunDirectory
 from tests.support.driving import (
     alive,
@@ -42,6 +43,9 @@ def assert_aborted_with_intact_iterations(soak, out, finished):
     assert [f.name for f in files] == [f"ITER_SUMMARY_{i}.json" for i in range(1, finished + 1)]
     for path in files:
         IterationRecord.model_validate_json(path.read_text())
+    report = json.loads((run_dir(out) / "TUNING_REPORT.json").read_text())
+    assert [entry["iteration"] for entry in report["iterations"]] == list(range(1, finished + 1))
+    assert read_run(run_dir(out)).errors == []  # the product's own readers use every file
     assert soak.leftovers() == []
 
 
