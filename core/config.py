@@ -32,6 +32,7 @@ class RunSettings(BaseModel):
     auto_tune: bool = True
     warmup: int = Field(default=0, ge=0, le=1_000_000)  # conservative iterations first (core/tuning/warmup.py)
     driver: str = "sim"
+    driver_timeout_s: float | None = Field(default=None, gt=0, le=604_800)  # None: core.drivers.default_timeout_s
     profile: str = "default"
     gate: str = "smoke"
     scenario: str = "normal"

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import threading
+import math
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from core.driver_process import Ended, StopRequests, run_command
 from core.errors import DriverError
 from core.kpi import KPIS
 from core.params import Params
 from core.runs.layout import DRIVER_DIR, OVERRIDES_FILE, metrics_file_name
+from core.text import escape_controls
 
-DRIVER_POLL_S = 0.02
-STDERR_TAIL = 200
+STDERR_TAIL = 200  # characters of the driver's last stderr line in an error
+MAX_METRICS_BYTES = 1024 * 1024
+MAX_METRICS_DEPTH = 32
+DEFAULT_TIMEOUT_FLOOR_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -47,16 +52,21 @@ class SimDriver:
         return DriverResult(summary=result.summary.model_dump(mode="json"), runtime={"regime": result.regime})
 
 
+class DriverStopped(Exception):
+    """The run was stopped while the driver ran its iteration: the iteration has no result."""
+
+
 class CommandDriver:
     """Runs `argv` once per iteration; it reads the overrides file and writes metrics JSON.
 
     Placeholders in the arguments: {overrides} {output} {iteration} {seed} {window_s}. Without
-    {overrides} or {output}, `--overrides PATH --output PATH` are appended.
+    {overrides} or {output}, `--overrides PATH --output PATH` are appended. An iteration that
+    takes longer than `timeout_s` is stopped and fails the run.
     """
 
-    def __init__(self, argv: list[str], seed: int, window_s: float, cancelled: threading.Event):
+    def __init__(self, argv: list[str], seed: int, window_s: float, stops: StopRequests, timeout_s: float):
         self.argv, self.seed, self.window_s = argv, seed, window_s
-        self._cancelled = cancelled
+        self._stops, self.timeout_s = stops, timeout_s
         self.name = f"cmd/{Path(argv[0]).name}"
 
     def run(self, params: Params, iteration: int, run_dir: Path) -> DriverResult:
@@ -64,7 +74,7 @@ class CommandDriver:
         output.parent.mkdir(exist_ok=True)
         output.unlink(missing_ok=True)
         argv = self._command(run_dir / OVERRIDES_FILE, output, iteration)
-        self._execute(argv)
+        self._execute(argv, iteration)
         return DriverResult(summary=_read_metrics(output), runtime={"driver_output": str(output)})
 
     def _command(self, overrides: Path, output: Path, iteration: int) -> list[str]:
@@ -80,37 +90,108 @@ class CommandDriver:
             argv += ["--overrides", values["overrides"], "--output", values["output"]]
         return argv
 
-    def _execute(self, argv: list[str]) -> None:
+    def _execute(self, argv: list[str], iteration: int) -> None:
         try:
-            proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            finished = run_command(argv, self.timeout_s, self._stops)
         except OSError as err:
             raise DriverError(f"driver {argv[0]!r} could not start: {err.strerror}") from None
-        while proc.poll() is None:
-            if self._cancelled.wait(DRIVER_POLL_S):
-                proc.terminate()
-                proc.wait()
-                return
-        stderr = (proc.stderr.read() if proc.stderr else "").strip().splitlines()
-        if proc.returncode != 0:
-            tail = stderr[-1][:STDERR_TAIL] if stderr else "no output on stderr"
-            raise DriverError(f"driver exited with code {proc.returncode}: {tail}")
+        if finished.ended is Ended.CANCELLED:
+            raise DriverStopped
+        lines = [line for line in finished.stderr_tail.splitlines() if line.strip()]
+        tail = _clip(lines[-1], STDERR_TAIL) if lines else "no output on stderr"
+        if finished.ended is Ended.TIMED_OUT:
+            raise DriverError(
+                f"driver did not finish iteration {iteration} within {self.timeout_s:g} s "
+                f"(--driver-timeout), stopped it; its stderr: {tail}"
+            )
+        if finished.returncode != 0:
+            raise DriverError(f"driver exited with code {finished.returncode}: {tail}")
+
+
+def default_timeout_s(window_s: float) -> float:
+    """An iteration's time limit when none is set: room for a driver that runs its window in real time."""
+    return max(DEFAULT_TIMEOUT_FLOOR_S, 3 * window_s)
 
 
 def _read_metrics(path: Path) -> dict[str, Any]:
+    """The driver's metrics: a JSON object within MAX_METRICS_BYTES and MAX_METRICS_DEPTH, its
+    numbers finite floats, its text encodable, its KPIs numbers. Else a one-line DriverError."""
+    where = f"driver metrics in {path}"
+    data = _read_bounded(path, where)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_reject_constant)
+        metrics = json.loads(data, parse_constant=_reject_constant, parse_float=_finite_float, parse_int=_float_int)
+    except RecursionError:
+        raise DriverError(f"{where}: nested deeper than {MAX_METRICS_DEPTH} levels") from None
+    except (UnicodeDecodeError, ValueError) as err:
+        raise DriverError(f"driver wrote malformed metrics to {path}: {_clip(str(err), STDERR_TAIL)}") from None
+    if not isinstance(metrics, dict):
+        raise DriverError(f"{where} must be a JSON object, got {type(metrics).__name__}")
+    if problem := _unrecordable(metrics):
+        raise DriverError(f"{where}: {problem}")
+    for key in KPIS:  # a KPI of the registry that is present must be a number
+        value = metrics.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise DriverError(f"{where}: {key}={_clip(repr(value), 60)} is not a number")
+    return metrics
+
+
+def _read_bounded(path: Path, where: str) -> bytes:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO there must not block the soak
     except FileNotFoundError:
         raise DriverError(f"driver wrote no metrics to {path}") from None
-    except (UnicodeDecodeError, ValueError) as err:
-        raise DriverError(f"driver wrote malformed metrics to {path}: {err}") from None
-    if not isinstance(data, dict):
-        raise DriverError(f"driver metrics in {path} must be a JSON object, got {type(data).__name__}")
-    for key in KPIS:  # a KPI of the registry that is present must be a number
-        value = data.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            raise DriverError(f"driver metrics in {path}: {key}={value!r} is not a number")
+    except OSError as err:
+        raise DriverError(f"{where} cannot be read: {err.strerror}") from None
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise DriverError(f"{where} is not a regular file")
+        data = file.read(MAX_METRICS_BYTES + 1)
+    if len(data) > MAX_METRICS_BYTES:
+        raise DriverError(f"{where} are too large (more than {MAX_METRICS_BYTES // 1024} KiB)")
     return data
+
+
+def _unrecordable(metrics: dict[str, Any]) -> str | None:
+    """What in `metrics` no artifact can hold: nesting too deep, text with a lone surrogate."""
+    stack: list[tuple[Any, int]] = [(metrics, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_METRICS_DEPTH:
+            return f"nested deeper than {MAX_METRICS_DEPTH} levels"
+        if isinstance(value, dict):
+            stack += [(key, depth) for key in value]
+            stack += [(child, depth + 1) for child in value.values()]
+        elif isinstance(value, list):
+            stack += [(child, depth + 1) for child in value]
+        elif isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return f"text {_clip(value, 60)!r} is not valid Unicode (a lone surrogate)"
+    return None
+
+
+def _clip(text: str, limit: int) -> str:
+    """`text` as one line of at most `limit` characters (a driver's output may hold anything)."""
+    shown = escape_controls(text)
+    return shown if len(shown) <= limit else shown[:limit] + "…"
 
 
 def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not allowed in metrics")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{_clip(text, 40)} is not a finite number")
+    return value
+
+
+def _float_int(text: str) -> int:
+    value = int(text)
+    try:
+        float(value)
+    except OverflowError:
+        raise ValueError(f"the integer {text[:20]}... ({len(text)} digits) is too large for a number") from None
+    return value

@@ -2,7 +2,9 @@
 
 It knows nothing of any UI nor of reporting (core/runner.py adds the CI outputs). `run()` is a
 blocking generator; `pause`, `resume` and `cancel` are safe to call from any thread and take
-effect between iterations and inside the pacing wait.
+effect between iterations, inside the pacing wait and while an external driver runs (it is
+stopped: the run ends `aborted`). Once RUN.json is written, the run ends with a final status
+whatever happens, even when its consumer stops reading its events.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.config import SoakConfig
-from core.drivers import CommandDriver, Driver, SimDriver
-from core.errors import ArtifactError, DriverError
+from core.driver_process import StopRequests
+from core.drivers import CommandDriver, Driver, DriverStopped, SimDriver, default_timeout_s
+from core.errors import SoakError
 from core.events import (
     IterationFinished,
     RunFinished,
@@ -29,6 +32,7 @@ from core.events import (
     TuningSkipped,
 )
 from core.gates import GateProfile, evaluate_iteration, load_gate, run_verdict
+from core.heartbeat import beating
 from core.params import Params
 from core.records import (
     AUTO_TUNE_OFF,
@@ -72,6 +76,7 @@ class SoakLoop:
         self._clock = clock or time.monotonic
         self._utc_now = utc_now or _utc_now
         self._cancelled = threading.Event()
+        self._at_once = threading.Event()  # a second stop: the driver gets no grace period
         self._running = threading.Event()
         self._running.set()
         self.gate: GateProfile = load_gate(config.settings.gate)
@@ -84,7 +89,9 @@ class SoakLoop:
     def resume(self) -> None:
         self._running.set()
 
-    def cancel(self) -> None:
+    def cancel(self, at_once: bool = False) -> None:
+        if at_once:
+            self._at_once.set()
         self._cancelled.set()
         self._running.set()
 
@@ -101,16 +108,21 @@ class SoakLoop:
         settings = self.config.settings
         run_dir = RunDirectory.create(settings.out, settings.seed, self._utc_now())
         manifest = run_dir.start(self._manifest(self.driver), self._utc_now())
-        latest_notice = run_dir.take_latest()
-        yield RunStarted(run_dir.run_id, run_dir.path, manifest, self.config.total_iterations, settings.window_s)
-        if latest_notice:
-            yield RunNotice(latest_notice)
         run = _RunState(run_dir.run_id, self.config.params, self._clock())
         status, error, exit_code = RunStatus.COMPLETED, None, ExitCode.OK
         try:
+            latest_notice = run_dir.take_latest()
+            yield RunStarted(run_dir.run_id, run_dir.path, manifest, self.config.total_iterations, settings.window_s)
+            if latest_notice:
+                yield RunNotice(latest_notice)
             yield from self._iterations(run_dir, run)
-        except (DriverError, ArtifactError) as err:
+        except DriverStopped:
+            pass  # the stop asked for it: the cancelled run below ends aborted
+        except SoakError as err:
             status, error, exit_code = RunStatus.FAILED, str(err), ExitCode.ERROR
+        except BaseException as err:  # the consumer went away, or a defect: RUN.json still ends
+            self._finish(run_dir, *_unfinished(err, self.cancelled))
+            raise
         verdict = run_verdict([r.gate.verdict for r in run.records]) if run.records else None
         if status == RunStatus.COMPLETED and self.cancelled:
             status, exit_code = RunStatus.ABORTED, ExitCode.INTERRUPTED
@@ -147,7 +159,8 @@ class SoakLoop:
         run.iteration_started = self._clock()
         started_utc = utc_stamp(self._utc_now())
         phase, params = schedule.phase(iteration), schedule.params(iteration, run.params)
-        result = self.driver.run(params, iteration, run_dir.path)
+        with beating(run_dir.heartbeat, HEARTBEAT_S):  # a driver's window may take minutes
+            result = self.driver.run(params, iteration, run_dir.path)
         gate = evaluate_iteration(result.summary, self.gate)
         soak_elapsed_s = iteration * self.config.settings.window_s
         if tuner is None or phase is not Phase.STEADY:
@@ -202,7 +215,8 @@ class SoakLoop:
         argv = self.config.driver_argv
         if argv is None:
             return SimDriver(s.scenario, s.seed, s.window_s)
-        return CommandDriver(argv, s.seed, s.window_s, self._cancelled)
+        timeout_s = s.driver_timeout_s or default_timeout_s(s.window_s)
+        return CommandDriver(argv, s.seed, s.window_s, StopRequests(self._cancelled, self._at_once), timeout_s)
 
     def _manifest(self, driver: Driver) -> dict[str, Any]:
         s = self.config.settings
@@ -234,9 +248,20 @@ class SoakLoop:
     ) -> str | None:
         try:
             run_dir.finish(status, verdict, error, self._utc_now())
-        except ArtifactError as err:
+        except SoakError as err:
             return str(err)
         return None
+
+
+def _unfinished(err: BaseException, cancelled: bool) -> tuple[RunStatus, None, str]:
+    """Status, verdict and reason of a run that `err` ended before its loop could."""
+    if isinstance(err, GeneratorExit):
+        if cancelled:
+            return RunStatus.ABORTED, None, "stopped before its end"
+        return RunStatus.FAILED, None, "its events were no longer read"
+    if isinstance(err, KeyboardInterrupt):
+        return RunStatus.ABORTED, None, "interrupted"
+    return RunStatus.FAILED, None, " ".join(f"internal error: {type(err).__name__}: {err}".split())
 
 
 class _RunState:

@@ -237,6 +237,11 @@ class SoakApp(App[int]):
             self.source.stop()
         self.exit(ExitCode.INTERRUPTED if self.exit_code is None else self.exit_code)
 
+    def quit_on_signal(self) -> None:
+        """A stop signal (SIGINT, SIGTERM, SIGHUP): quit as a confirmed `q`, always with 130."""
+        self.source.stop()
+        self.exit(ExitCode.INTERRUPTED)
+
     def _confirm(self, key: str, question: str, then: Callable[[], None]) -> None:
         def answered(stop: bool | None) -> None:
             if stop and self.exit_code is None:  # the run may have ended while asked

@@ -8,12 +8,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from core.records import ExitCode
 from tui import cli_scale
+
+if TYPE_CHECKING:
+    from tui.app import SoakApp
 
 
 class _Parser(argparse.ArgumentParser):
@@ -86,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="the seeded market simulation (same as --driver sim)",
     )
     driver.add_argument("--driver", metavar="CMD", help='"sim" or an external command run per iteration')
+    run.add_argument(
+        "--driver-timeout",
+        dest="driver_timeout_s",
+        metavar="SECONDS",
+        help="stop an external driver's iteration after this long and fail the run (3 windows, at least 300)",
+    )
     run.add_argument("--profile", metavar="NAME", help="parameter profile: name or .toml path (default)")
     run.add_argument(
         "--set",
@@ -181,6 +190,7 @@ def _run(args: argparse.Namespace) -> int:
             "seed",
             "auto_tune",
             "driver",
+            "driver_timeout_s",
             "profile",
             "gate",
             "scenario",
@@ -197,14 +207,15 @@ def _run(args: argparse.Namespace) -> int:
     for note in notes:
         print(f"soak: note: {note}", file=sys.stderr)
     soak = SoakRun(config)
-    if args.no_ui or config.settings.json_events or not sys.stdout.isatty():
-        from core.console.run import cancel_on_signals, run_headless
+    if args.no_ui or config.settings.json_events or not _monitor_possible():
+        from core.console.run import run_headless
+        from core.stop_signals import stop_on_signals
 
-        cancel_on_signals(soak.loop.cancel)
+        stop_on_signals(soak.loop.cancel)
         return run_headless(soak.events(), config.settings.json_events)
-    from tui.factory import create_run_app, run_app
+    from tui.factory import create_run_app
 
-    return run_app(create_run_app(soak, screenshot_dir=args.screenshots))
+    return _open_monitor(create_run_app(soak, screenshot_dir=args.screenshots), soak.loop.cancel)
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -219,19 +230,76 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _watch(args: argparse.Namespace) -> int:
-    if args.no_ui or not cli_scale.has_display():
+    if args.no_ui or not _monitor_possible():
         from core.console.watch import watch_headless
 
         return watch_headless(args.root, timeout=args.timeout)
-    from tui.factory import create_watch_app, run_app
+    from tui.factory import create_watch_app
 
-    return run_app(create_watch_app(args.root, read_only=args.read_only, screenshot_dir=args.screenshots))
+    return _open_monitor(create_watch_app(args.root, read_only=args.read_only, screenshot_dir=args.screenshots))
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from tui.factory import create_replay_app, run_app
+    from tui.factory import create_replay_app
 
-    return run_app(create_replay_app(args.run_dir, args.speed, screenshot_dir=args.screenshots))
+    app = create_replay_app(args.run_dir, args.speed, screenshot_dir=args.screenshots)  # bad input first
+    if problem := terminal_problem():
+        from core.errors import ConfigError
+
+        raise ConfigError(f"replay needs a terminal: {problem}")
+    return _open_monitor(app)
+
+
+def terminal_problem(env: Mapping[str, str] = os.environ) -> str | None:
+    """Why the full-screen monitor cannot work here, or None. Textual reads keys on stdin and
+    draws on stderr, and the closing lines go to stdout: all three must be a terminal, and one
+    that understands escape codes. A named Textual driver (textual-serve's, on pipes) draws anywhere."""
+    if "TEXTUAL_DRIVER" in env:
+        return None
+    for name in ("stdin", "stdout", "stderr"):
+        stream = getattr(sys, name)
+        try:
+            if stream is None or stream.closed:
+                return f"{name} is closed"
+            if not stream.isatty():
+                return f"{name} is not a terminal"
+        except (OSError, ValueError):
+            return f"{name} is closed"
+    if env.get("TERM") == "dumb":
+        return "TERM=dumb"
+    return None
+
+
+def _monitor_possible() -> bool:
+    """Whether `run` and `watch` may open the monitor; else they go headless, and say why when
+    a person is likely to read it (stdout is a terminal: without one, headless is the norm)."""
+    problem = terminal_problem()
+    if problem and problem != "stdout is not a terminal" and sys.stderr is not None:
+        print(f"soak: note: no monitor: {problem}; running headless (as with --no-ui)", file=sys.stderr)
+    return problem is None
+
+
+def _open_monitor(app: SoakApp, cancel: Callable[[bool], None] | None = None) -> int:
+    """Run the monitor until it exits. A stop signal (SIGINT, SIGTERM, SIGHUP) quits it as a
+    confirmed `q` does, with exit code 130 and the terminal restored by Textual's own exit; one
+    after the monitor has exited, while the run records its end, stops the run at once."""
+    import asyncio
+
+    from core.stop_signals import stop_on_signals
+    from tui.factory import run_app
+
+    def stop(at_once: bool) -> None:
+        try:
+            running = asyncio.get_running_loop()  # the monitor's, in this thread
+        except RuntimeError:
+            running = None
+        if running is not None:
+            running.call_soon_threadsafe(app.quit_on_signal)
+        if cancel is not None and (running is None or at_once):
+            cancel(at_once)
+
+    stop_on_signals(stop)
+    return run_app(app)
 
 
 def _positive_float(text: str) -> float:

@@ -7,8 +7,6 @@ Each imports what it needs when it runs: Dask only for `sweep`, textual-serve on
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -101,9 +99,3 @@ def _whole_number(low: int, high: int) -> Callable[[str], int]:
 
 
 _positive_int, _port = _whole_number(1, 1024), _whole_number(1, 65535)
-
-
-def has_display() -> bool:
-    """Whether a UI can be drawn: stdout is a terminal, or a Textual driver was named (textual-serve
-    runs each browser tab's monitor with its web driver, on pipes)."""
-    return sys.stdout.isatty() or "TEXTUAL_DRIVER" in os.environ

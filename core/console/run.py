@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import signal
 import sys
-from collections.abc import Callable, Iterable
-from types import FrameType
+from collections.abc import Iterable
 from typing import Any, TextIO
 
 from core.console.lines import (
@@ -104,14 +102,3 @@ def run_headless(events: Iterable[SoakEvent], json_events: bool, out: TextIO | N
         return int(exit_code)
     say(lost)
     return ExitCode.ERROR
-
-
-def cancel_on_signals(cancel: Callable[[], None]) -> None:
-    """First SIGINT/SIGTERM asks the loop to stop cleanly; a second SIGINT stops at once."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        cancel()
-
-    signal.signal(signal.SIGINT, handler)
-    signal.signal(signal.SIGTERM, handler)
