@@ -16,6 +16,7 @@ import asyncio
 import dataclasses
 import errno
 import os
+import stat
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Collection, Iterator
@@ -111,10 +112,14 @@ class RunWatcher:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         given = Path(root)
-        if not given.exists():
-            raise ReadError(given, "missing", "no such directory")
-        if not given.is_dir():
+        try:
+            found = os.stat(given)
+        except OSError as err:  # missing, or below a directory it may not search
+            raise ReadError(given, *_root_problem(err)) from None
+        if not stat.S_ISDIR(found.st_mode):
             raise ReadError(given, "wrong_shape", "not a directory")
+        if not os.access(given, os.R_OK | os.X_OK):  # else it would wait forever, seeing nothing
+            raise ReadError(given, "unreadable", "permission denied")
         self.root = Path(os.path.realpath(mirrored_run(given) or given))  # `latest`: the run it shows
         self.debounce_ms, self.step_ms, self.settle_s = debounce_ms, step_ms, settle_s
         self.quiet_s = quiet_s
@@ -280,7 +285,13 @@ class RunWatcher:
         try:
             value = self._reader_for(name)(path)
         except ReadError as err:
-            if err.kind != "missing":
+            if err.kind == "missing":
+                return
+            if run.info.finished:  # its writer is done with it: no later version to wait for
+                run.unsettled.pop(name, None)
+                run.reported[name] = signature
+                yield FileUnreadable(run.path, err)
+            else:
                 self._hold(run, name, signature, err)
             return
         run.unsettled.pop(name, None)
@@ -409,6 +420,14 @@ class RunWatcher:
 
 # --------------------------------------------------------------------------------------------
 # Helpers
+
+
+def _root_problem(err: OSError) -> tuple[str, str]:
+    if err.errno == errno.ENOENT:
+        return "missing", "no such directory"
+    if err.errno in (errno.EACCES, errno.EPERM):
+        return "unreadable", "permission denied"
+    return "unreadable", f"cannot read: {err.strerror or err}"
 
 
 def _names(directory: Path) -> list[str]:
