@@ -192,7 +192,8 @@ class RunHeader(Static):
 
     def _identity(self, info: RunIdentity, labels: frozenset[str]) -> list[Field]:
         driver = info.driver or MISSING
-        if info.scenario and not driver.endswith(info.scenario):  # the simulator says "sim/<scenario>"
+        # The simulator's scenario: "sim/<scenario>" (an external driver has none).
+        if info.scenario and driver.split("/")[0] in ("sim", "mock") and not driver.endswith(info.scenario):
             driver = f"{driver}/{info.scenario}"
         return [
             _labelled(0, "run", info.run_id, labels, elastic=True),
