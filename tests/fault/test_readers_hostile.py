@@ -3,9 +3,11 @@ read side (core/runs). Every unusable file is named; nothing is read as somethin
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -16,10 +18,14 @@ from core.gates import run_verdict
 from core.reporting.command import load_report, report_command
 from core.reporting.markdown import SPARK_BARS, num, sparkline
 from core.reporting.stats import stats
+from core.runs import discovery, watcher
 from core.runs.discovery import read_run
 from core.runs.layout import IGNORED_REASON, iter_file_name
+from core.runs.watch_events import RunDiscovered
+from core.runs.watcher import RunWatcher
 from tests.support.runs import make_record, started
 from tests.support.screen import wait_for_screen
+from tests.support.soak import PATIENCE_S
 from tui.factory import create_replay_app
 
 pytestmark = pytest.mark.fault
@@ -142,3 +148,33 @@ def test_watching_a_directory_it_may_not_read_is_one_line(tmp_path: Path):
                 watch_headless(root, io.StringIO(), timeout=5)
     finally:
         locked.chmod(0o700)
+
+
+@pytest.mark.asyncio
+async def test_the_run_list_comes_before_the_scan_of_every_run_is_done(tmp_path: Path, monkeypatch):
+    for seed in (1, 2, 3):
+        run = started(tmp_path, seed=seed)
+        run.write_iteration(make_record(1))
+        run.finish("completed")
+    found, release = [], threading.Event()
+    real = discovery.detect_run
+
+    def slow_after_the_first(directory, *args, **kwargs):
+        info = real(directory, *args, **kwargs)
+        if info is not None:
+            found.append(info)
+            if len(found) > 1:  # the rest of the root is slow to read (2000 runs, a busy disk)
+                release.wait(PATIENCE_S * 4)
+        return info
+
+    monkeypatch.setattr(discovery, "detect_run", slow_after_the_first)
+    monkeypatch.setattr(watcher, "FIRST_BATCH_S", 0.0)
+    watching = RunWatcher(tmp_path)
+    batches = watching.batches()
+    try:
+        first = await asyncio.wait_for(anext(batches), PATIENCE_S)
+        assert [type(event) for event in first] == [RunDiscovered]  # shown while the rest is read
+    finally:
+        release.set()
+        watching.stop()
+        await batches.aclose()
