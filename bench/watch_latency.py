@@ -12,6 +12,11 @@
    is built until the message carrying the newest iteration has been handled and the screen drawn
    (checked: the table holds the newest iteration and its verdict tally counts every iteration).
    RSS is that process's peak (ru_maxrss).
+3. watch_2000_runs_first_paint_s / watch_2000_runs_full_load_s: a root of --runs finished runs
+   (RUNS_ITERATIONS iterations each) is built first; then a fresh process opens the monitor on it:
+   time from before the app is built until the run list is on screen with its first rows (the
+   first RunsChanged that has rows, handled and drawn), and until the scan is done (the
+   RunsChanged that says it is no longer scanning, with every run in it).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from core.runs.jsonio import atomic_write_json
 from core.runs.layout import RUN_FILE, RUNS_DIR, iter_file_name, utc_stamp
 
 SIZE = (120, 40)
+RUNS_ITERATIONS = 5
 TEMPLATE = ROOT / "tests" / "fixtures" / "native" / "ITER_SUMMARY_3.json"
 
 
@@ -145,12 +151,47 @@ async def ingest(root: str, iterations: int) -> float:
         return elapsed
 
 
+async def open_root(root: str, runs: int) -> tuple[float, float]:
+    from tui.factory import create_watch_app
+    from tui.messages import RunsChanged
+
+    painted, loaded = asyncio.Event(), asyncio.Event()
+
+    def hook(message: object) -> None:
+        if isinstance(message, RunsChanged) and message.runs:
+            painted.set()
+            if not message.scanning and len(message.runs) == runs:
+                loaded.set()
+
+    started = time.perf_counter()
+    app = create_watch_app(root, clock=None)
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        await asyncio.wait_for(painted.wait(), 60)
+        await pilot.pause()  # handled and drawn
+        first_paint = time.perf_counter() - started
+        await asyncio.wait_for(loaded.wait(), 600)
+        await pilot.pause()
+        return first_paint, time.perf_counter() - started
+
+
+def in_child(*args: str) -> list[str]:
+    """This script run again with `args` in a fresh process: its one line of output, split."""
+    done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=True)
+    return done.stdout.split()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--landings", type=int, default=200)
     parser.add_argument("--iterations", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=2000)
     parser.add_argument("--ingest-root", help=argparse.SUPPRESS)  # the measuring child process
+    parser.add_argument("--runs-root", help=argparse.SUPPRESS)  # the measuring child process
     args = parser.parse_args()
+    if args.runs_root:
+        first_paint, full_load = asyncio.run(open_root(args.runs_root, args.runs))
+        print(f"{first_paint:.3f} {full_load:.3f}")
+        return
     if args.ingest_root:
         seconds = asyncio.run(ingest(args.ingest_root, args.iterations))
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -162,16 +203,16 @@ def main() -> None:
     print(f"watch_latency_ms_p95={statistics.quantiles(values, n=20)[-1]:.1f}")
     with tempfile.TemporaryDirectory() as tmp:
         make_run(Path(tmp), "big", args.iterations, "completed")
-        child = subprocess.run(
-            [sys.executable, __file__, "--ingest-root", tmp, "--iterations", str(args.iterations)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    seconds, rss_mb = child.stdout.split()
+        seconds, rss_mb = in_child("--ingest-root", tmp, "--iterations", str(args.iterations))
     label = "10k" if args.iterations == 10_000 else str(args.iterations)
     print(f"ingest_{label}_s={float(seconds):.2f}")
     print(f"ingest_{label}_rss_mb={float(rss_mb):.0f}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in range(args.runs):
+            make_run(Path(tmp), f"20261127-{n:06d}-s1", RUNS_ITERATIONS, "completed")
+        first_paint, full_load = in_child("--runs-root", tmp, "--runs", str(args.runs))
+    print(f"watch_{args.runs}_runs_first_paint_s={float(first_paint):.2f}")
+    print(f"watch_{args.runs}_runs_full_load_s={float(full_load):.2f}")
 
 
 if __name__ == "__main__":

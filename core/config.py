@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.compat import Layer, older_environment
 from core.errors import ConfigError, ParamError
-from core.params import PARAM_SPECS, Params, describe_validation_error, load_profile
+from core.params import PARAM_SPECS, Params, describe_validation_error, load_profile, shown
 from core.reporting.files import check_output_path
 
 ENV_PREFIX = "SOAK_"
@@ -78,9 +78,9 @@ def parse_pace(value: Any) -> Pace:
     try:
         seconds = float(value)
     except (TypeError, ValueError):
-        raise ConfigError(f"pace={value!r}: allowed: fast, realtime or a number of seconds >= 0") from None
+        raise ConfigError(f"pace={shown(value)}: allowed: fast, realtime or a number of seconds >= 0") from None
     if not math.isfinite(seconds) or seconds < 0:
-        raise ConfigError(f"pace={value!r}: allowed: fast, realtime or a number of seconds >= 0")
+        raise ConfigError(f"pace={shown(value)}: allowed: fast, realtime or a number of seconds >= 0")
     return seconds
 
 
@@ -119,7 +119,7 @@ def _check_driver(driver: str) -> None:
     try:
         argv = shlex.split(driver)
     except ValueError as err:
-        raise ConfigError(f"driver={driver!r}: {str(err).lower()}") from None
+        raise ConfigError(f"driver={shown(driver)}: {str(err).lower()}") from None
     if not argv:
         raise ConfigError("driver='': allowed: sim, or a command with its arguments")
 
@@ -129,20 +129,52 @@ def _merge_settings(
 ) -> tuple[RunSettings, dict[str, str]]:
     values: dict[str, Any] = {key: value for key, (value, _) in older.items()}  # the older tool's variables
     sources = {key: "default" for key in SETTING_KEYS} | {key: f"env:{name}" for key, (_, name) in older.items()}
-    for layer, label in ((env_settings, "env"), (cli, "cli")):
+    layer_of = dict.fromkeys(values, 0)
+    for rank, (layer, label) in enumerate(((env_settings, "env"), (cli, "cli")), start=1):
         for key, value in layer.items():
             if key not in SETTING_KEYS:
-                raise ConfigError(f"unknown setting {key!r}; allowed: {', '.join(SETTING_KEYS)}")
-            values[key] = value
+                raise ConfigError(f"unknown setting {shown(key)}; allowed: {', '.join(SETTING_KEYS)}")
+            values[key], layer_of[key] = value, rank
             sources[key] = f"env:{ENV_PREFIX}{key.upper()}" if label == "env" else "cli"
+    _one_length(values, sources, layer_of)
+    _check_values(values, sources)
     if "pace" in values:
         values["pace"] = parse_pace(values["pace"])
-    if values.get("iterations") is not None and values.get("hours") is not None:
-        raise ConfigError("iterations and hours both set: give one of them")
     try:
         return RunSettings(**values), sources
     except ValidationError as err:
         raise ConfigError(describe_validation_error(err, _source_of(err, sources))) from None
+
+
+LENGTHS = ("iterations", "hours")  # a run's length is one or the other
+
+
+def _one_length(values: dict[str, Any], sources: dict[str, str], layer_of: Mapping[str, int]) -> None:
+    """--iterations on the command line overrides SOAK_HOURS (and so on): of the two, the one set
+    in the higher layer wins; set in the same layer, they are an error."""
+    given = [key for key in LENGTHS if values.get(key) is not None]
+    if len(given) < 2:
+        return
+    low, high = sorted(given, key=lambda key: layer_of.get(key, 0))
+    if layer_of.get(low, 0) == layer_of.get(high, 0):
+        by = " and ".join(dict.fromkeys(sources[key] for key in LENGTHS))
+        raise ConfigError(f"iterations and hours both set (by {by}): give one of them")
+    del values[low]
+    sources[low] = "default"
+
+
+def _check_values(values: Mapping[str, Any], sources: Mapping[str, str]) -> None:
+    """What pydantic's messages would say wrongly: an empty path, a NaN window."""
+    out = values.get("out")
+    if isinstance(out, str) and not out.strip():
+        raise ConfigError(f"out={out!r} (from {sources['out']}): an empty path; give a directory, e.g. {DEFAULT_OUT}")
+    for key in ("window_s", "hours"):
+        try:
+            number = float(values[key])
+        except (KeyError, TypeError, ValueError):
+            continue  # absent, or not a number: pydantic says so
+        if not math.isfinite(number):
+            raise ConfigError(f"{key}={shown(values[key])} (from {sources[key]}): not a finite number")
 
 
 def _merge_params(

@@ -85,8 +85,17 @@ def describe_validation_error(err: ValidationError, source: str = "") -> str:
     value = first.get("input")
     allowed = _allowed(key, first)
     where = f" (from {source})" if source else ""
-    line = f"{key}={value!r}{where}: {first['msg'].lower()}"
+    line = f"{key}={shown(value)}{where}: {first['msg'].lower()}"
     return f"{line}; {allowed}" if allowed else line
+
+
+SHOWN_CHARS = 60
+
+
+def shown(value: Any) -> str:
+    """A value as a message quotes it: its repr, cut short (a 5 MB value must not give a 5 MB line)."""
+    text = repr(value)
+    return text if len(text) <= SHOWN_CHARS else f"{text[: SHOWN_CHARS - 1]}… ({len(text):,} characters)"
 
 
 def _allowed(key: str, error: ErrorDetails) -> str:
@@ -117,12 +126,16 @@ def load_profile(name_or_path: str) -> dict[str, Any]:
     path = Path(name_or_path)
     if path.suffix != ".toml":
         path = PROFILES_DIR / f"{name_or_path}.toml"
+    if not path.is_file() and path.parent == PROFILES_DIR:
+        raise ParamError(f"unknown profile {shown(name_or_path)}; available: {', '.join(available_profiles())}")
     if not path.is_file():
-        raise ParamError(f"unknown profile {name_or_path!r}; available: {', '.join(available_profiles())}")
+        raise ParamError(f"profile {path}: no such file")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # -sig: a byte-order mark is no statement
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise ParamError(f"malformed profile {path}: {err}") from None
+    except RecursionError:
+        raise ParamError(f"malformed profile {path}: nested too deeply") from None
     values = data.get("params", data)
     if not isinstance(values, dict):
         raise ParamError(f"malformed profile {path}: [params] must be a table")

@@ -50,6 +50,14 @@ class RunStatus(_Words):
 
 
 FINAL_STATUSES: tuple[RunStatus, ...] = tuple(s for s in RunStatus if s.final)
+INCOMPLETE = "incomplete"  # the verdict shown for a run stopped or failed: its figures are partial
+UNFINISHED: tuple[RunStatus, ...] = (RunStatus.ABORTED, RunStatus.FAILED)
+
+
+def shown_verdict(status: str, verdict: str | None) -> str | None:
+    """A run's verdict as shown (DESIGN.md section 6): INCOMPLETE, never PASS, for a run that was
+    stopped or failed."""
+    return INCOMPLETE if verdict is not None and status in UNFINISHED else verdict
 
 
 class Guard(_Words):

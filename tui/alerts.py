@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.records import RunStatus, Verdict
+from core.records import RunStatus, Verdict, shown_verdict
 from core.runs.views import IterationView
 from tui import format as fmt
 from tui.messages import RunEnded
@@ -51,7 +51,8 @@ def gate_alert(turns: list[int], latest: IterationView) -> Alert:
 def end_alert(message: RunEnded, run_dir: Path | None, iterations: int) -> Alert:
     """The end of the run, as the banner says it."""
     where = f"  {run_dir}" if run_dir is not None else ""
-    verdict = f"verdict {message.verdict}, " if message.verdict else ""
+    shown = shown_verdict(message.status, message.verdict)  # a stopped run's is incomplete
+    verdict = f"verdict {shown}, " if shown else ""
     done = f"{iterations} iteration(s), {verdict}exit {message.exit_code}"
     if message.status == RunStatus.FAILED:
         return Alert(END, ERROR, "run failed", f"{message.error or 'no error recorded'}  ({done}){where}")

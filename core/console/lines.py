@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TextIO
 
 from core.kpi import KPIS, MONITORED
-from core.records import Verdict
+from core.records import INCOMPLETE, Verdict, shown_verdict
 from core.reporting.stats import mean
 from core.runs.views import IterationView
 
@@ -49,10 +49,14 @@ def closing_lines(
     verdict_text: Callable[[str | None], str] = plain_verdict,
 ) -> list[str]:
     """How a run ended, last thing printed (headless, and after the monitor closes): where its
-    files are, its status, iterations, verdict and reasons, and the exit code."""
+    files are, its status, iterations, verdict and reasons, and the exit code. A run stopped or
+    failed has its verdict shown as incomplete, its reasons as what they were so far."""
     head = f"run {status}: {iterations} iteration(s)"
-    if verdict:
-        head += f"  verdict {verdict_text(verdict)}  " + "; ".join(map(str, reasons))
+    shown = shown_verdict(status, verdict)
+    if shown == INCOMPLETE:
+        head += f"  verdict {INCOMPLETE}  so far: " + "; ".join(map(str, reasons))
+    elif shown:
+        head += f"  verdict {verdict_text(shown)}  " + "; ".join(map(str, reasons))
     return [f"run dir {run_dir}", head + f"  exit {int(exit_code)}"]
 
 

@@ -77,6 +77,7 @@ class RunFollower:
         self.choosing = True  # the scan's discoveries come before its iterations
         self.found: list[RunInfo] = []  # while choosing
         self.views: dict[int, IterationView] = {}  # a revised iteration replaces its first version
+        self.unusable: set[Path | None] = set()  # files of the followed run named as unusable
 
     async def follow(self, timeout: float | None) -> int:
         try:
@@ -107,6 +108,8 @@ class RunFollower:
                 self._iteration(view)
             case FileUnreadable(run=run, error=error) if self._followed(run):
                 self._error(str(error))
+                if error.kind != "wrong_name":  # named as ignored, not a file of the run
+                    self.unusable.add(error.path)
             case RunClosed(info=info) if self._followed(info.path) and info.kind is RunKind.LEGACY:
                 return self._end_legacy(info)
             case RunClosed(info=info) if self._followed(info.path):
@@ -146,6 +149,12 @@ class RunFollower:
         if self.sweep is not None:
             return self.sweep.start(self.found)
         chosen = initial_run(self.found, self.given, finished_ok=False)
+        if chosen is None and self.found:
+            newest = max(self.found, key=RunInfo.start_key)
+            self._error(
+                f"no run is going on under {self.watcher.root} ({len(self.found)} finished, the newest "
+                f"{newest.path}): waiting for one to start; name a run directory to see a finished one"
+            )
         return self._start(chosen, self.found) if chosen is not None else None
 
     def _start(self, info: RunInfo, found: list[RunInfo]) -> int | None:
@@ -167,6 +176,9 @@ class RunFollower:
         self._print(iteration_line(view, self.run.total_iterations() if self.run else None))
 
     def _end(self, info: RunInfo, code: int, verdict: dict[str, Any] | None = None, how: str = "") -> int:
+        if self.unusable and code in (ExitCode.OK, ExitCode.GATE_FAILED):
+            self._error(f"{len(self.unusable)} file(s) of the run could not be used (named above): exit 2")
+            code = ExitCode.ERROR
         if self.views:
             self._print("")
             for line in summary_table(self.views[i] for i in sorted(self.views)):

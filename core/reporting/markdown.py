@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from core.gates import PASS_SHARE
 from core.kpi import KPIS, MONITORED, Better
+from core.records import INCOMPLETE
 from core.reporting.model import KpiReport, RunReport
 from core.reporting.stats import JUMP_FACTOR, WORST_COUNT, Stats, mean
 from core.runs.jsonio import finite_number, show_json
@@ -54,7 +55,7 @@ def summary_markdown(report: RunReport) -> str:
 
 
 def _header(report: RunReport, level: int) -> str:
-    verdict = report.verdict.verdict
+    verdict = report.verdict.verdict if report.complete else INCOMPLETE
     title = f"{'#' * level} Soak report: {md(report.run_id)} — **{verdict}**"
     facts = [f"{report.kind} run", f"gate {md(report.verdict.gate)}"]
     if report.kind != "legacy":
@@ -73,7 +74,9 @@ def _iteration_span(iterations: Sequence[int]) -> str:
 def _verdict(report: RunReport) -> str:
     v = report.verdict
     paragraphs = [
-        f"**Verdict: {v.verdict}** — " + md("; ".join(v.reasons)),
+        f"**Verdict: {v.verdict}** — " + md("; ".join(v.reasons))
+        if report.complete
+        else f"**Verdict: {INCOMPLETE}** — status {md(report.status)}; so far: " + md("; ".join(v.reasons)),
         f"The verdict judges the last {v.window} iteration(s): PASS when at least {PASS_SHARE:.0%} of them "
         f"pass, WARN when none fails, FAIL otherwise ({v.passed} PASS, {v.warned} WARN, {v.failed} FAIL).",
     ]

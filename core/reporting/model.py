@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from core.gates import RUN_WINDOW, GateProfile, evaluate_iteration, run_verdict
 from core.kpi import KPIS, MONITORED, Better
 from core.params import TUNABLES
-from core.records import APPLIED, Guard, RunVerdict, Verdict
+from core.records import APPLIED, UNFINISHED, Guard, RunVerdict, Verdict
 from core.reporting.baseline import BaselineReport
 from core.reporting.stats import IterationValue, Jump, Stats, jumps, stats, worst
 from core.runs.discovery import RunInfo
@@ -104,6 +104,7 @@ class RunReport(BaseModel):
     kpis: list[KpiReport]
     tuning: TuningActivity
     problems: list[str]  # fields that could not be used, one line each
+    complete: bool = True  # False: stopped or failed, its verdict is shown as incomplete
     baseline: BaselineReport | None = None  # `soak report --baseline RUN` (core/reporting/baseline.py)
 
     def json_text(self) -> str:
@@ -142,6 +143,7 @@ def build_report(
         tuning=tuning_activity(views),
         problems=[f"iteration {view.iteration}: {problem}" for view in views for problem in view.problems]
         + [ignored_note(name) for name in ignored],
+        complete=info.status not in UNFINISHED,
     )
 
 

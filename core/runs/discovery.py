@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -206,9 +207,17 @@ def discover_runs(root: Path | str, now: datetime | None = None, quiet_s: float 
     directory, or a legacy flat directory. A `latest` link or copy of ours does not add a second
     copy of the run it shows; a legacy flat `latest` directory is a run of its own.
     """
+    return sorted(iter_runs(root, now, quiet_s), key=lambda info: (info.run_id, str(info.path)))
+
+
+def iter_runs(root: Path | str, now: datetime | None = None, quiet_s: float = LEGACY_QUIET_S) -> Iterator[RunInfo]:
+    """discover_runs' runs one by one as they are found (a monitor lists them at once), in no
+    particular order. Links come last: a run is named by its own directory, not a link to it."""
     root = Path(root)
-    found: dict[str, RunInfo] = {}
-    for candidate in [root, *(child for place in run_places(root) for child in _subdirectories(place))]:
+    candidates = [root, *(child for place in run_places(root) for child in _subdirectories(place))]
+    seen: set[str] = set()
+    linked = [candidate for candidate in candidates if candidate.is_symlink()]
+    for candidate in [*(c for c in candidates if not c.is_symlink()), *linked]:
         info = detect_run(candidate, now, quiet_s)
         if info is None:
             continue
@@ -216,9 +225,9 @@ def discover_runs(root: Path | str, now: datetime | None = None, quiet_s: float 
             key = os.path.realpath(info.path, strict=True)
         except OSError:  # deleted or a broken link by now
             continue
-        if key not in found or found[key].path.is_symlink():  # prefer runs/<id> to latest
-            found[key] = info
-    return sorted(found.values(), key=lambda info: (info.run_id, str(info.path)))
+        if key not in seen:
+            seen.add(key)
+            yield info
 
 
 def _subdirectories(directory: Path) -> list[Path]:

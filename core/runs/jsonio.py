@@ -23,7 +23,8 @@ from pydantic_core import from_json
 
 from core.errors import ArtifactError, ReadError
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
+MIB = 1024 * 1024
+MAX_FILE_BYTES = 20 * MIB
 
 
 # --------------------------------------------------------------------------------------------
@@ -214,7 +215,7 @@ def _read_fd(fd: int, limit: int, size_hint: int) -> bytes:
 
 
 def _too_large(size: int) -> str:
-    return f"too large ({size / 1e6:.1f} MB > {MAX_FILE_BYTES / 1e6:.0f} MB limit), not read"
+    return f"too large ({size / MIB:.1f} MiB > {MAX_FILE_BYTES / MIB:.0f} MiB limit), not read"
 
 
 def os_read_error(path: Path, err: OSError) -> ReadError:

@@ -16,11 +16,11 @@ import asyncio
 import dataclasses
 import errno
 import os
+import stat
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Collection, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from watchfiles import Change
 
 from core.errors import ReadError
 from core.runs import legacy
-from core.runs.discovery import RunInfo, RunKind, detect_run, discover_runs, manifest_file, report_entries
+from core.runs.discovery import RunInfo, RunKind, detect_run, discover_runs, iter_runs, manifest_file, report_entries
 from core.runs.latest import mirrored_run
 from core.runs.layout import (
     IGNORED_REASON,
@@ -66,6 +66,8 @@ DEBOUNCE_MS = 50
 STEP_MS = 20
 SETTLE_S = 0.5
 CHUNK = 1000  # most events per batch, so a run of 10,000 iterations is not held in one list
+BATCH_S = 1.0  # and at most this long gathering them: a slow scan is shown as it goes
+FIRST_BATCH_S = 0.1  # the first sooner: a monitor's run list is on screen at once
 
 
 Signature = tuple[int, ...]  # (inode, size, mtime_ns, ctime_ns), or (-errno,) when stat fails
@@ -111,10 +113,14 @@ class RunWatcher:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         given = Path(root)
-        if not given.exists():
-            raise ReadError(given, "missing", "no such directory")
-        if not given.is_dir():
+        try:
+            found = os.stat(given)
+        except OSError as err:  # missing, or below a directory it may not search
+            raise ReadError(given, *_root_problem(err)) from None
+        if not stat.S_ISDIR(found.st_mode):
             raise ReadError(given, "wrong_shape", "not a directory")
+        if not os.access(given, os.R_OK | os.X_OK):  # else it would wait forever, seeing nothing
+            raise ReadError(given, "unreadable", "permission denied")
         self.root = Path(os.path.realpath(mirrored_run(given) or given))  # `latest`: the run it shows
         self.debounce_ms, self.step_ms, self.settle_s = debounce_ms, step_ms, settle_s
         self.quiet_s = quiet_s
@@ -147,8 +153,10 @@ class RunWatcher:
         try:
             await changes.start()
             while True:
-                while not self._stop.is_set() and (batch := await asyncio.to_thread(_take, scan)):
+                within = FIRST_BATCH_S
+                while not self._stop.is_set() and (batch := await asyncio.to_thread(_take, scan, within)):
                     yield batch
+                    within = BATCH_S
                 while (change := await changes.next(self._seconds_to_next_check())) is not None:
                     if changes.replaced():  # what else the changes say is of the directory that went
                         break
@@ -168,9 +176,11 @@ class RunWatcher:
     # -- scanning ---------------------------------------------------------------------------
     def _scan(self) -> Iterator[WatchEvent]:
         """Every run first (so a viewer can choose one), then their files, newest run first."""
-        runs = [self._register(info) for info in discover_runs(self.root, quiet_s=self.quiet_s)]
-        for run in runs:
-            yield RunDiscovered(run.info)
+        runs = []
+        for info in iter_runs(self.root, quiet_s=self.quiet_s):  # each as found: a list shows at once
+            runs.append(self._register(info))
+            yield RunDiscovered(info)
+        runs.sort(key=lambda run: (run.info.run_id, str(run.info.path)))
         for run in reversed(runs):
             yield from self._read_run(run)
             yield from self._announce(run)
@@ -280,7 +290,13 @@ class RunWatcher:
         try:
             value = self._reader_for(name)(path)
         except ReadError as err:
-            if err.kind != "missing":
+            if err.kind == "missing":
+                return
+            if run.info.finished:  # its writer is done with it: no later version to wait for
+                run.unsettled.pop(name, None)
+                run.reported[name] = signature
+                yield FileUnreadable(run.path, err)
+            else:
                 self._hold(run, name, signature, err)
             return
         run.unsettled.pop(name, None)
@@ -411,6 +427,14 @@ class RunWatcher:
 # Helpers
 
 
+def _root_problem(err: OSError) -> tuple[str, str]:
+    if err.errno == errno.ENOENT:
+        return "missing", "no such directory"
+    if err.errno in (errno.EACCES, errno.EPERM):
+        return "unreadable", "permission denied"
+    return "unreadable", f"cannot read: {err.strerror or err}"
+
+
 def _names(directory: Path) -> list[str]:
     try:
         return os.listdir(directory)
@@ -418,8 +442,15 @@ def _names(directory: Path) -> list[str]:
         return []
 
 
-def _take(events: Iterator[WatchEvent]) -> list[WatchEvent]:
-    return list(islice(events, CHUNK))
+def _take(events: Iterator[WatchEvent], within: float = BATCH_S) -> list[WatchEvent]:
+    """Up to CHUNK events, or what came `within` seconds."""
+    deadline = time.monotonic() + within
+    batch: list[WatchEvent] = []
+    for event in events:
+        batch.append(event)
+        if len(batch) >= CHUNK or time.monotonic() >= deadline:
+            break
+    return batch
 
 
 def _signature(path: Path) -> Signature | None:

@@ -88,6 +88,8 @@ class RunDirectory:
         base = f"{(now or datetime.now(UTC)).astimezone(UTC):%Y%m%d-%H%M%S}-s{seed}"
         try:
             runs.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise _in_the_way(runs) from None
         except OSError as err:
             raise ArtifactError(runs, err.strerror or str(err)) from err
         for attempt in range(1, 1000):
@@ -220,6 +222,16 @@ class RunDirectory:
         the one line to say when a `latest` that is not ours is in the way (left untouched)."""
         self._latest, notice = LatestMirror.take(self.root, self.run_id)
         return notice
+
+
+def _in_the_way(path: Path) -> ArtifactError:
+    """What stops a directory being made at `path` (mkdir says only "File exists")."""
+    for place in (path, *path.parents):
+        if place.is_symlink() and not place.exists():
+            return ArtifactError(place, f"a link to a path that does not exist ({os.readlink(place)})")
+        if place.exists() and not place.is_dir():
+            return ArtifactError(place, "exists and is not a directory")
+    return ArtifactError(path, "exists and is not a directory")
 
 
 def overrides_bytes(params: Mapping[str, Any]) -> bytes:

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from core.errors import ReportError
 from core.gates import RUN_WINDOW, load_gate
 from core.kpi import KPIS
-from core.records import RunStatus
+from core.records import INCOMPLETE, RunStatus
 from core.reporting.command import load_run
 from core.reporting.markdown import MISSING, md, num, table
 from core.reporting.series import window_stats
@@ -28,7 +28,6 @@ from core.sweep.task import SoakOutcome
 
 PNL_PER_HOUR, UPLIFT = "pnl_per_hour", "uplift.pnl"
 FIXED = ("cell", "seed", "scenario", "profile", "gate", "status", "verdict", "exit", "tries", "PnL/h", "uplift")
-INCOMPLETE = "incomplete"  # the verdict column of a run that did not complete
 
 
 class CellRow(BaseModel):

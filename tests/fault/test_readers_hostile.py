@@ -3,21 +3,29 @@ read side (core/runs). Every unusable file is named; nothing is read as somethin
 
 from __future__ import annotations
 
+import asyncio
 import io
+import os
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from core.console.watch import watch_headless
+from core.errors import ReadError
 from core.gates import run_verdict
 from core.reporting.command import load_report, report_command
 from core.reporting.markdown import SPARK_BARS, num, sparkline
 from core.reporting.stats import stats
+from core.runs import discovery, watcher
 from core.runs.discovery import read_run
 from core.runs.layout import IGNORED_REASON, iter_file_name
+from core.runs.watch_events import RunDiscovered
+from core.runs.watcher import RunWatcher
 from tests.support.runs import make_record, started
 from tests.support.screen import wait_for_screen
+from tests.support.soak import PATIENCE_S
 from tui.factory import create_replay_app
 
 pytestmark = pytest.mark.fault
@@ -101,3 +109,72 @@ async def test_numbers_near_the_float_limit_are_charted(tmp_path):
         await wait_for_screen(pilot, "COMPLETED")
         await pilot.press("q")
     assert app.return_code in (0, 1)
+
+
+UNUSABLE = {
+    "corrupt": lambda path: path.write_text('{"iteration": 2, "summary": {'),
+    "1e400": lambda path: path.write_text('{"iteration": 2, "summary": {"net_bps": 1e400}}'),
+    "utf-16": lambda path: path.write_text(path.read_text(encoding="utf-8"), encoding="utf-16"),
+    "fifo": lambda path: (path.unlink(), os.mkfifo(path)),
+}
+
+
+@pytest.mark.parametrize("kind", UNUSABLE)
+def test_watching_a_finished_run_names_its_unusable_file(tmp_path: Path, capsys, kind: str):
+    run = finished_run(tmp_path, iterations=3)
+    UNUSABLE[kind](run.path / iter_file_name(2))
+    out = io.StringIO()
+    assert watch_headless(run.path, out, timeout=30) == 2
+    said = capsys.readouterr().err
+    assert str(run.path / iter_file_name(2)) in said
+    assert "1 file(s) of the run could not be used" in said
+
+
+def test_watching_a_root_whose_runs_have_all_finished_says_so(tmp_path: Path, capsys):
+    finished_run(tmp_path)
+    assert watch_headless(tmp_path, io.StringIO(), timeout=0.5) == 2  # still waiting, then gave up
+    said = capsys.readouterr().err
+    assert "no run is going on" in said and "1 finished" in said
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any directory: permissions cannot be tested")
+def test_watching_a_directory_it_may_not_read_is_one_line(tmp_path: Path):
+    locked = tmp_path / "locked"
+    (locked / "below").mkdir(parents=True)
+    locked.chmod(0)
+    try:
+        for root in (locked, locked / "below"):
+            with pytest.raises(ReadError, match="permission denied"):
+                watch_headless(root, io.StringIO(), timeout=5)
+    finally:
+        locked.chmod(0o700)
+
+
+@pytest.mark.asyncio
+async def test_the_run_list_comes_before_the_scan_of_every_run_is_done(tmp_path: Path, monkeypatch):
+    for seed in (1, 2, 3):
+        run = started(tmp_path, seed=seed)
+        run.write_iteration(make_record(1))
+        run.finish("completed")
+    found, release = [], threading.Event()
+    real = discovery.detect_run
+
+    def slow_after_the_first(directory, *args, **kwargs):
+        info = real(directory, *args, **kwargs)
+        if info is not None:
+            found.append(info)
+            if len(found) > 1:  # the rest of the root is slow to read (2000 runs, a busy disk)
+                release.wait(PATIENCE_S * 4)
+        return info
+
+    monkeypatch.setattr(discovery, "detect_run", slow_after_the_first)
+    monkeypatch.setattr(watcher, "FIRST_BATCH_S", 0.0)
+    watching = RunWatcher(tmp_path)
+    batches = watching.batches()
+    try:
+        first = await asyncio.wait_for(anext(batches), PATIENCE_S)
+        assert [type(event) for event in first] == [RunDiscovered]  # shown while the rest is read
+    finally:
+        release.set()
+        watching.stop()
+        await batches.aclose()

@@ -16,7 +16,7 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Static
 
-from core.records import RunStatus, Verdict
+from core.records import INCOMPLETE, RunStatus, Verdict, shown_verdict
 from tui.format import LIVE_STATES, MISSING, PAUSED, STARTING, STOPPED, WAITING, content, duration, market_time
 from tui.messages import RunIdentity
 from tui.widgets.fit import fit_by_priority
@@ -184,13 +184,16 @@ class RunHeader(Static):
         fields += self._progress(info, labels)
         status = self.status if self.hint is None else WAITING
         fields.append(_same(0, badge(status.upper(), STATUS_COLOURS.get(status)), right=True))
-        if self.verdict is not None:
-            fields.append(_same(0, badge(self.verdict, VERDICT_COLOURS.get(self.verdict)), right=True))
+        verdict = shown_verdict(self.status, self.verdict)  # a stopped run's: incomplete, uncoloured
+        if verdict is not None:
+            shown = INCOMPLETE.upper() if verdict == INCOMPLETE else verdict
+            fields.append(_same(0, badge(shown, VERDICT_COLOURS.get(verdict)), right=True))
         return fields
 
     def _identity(self, info: RunIdentity, labels: frozenset[str]) -> list[Field]:
         driver = info.driver or MISSING
-        if info.scenario and not driver.endswith(info.scenario):  # the simulator says "sim/<scenario>"
+        # The simulator's scenario: "sim/<scenario>" (an external driver has none).
+        if info.scenario and driver.split("/")[0] in ("sim", "mock") and not driver.endswith(info.scenario):
             driver = f"{driver}/{info.scenario}"
         return [
             _labelled(0, "run", info.run_id, labels, elastic=True),
