@@ -193,5 +193,5 @@ def _float_int(text: str) -> int:
     try:
         float(value)
     except OverflowError:
-        raise ValueError(f"the integer {text[:20]}... ({len(text)} digits) is too large for a number") from None
+        raise ValueError(f"the integer {text[:20]}... ({len(text)} digits) is too large for a float") from None
     return value

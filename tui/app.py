@@ -17,6 +17,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.markup import escape
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -40,6 +41,10 @@ from tui.widgets.tuning_panel import TuningPanel
 DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
 NOTICE_S = 30  # how long a run's note stays
 FILTER_TITLE = "iterations · only WARN/FAIL"
+
+
+class StopSignalled(Message):
+    """A stop signal (SIGINT, SIGTERM, SIGHUP) reached the process (tui/cli.py posts this)."""
 
 
 class SoakApp(App[int]):
@@ -237,8 +242,8 @@ class SoakApp(App[int]):
             self.source.stop()
         self.exit(ExitCode.INTERRUPTED if self.exit_code is None else self.exit_code)
 
-    def quit_on_signal(self) -> None:
-        """A stop signal (SIGINT, SIGTERM, SIGHUP): quit as a confirmed `q`, always with 130."""
+    def on_stop_signalled(self, _: StopSignalled) -> None:
+        """Quit as a confirmed `q` does, always with 130."""
         self.source.stop()
         self.exit(ExitCode.INTERRUPTED)
 

@@ -281,21 +281,16 @@ def _monitor_possible() -> bool:
 
 def _open_monitor(app: SoakApp, cancel: Callable[[bool], None] | None = None) -> int:
     """Run the monitor until it exits. A stop signal (SIGINT, SIGTERM, SIGHUP) quits it as a
-    confirmed `q` does, with exit code 130 and the terminal restored by Textual's own exit; one
-    after the monitor has exited, while the run records its end, stops the run at once."""
-    import asyncio
-
+    confirmed `q` does, with exit code 130 and the terminal restored by Textual's own exit; a
+    second one, or one after the monitor has exited while the run records its end, stops the
+    run at once."""
     from core.stop_signals import stop_on_signals
+    from tui.app import StopSignalled
     from tui.factory import run_app
 
     def stop(at_once: bool) -> None:
-        try:
-            running = asyncio.get_running_loop()  # the monitor's, in this thread
-        except RuntimeError:
-            running = None
-        if running is not None:
-            running.call_soon_threadsafe(app.quit_on_signal)
-        if cancel is not None and (running is None or at_once):
+        posted = app.post_message(StopSignalled())  # thread-safe; False once the app has closed
+        if cancel is not None and (at_once or not posted):
             cancel(at_once)
 
     stop_on_signals(stop)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import subprocess
+import sys
 
 import pytest
 
@@ -25,6 +27,7 @@ from tests.support.driving import (
     soak_process,
     wait_until,
 )
+from tests.support.soak import ROOT
 
 pytestmark = pytest.mark.fault
 MIB = 1024 * 1024
@@ -150,3 +153,23 @@ async def test_the_stop_key_while_the_driver_runs_aborts_the_run(tmp_path):
         app.source.stop()
         await asyncio.to_thread(app.source.done.wait, 30)
     assert [pid for pid in marked_pids(marks) if alive(pid)] == []
+
+
+HELD_LOCK = """
+import os, signal, threading
+from core.stop_signals import stop_on_signals
+
+cancelled = threading.Event()
+stop_on_signals(lambda at_once: cancelled.set())
+with cancelled._cond:  # as the loop's cancelled.wait(POLL_S) holds it between two polls
+    os.kill(os.getpid(), signal.SIGTERM)
+    sum(range(1000))  # the handler runs between these bytecodes, the lock still held
+assert cancelled.wait(30)
+"""
+
+
+def test_a_signal_landing_while_the_main_thread_holds_the_stop_events_lock_does_not_deadlock():
+    """Seen as a hang one run in many of the second-SIGINT case: the handler set the Event whose
+    lock the interrupted main thread held."""
+    result = subprocess.run([sys.executable, "-c", HELD_LOCK], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
