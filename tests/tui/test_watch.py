@@ -145,11 +145,13 @@ async def test_runs_of_a_sweep_are_listed_together_with_their_sweep(tmp_path: Pa
         await pilot.pause()
         runs = run_list(app)
         assert {name: row["sweep"] for name, row in runs.items()} == {
+            "sweep:sweep-a": "",  # the sweep's own row, above its runs
             "20261127-090000-s1": "sweep-a",
             "20261127-100000-s1": "—",
             "20261127-110000-s2": "sweep-a",
         }
         order = list(runs)
+        assert order.index("sweep:sweep-a") + 1 == order.index("20261127-110000-s2")
         assert abs(order.index("20261127-090000-s1") - order.index("20261127-110000-s2")) == 1  # together
 
 

@@ -39,16 +39,17 @@ async def test_the_run_list_shows_a_sweep_row_above_its_runs(tmp_path: Path):
         await messages.wait_for(lambda m: isinstance(m, RunsChanged) and not m.scanning and len(m.runs) == 4)
         await wait_until(pilot, lambda: len(rows(app)) == 5)
         shown = rows(app)
+        # status, verdict, gate, scenario, sweep, its, bad, run: the counts first, a long id cut
         assert shown[0] == (
             "sweep:20261127-090000-sweep",
-            [" ", "sweep", "2/3", "", "20261127-090000-sweep  PASS 1 WARN 0 FAIL 1"],
+            [" ", "sweep", "", "", "", "", "2/3", "", "PASS 1 WARN 0 FAIL 1  20261127-090000-sw…"],
         )
-        assert [cells[4] for _, cells in shown[1:4]] == [
+        assert [cells[-1] for _, cells in shown[1:4]] == [
             "  20261127-090003-s3",
             "  20261127-090002-s2",
             "  20261127-090001-s1",
         ]
-        assert shown[4][1][4] == "20261127-080000-s9"  # a run of its own, not indented
+        assert shown[4][1][-1] == "20261127-080000-s9"  # a run of its own, not indented
         # Picking the sweep's row follows nothing new: only runs are followed.
         followed = next(m for m in messages.seen if isinstance(m, RunOpened)).identity.run_dir
         assert followed == live
@@ -61,17 +62,17 @@ async def test_the_run_list_shows_a_sweep_row_above_its_runs(tmp_path: Path):
 
 @pytest.mark.parametrize("read_only", [True, False])
 async def test_the_read_only_watch_offers_no_key_that_changes_anything(tmp_path: Path, monkeypatch, read_only):
-    monkeypatch.chdir(tmp_path)  # where a screenshot would be written
-    root = tmp_path / "root"
+    monkeypatch.chdir(tmp_path)
+    root, shots = tmp_path / "root", tmp_path / "shots"
     finish(native_run(root, "20261127-090000-s1", written=2))
-    app, messages = create_watch_app(root, clock=None, read_only=read_only), AppMessages()
+    app, messages = create_watch_app(root, clock=None, read_only=read_only, screenshot_dir=shots), AppMessages()
     async with app.run_test(size=SIZE, message_hook=messages) as pilot:
         await messages.wait_for(lambda m: isinstance(m, RunOpened))
         offered = {binding.binding.action for binding in app.screen.active_bindings.values() if binding.enabled}
         for key in ("ctrl+s", "p", "s"):
             await pilot.press(key)
         await pilot.pause()
-        written = sorted(tmp_path.glob("*.svg"))
+        written = sorted(tmp_path.rglob("*.svg"))
         commands = {command.title for command in app.get_system_commands(app.screen)}
     if read_only:
         assert offered & set(CHANGING_ACTIONS) == set()

@@ -148,9 +148,10 @@ def run_cells(run: WatchedRun, followed: bool, columns: Iterable[RunColumn], id_
 
 
 def sweep_cells(sweep: SweepProgress, columns: Iterable[RunColumn], id_width: int) -> list[Text]:
-    """A sweep's row: its cells done of all under `its`, and its id with the verdicts' counts."""
+    """A sweep's row: its cells done of all under `its`, and the verdicts' counts before its id
+    (as for a run, a long id is what gets cut)."""
     shown = {"status": Text(SWEEP_STATUS, style="bold"), "iterations": _right(sweep.done_text())}
-    title = fmt.literal(f"{sweep.sweep_id}  {sweep.counts_text()}", style="bold")
+    title = fmt.literal(f"{sweep.counts_text()}  {sweep.sweep_id}", style="bold")
     title.truncate(id_width, overflow="ellipsis")
     return [Text(" "), *(shown.get(column.key, Text("")) for column in columns), title]
 
