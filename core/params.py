@@ -124,9 +124,10 @@ def available_profiles() -> list[str]:
 def load_profile(name_or_path: str) -> dict[str, Any]:
     """The overrides a profile sets (a name from core/profiles or a path to a TOML file)."""
     path = Path(name_or_path)
-    if path.suffix != ".toml":
+    named = path.suffix != ".toml"  # a name, not a path
+    if named:
         path = PROFILES_DIR / f"{name_or_path}.toml"
-    if not path.is_file() and path.parent == PROFILES_DIR:
+    if not path.is_file() and named:
         raise ParamError(f"unknown profile {shown(name_or_path)}; available: {', '.join(available_profiles())}")
     if not path.is_file():
         raise ParamError(f"profile {path}: no such file")
