@@ -65,7 +65,8 @@ def test_quote_presence_is_the_share_of_the_window_with_both_sides_in_the_band()
     both = np.ones(market.cells, dtype=bool)
     for side, sign in ((0, 1.0), (1, -1.0)):
         inside = np.zeros(market.cells, dtype=bool)
-        for s, start, end, price in zip(tape.quote_side, tape.quote_start, tape.quote_end, tape.quote_price):
+        quotes = zip(tape.quote_side, tape.quote_start, tape.quote_end, tape.quote_price, strict=True)
+        for s, start, end, price in quotes:
             if s == side:
                 span = (cells >= int(start * 100)) & (cells < int(end * 100))
                 near = sign * (market.mid[:-1] - price) / market.mid[:-1] * 1e4 <= band
