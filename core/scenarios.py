@@ -111,7 +111,8 @@ def _regimes(table: Any, known: dict[str, MarketRegime], where: str) -> dict[str
             regime = MarketRegime.model_validate(values)
         except ValidationError as err:
             raise ScenarioError(f"{where}: regime.{name}.{_one_line(err)}") from None
-        get_fee_tier(regime.fee_tier)
+        if regime.fee_tier not in FEE_TIERS:
+            raise ScenarioError(f"{where}: regime.{name}.{get_fee_error(regime.fee_tier)}")
         regimes[name] = regime
     return regimes
 
@@ -139,11 +140,15 @@ _DATA = tomllib.loads(DATA_FILE.read_text(encoding="utf-8"))
 FEE_TIERS: dict[str, FeeTier] = {name: FeeTier.model_validate(spec) for name, spec in _DATA["fee_tier"].items()}
 
 
+def get_fee_error(name: object) -> str:
+    return f"fees={name!r}: unknown fee tier; allowed: {', '.join(FEE_TIERS)}"
+
+
 def get_fee_tier(name: str) -> FeeTier:
     try:
         return FEE_TIERS[name]
     except (KeyError, TypeError):
-        raise ScenarioError(f"fees={name!r}: unknown fee tier; allowed: {', '.join(FEE_TIERS)}") from None
+        raise ScenarioError(get_fee_error(name)) from None
 
 
 REGIMES: dict[str, MarketRegime] = _regimes(_DATA["regime"], {}, DATA_FILE.name)

@@ -60,7 +60,11 @@ def fills(k: IterationKPIs) -> int:
             id="more skew: lower risk ratio",
         ),
         pytest.param(
-            lambda k: k.maker_taker_ratio, {}, {"max_position": 2.0}, None, id="smaller max position: lower maker share"
+            lambda k: k.maker_taker_ratio,
+            {"max_position": 12.0},
+            {},
+            None,
+            id="smaller max position: more hedging, lower maker share",
         ),
         pytest.param(lambda k: -k.net_bps, {"base_spread_bps": 0.5}, {}, None, id="tight spread loses net bps"),
         pytest.param(
