@@ -35,6 +35,7 @@ class RunIdentity:
     window_s: float | None = None  # market time per iteration
     started_utc: str | None = None
     finished_utc: str | None = None
+    fees: str | None = None  # the simulator's venue fee tier
 
     @classmethod
     def from_manifest(
@@ -51,6 +52,7 @@ class RunIdentity:
             run_id=text("run_id") or (run_dir.name if run_dir else "?"),
             driver=text("driver"),
             scenario=text("scenario"),
+            fees=text("fees"),
             seed=text("seed"),
             profile=text("profile"),
             gate=text("gate"),
