@@ -1,35 +1,67 @@
-"""Tuning works and is the cause: nightly gate, 24 iterations, with and without auto-tune, per seed.
+"""Does tuning improve the strategy, not just the gate? Nightly gate, 24 iterations, per seed, three
+arms on the same market paths: `--tuner whatif`, `--tuner rules`, and untuned (`--no-auto-tune`).
 
-Prints a table of seeds and run verdicts, then `tuned_pass=<n>/<seeds>` and
-`untuned_fail=<n>/<seeds>` as its last lines. Target (issue 3): at least 8 of 10 each.
+Every arm runs the control arm (the starting parameters on the same path), so each tuned run
+carries its own paired uplift: the mean uplift in PnL per hour over all its windows, with the 90%
+interval RUN.json records. Prints the table (seed x arm: verdict, PnL over the last 8 iterations,
+volume over the last 8, uplift/h and its interval, wall seconds), then the counts as name=value
+lines: whatif_pass, whatif_pnl_wins (PnL last 8 above the untuned run's), rules_pass,
+rules_pnl_wins (at least the untuned run's), untuned_fail, and the mean uplift/h per arm with the
+interval over the per-seed means (uplift_whatif_per_h, uplift_rules_per_h).
 """
 
 import argparse
+import json
 import sys
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.config import build_config
-from core.events import RunFinished
+from core.events import IterationFinished, RunFinished, RunStarted
+from core.intervals import mean_interval
 from core.runner import SoakRun
+from core.runs.layout import RUN_FILE
+
+LAST = 8
+ARMS = ("whatif", "rules", "untuned")
 
 
-def run_verdict(seed: int, auto_tune: bool, iterations: int, scenario: str, out: str) -> str:
-    config = build_config(
-        {
-            "iterations": iterations,
-            "seed": seed,
-            "gate": "nightly",
-            "auto_tune": auto_tune,
-            "scenario": scenario,
-            "out": out,
-        },
-        {},
-    )
-    finished = [e for e in SoakRun(config).events() if isinstance(e, RunFinished)][-1]
-    return finished.verdict.verdict
+@dataclass
+class Arm:
+    verdict: str
+    pnl_last: float
+    volume_last: float
+    uplift: dict  # RUN.json's uplift.pnl_per_hour: mean, low, high
+    wall_s: float
+
+
+def run_arm(seed: int, arm: str, iterations: int, scenario: str, out: str) -> Arm:
+    settings = {"iterations": iterations, "seed": seed, "gate": "nightly", "scenario": scenario, "out": out}
+    settings |= {"auto_tune": False} if arm == "untuned" else {"tuner": arm}
+    started = time.perf_counter()
+    records, run_dir, verdict = [], None, "?"
+    for event in SoakRun(build_config(settings, {})).events():
+        if isinstance(event, RunStarted):
+            run_dir = event.run_dir
+        elif isinstance(event, IterationFinished):
+            records.append(event.record)
+        elif isinstance(event, RunFinished) and event.verdict:
+            verdict = event.verdict.verdict
+    wall = time.perf_counter() - started
+    last = [r.summary for r in records[-LAST:]]
+    volume = sum(s["fills"]["maker_volume"] + s["fills"]["taker_volume"] for s in last)
+    uplift = json.loads((run_dir / RUN_FILE).read_text())["uplift"]["pnl_per_hour"]
+    return Arm(verdict, sum(s["pnl"] for s in last), volume, uplift, wall)
+
+
+def shown(uplift: dict) -> str:
+    if uplift["low"] is None:
+        return f"{uplift['mean']:+8.1f}"
+    return f"{uplift['mean']:+8.1f} [{uplift['low']:+7.1f}, {uplift['high']:+7.1f}]"
 
 
 def main() -> None:
@@ -38,17 +70,35 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=24)
     parser.add_argument("--scenario", default="normal")
     args = parser.parse_args()
-    tuned_pass = untuned_fail = 0
-    print(f"{'seed':>4}  {'auto-tune':>9}  {'no auto-tune':>12}")
+    headings = f"{'seed':>4} {'arm':>8} {'verdict':>7} {'pnl last8':>10} {'volume last8':>13}"
+    print(f"{headings} {'uplift/h [90% CI]':>29} {'wall s':>7}")
+    results: dict[str, list[Arm]] = {arm: [] for arm in ARMS}
     with tempfile.TemporaryDirectory() as out:
         for seed in range(1, args.seeds + 1):
-            tuned = run_verdict(seed, True, args.iterations, args.scenario, out)
-            untuned = run_verdict(seed, False, args.iterations, args.scenario, out)
-            tuned_pass += tuned == "PASS"
-            untuned_fail += untuned == "FAIL"
-            print(f"{seed:>4}  {tuned:>9}  {untuned:>12}", flush=True)
-    print(f"tuned_pass={tuned_pass}/{args.seeds}")
-    print(f"untuned_fail={untuned_fail}/{args.seeds}")
+            for arm in ARMS:
+                r = run_arm(seed, arm, args.iterations, args.scenario, out)
+                results[arm].append(r)
+                print(
+                    f"{seed:>4} {arm:>8} {r.verdict:>7} {r.pnl_last:>10.2f} {r.volume_last:>13.0f} "
+                    f"{shown(r.uplift):>29} {r.wall_s:>7.1f}",
+                    flush=True,
+                )
+    untuned = results["untuned"]
+    print(f"scenario={args.scenario}")
+    print(f"whatif_pass={sum(r.verdict == 'PASS' for r in results['whatif'])}/{args.seeds}")
+    whatif_wins = sum(w.pnl_last > u.pnl_last for w, u in zip(results["whatif"], untuned, strict=True))
+    rules_wins = sum(w.pnl_last >= u.pnl_last for w, u in zip(results["rules"], untuned, strict=True))
+    print(f"whatif_pnl_wins={whatif_wins}/{args.seeds}")
+    print(f"rules_pass={sum(r.verdict == 'PASS' for r in results['rules'])}/{args.seeds}")
+    print(f"rules_pnl_wins={rules_wins}/{args.seeds}")
+    print(f"untuned_fail={sum(r.verdict == 'FAIL' for r in untuned)}/{args.seeds}")
+    for arm in ("whatif", "rules"):
+        seeds = mean_interval([r.uplift["mean"] for r in results[arm]])
+        assert seeds is not None
+        low, high = ("-", "-") if seeds.low is None else (f"{seeds.low:+.1f}", f"{seeds.high:+.1f}")
+        print(f"uplift_{arm}_per_h={seeds.mean:+.1f} ci90={low}..{high}")
+        print(f"uplift_{arm}_nonneg={sum(r.uplift['mean'] >= 0 for r in results[arm])}/{args.seeds}")
+        print(f"{arm}_wall_s_mean={sum(r.wall_s for r in results[arm]) / args.seeds:.2f}")
 
 
 if __name__ == "__main__":

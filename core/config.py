@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from core.compat import Layer, older_environment
 from core.errors import ConfigError, ParamError
 from core.params import PARAM_SPECS, Params, describe_validation_error, load_profile
+from core.records import Tuners
 
 ENV_PREFIX = "SOAK_"
 DEFAULT_OUT = Path("artifacts/soak")
@@ -30,7 +31,10 @@ class RunSettings(BaseModel):
     seed: int = Field(default=42, ge=0, le=2**63 - 1)
     auto_tune: bool = True
     warmup: int = Field(default=0, ge=0, le=1_000_000)  # conservative iterations first (core/tuning/warmup.py)
+    tuner: Tuners | None = None  # None: whatif when the driver can replay, else rules (core/tuning/arms.py)
+    control: str | None = None  # the control arm's profile; None: the run's starting parameters
     driver: str = "sim"
+    driver_replay: bool = False  # the external driver promises one market path per {seed} and {iteration}
     profile: str = "default"
     gate: str = "smoke"
     scenario: str = "normal"

@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import GateError
-from core.kpi import GATEABLE
+from core.kpi import GATEABLE, lookup
 from core.records import GateCheck, GateRecord, RunVerdict, Verdict
 
 GATE_DIR = Path(__file__).parent / "gate_profiles"
 GATES: tuple[str, ...] = tuple(sorted(p.stem for p in GATE_DIR.glob("*.toml")))
 DEFAULT_GATE = "smoke"
+DEFAULT_OBJECTIVE = "pnl_per_hour"  # what the tuner maximises under the FAIL thresholds (DESIGN.md section 5)
 RUN_WINDOW = 8
 PASS_SHARE = 0.75  # of the judged window, for a PASS run
 
@@ -45,6 +46,7 @@ class GateRule:
 class GateProfile:
     name: str
     rules: tuple[GateRule, ...]
+    objective: str = DEFAULT_OBJECTIVE  # a KPI of the registry; its `better` says which way is up
 
 
 def load_gate(name_or_path: str) -> GateProfile:
@@ -58,7 +60,7 @@ def load_gate(name_or_path: str) -> GateProfile:
         raise GateError(f"gate file not found: {path}")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return GateProfile(name=path.stem, rules=_parse_rules(data))
+        return GateProfile(name=path.stem, rules=_parse_rules(data), objective=_parse_objective(data))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as err:
         raise GateError(f"malformed gate {path}: {err}") from None
     except GateError as err:
@@ -66,13 +68,20 @@ def load_gate(name_or_path: str) -> GateProfile:
 
 
 def _parse_rules(data: dict[str, Any]) -> tuple[GateRule, ...]:
-    unknown = sorted(set(data) - {"kpi"})
+    unknown = sorted(set(data) - {"kpi", "objective"})
     if unknown:
-        raise GateError(f"unknown top-level key {unknown[0]!r}; allowed: [kpi.<name>] tables")
+        raise GateError(f"unknown top-level key {unknown[0]!r}; allowed: objective, [kpi.<name>] tables")
     table = data.get("kpi")
     if not isinstance(table, dict) or not table:
         raise GateError("no [kpi.<name>] rules")
     return tuple(_parse_rule(kpi, spec) for kpi, spec in table.items())
+
+
+def _parse_objective(data: dict[str, Any]) -> str:
+    objective = data.get("objective", DEFAULT_OBJECTIVE)
+    if objective not in GATEABLE:
+        raise GateError(f"objective={objective!r}; allowed: a KPI of the registry ({', '.join(GATEABLE)})")
+    return str(objective)
 
 
 def _parse_rule(kpi: str, spec: Any) -> GateRule:
@@ -113,7 +122,7 @@ def evaluate_iteration(summary: Mapping[str, Any], gate: GateProfile) -> GateRec
     checks: list[GateCheck] = []
     reasons: list[str] = []
     for rule in gate.rules:
-        check, reason = _check(rule, summary.get(rule.kpi))
+        check, reason = _check(rule, lookup(summary, rule.kpi))
         checks.append(check)
         if reason:
             reasons.append(reason)

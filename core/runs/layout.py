@@ -27,6 +27,7 @@ LATEST_LINK = "latest"
 LEGACY_END_FILE = "summary.txt"  # the older tool's; says when its run is over (core/runs/legacy.py)
 RUNS_DIR = "runs"
 DRIVER_DIR = "driver"
+REPLAY_DIR = "replays"  # an external replaying driver's runs of other parameters, one folder per parameter set
 ITER_FILE_RE = re.compile(r"^ITER_SUMMARY_(\d+)\.json$")
 SWEEPS_DIR = "sweeps"
 SWEEP_FILE = "SWEEP.json"

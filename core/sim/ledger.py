@@ -41,6 +41,7 @@ def summarise(tape: Tape, market: MarketPath, max_position: float) -> IterationK
         blocks=_blocks(tape),
         neg_edge_drivers=_neg_edge_drivers(edge),
         pnl=pnl,
+        pnl_per_hour=pnl * 3600 / market.window_s,
         max_drawdown=fills.max_drawdown(),
         orders_sent=tape.orders_sent,
         cancels_sent=tape.cancels_sent,

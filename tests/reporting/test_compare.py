@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from core.intervals import mean_interval, t_quantile
 from core.kpi import MONITORED
-from core.reporting.intervals import mean_interval, t_quantile
 from tests.support.runs import finished_run
 from tests.support.soak import run_soak
 
