@@ -7,9 +7,10 @@ import statistics
 from collections.abc import Callable, Iterable, Mapping
 from typing import TextIO
 
-from core.kpi import KPIS, MONITORED
+from core.kpi import KPIS, MONITORED, UPLIFT
 from core.records import Verdict
 from core.runs.views import IterationView
+from core.uplift import HEADLINE, describe, headline_interval
 
 VERDICT_COLOURS = {Verdict.PASS: "32", Verdict.WARN: "33", Verdict.FAIL: "31"}  # ANSI SGR
 LINE_KPIS = ("maker_taker_ratio", "net_bps", "risk_ratio", "p95_latency_ms")  # the gate's, most watched
@@ -84,3 +85,9 @@ def _mean(values: list[float]) -> float | None:
 
 def _num(value: float | None) -> str:
     return "-" if value is None else format(value, ".3f")
+
+
+def uplift_line(views: Iterable[IterationView]) -> str | None:
+    """The cumulative uplift over the control arm with its interval, or None for a run without a control."""
+    interval = headline_interval(view.kpi(f"{UPLIFT}.{HEADLINE}") for view in views)
+    return describe(interval) + " over the control (same market paths)" if interval else None

@@ -17,6 +17,7 @@ from core.console.lines import (
     iteration_line,
     plain_verdict,
     summary_table,
+    uplift_line,
     use_colour,
 )
 from core.events import IterationFinished, RunFinished, RunNotice, RunStarted, SoakEvent
@@ -55,6 +56,8 @@ class HeadlessPrinter:
             self._print("")
             for line in summary_table(self.views):
                 self._print(line)
+            if uplift := uplift_line(self.views):
+                self._print(uplift)
         if event.error:
             print(f"soak: error: {event.error}", file=sys.stderr, flush=True)
         verdict = event.verdict

@@ -1,12 +1,15 @@
 """The tuner's objective (DESIGN.md section 5): maximise a KPI (the gate profile's `objective`,
 by default `pnl_per_hour`) with every FAIL threshold of the gate as a constraint.
 
-A candidate is judged on several windows at once: each KPI is averaged over them, and the averages
-are checked against the FAIL thresholds (a WARN band is no constraint). Candidates that meet every
-constraint rank by the objective; below them rank those that miss, by how far they miss (the
-shortfall, summed over the missed constraints in each KPI's min_jump), then by the objective. So a
-change that passes the gate by giving up more of the objective than it must loses to one that
-passes and gives up less.
+A candidate is judged on several windows at once: its objective is the mean over them, and it
+meets the constraints when no window FAILs any of them (a WARN band is no constraint). Judging each
+window, not the mean, keeps a margin from the thresholds as wide as the windows' spread: a
+candidate tuned to the edge of a threshold on average would FAIL about half of the windows it is
+then run on. Candidates that meet every constraint rank by the objective; below them rank those
+that miss, by how far they miss (the shortfall: per window, the missed constraints' distance in
+each KPI's min_jump, summed, then averaged over the windows), then by the objective. So a change
+that passes the gate by giving up more of the objective than it must loses to one that passes and
+gives up less.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any
 
 from core.gates import GateProfile, evaluate_iteration
 from core.kpi import KPIS, Better, lookup
-from core.records import Verdict
+from core.records import GateCheck, Verdict
 
 MISSING_SHORTFALL = 1.0  # a constraint KPI no window measured misses by this many min_jumps
 
@@ -47,13 +50,16 @@ class Objective:
     def score(self, summaries: Sequence[Mapping[str, Any]]) -> Score:
         names = dict.fromkeys([self.kpi, *(rule.kpi for rule in self.constraints.rules)])
         means = {name: _mean(lookup(summary, name) for summary in summaries) for name in names}
-        checks = evaluate_iteration(means, self.constraints).checks
-        missed = [c for c in checks if c.status is Verdict.FAIL]
+        missed = [c for summary in summaries for c in self._missed(summary)]
         shortfall = sum(
             MISSING_SHORTFALL if c.value is None or c.fail is None else abs(c.value - c.fail) / KPIS[c.kpi].min_jump
             for c in missed
-        )
-        return Score(means[self.kpi], tuple(c.kpi for c in missed), round(shortfall, 9), means)
+        ) / max(len(summaries), 1)
+        failed = tuple(dict.fromkeys(c.kpi for c in missed))
+        return Score(means[self.kpi], failed, round(shortfall, 9), means)
+
+    def _missed(self, summary: Mapping[str, Any]) -> list[GateCheck]:
+        return [c for c in evaluate_iteration(summary, self.constraints).checks if c.status is Verdict.FAIL]
 
     def value(self, score: Score) -> float:
         """The objective, signed so that larger is better; -inf when unmeasured."""

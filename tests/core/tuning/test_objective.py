@@ -23,13 +23,16 @@ def test_the_best_candidate_is_the_highest_pnl_per_hour_among_those_meeting_the_
     objective = Objective(NIGHTLY)
     candidates = [
         [window(pnl_per_hour=50.0), window(pnl_per_hour=30.0)],  # mean 40, meets
-        [window(pnl_per_hour=90.0, net_bps=2.0), window(pnl_per_hour=90.0)],  # mean net 2.75: meets (a mean)
+        [window(pnl_per_hour=90.0, net_bps=2.7), window(pnl_per_hour=90.0)],  # at the threshold: meets
         [window(pnl_per_hour=120.0, net_bps=1.0), window(pnl_per_hour=120.0, net_bps=1.0)],  # misses net_bps
         [window(pnl_per_hour=70.0, net_bps=2.8)] * 2,  # inside the WARN band: a WARN is no constraint
+        # Its mean net_bps (2.75) passes, but one window FAILs: that is a miss.
+        [window(pnl_per_hour=150.0, net_bps=2.0), window(pnl_per_hour=150.0, net_bps=3.5)],
     ]
     scores = [objective.score(c) for c in candidates]
-    assert [s.met for s in scores] == [True, True, False, True]
+    assert [s.met for s in scores] == [True, True, False, True, False]
     assert scores[2].failed == ("net_bps",) and scores[2].shortfall == pytest.approx(1.7)
+    assert scores[4].kpis["net_bps"] == 2.75 and scores[4].shortfall == pytest.approx(0.35)  # 0.7 over 2 windows
     assert objective.best(scores) == 1 and scores[1].objective == 90.0
 
 

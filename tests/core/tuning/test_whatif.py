@@ -42,11 +42,13 @@ def test_whatif_is_the_default_on_the_simulator_and_decides_on_the_last_w_window
         assert tuning.windows == list(range(max(1, record.iteration - WINDOWS + 1), record.iteration + 1))
         assert [c.label for c in tuning.candidates][-1] == NO_CHANGE
         params = Params(**record.params)
+        scores = []
         for candidate in tuning.candidates:  # each row is its candidate replayed on those windows' paths
             tried = apply_deltas(params, candidate.deltas)
             replayed = [simulate_iteration(tried, "normal", SEED, w, WINDOW_S).summary for w in tuning.windows]
             assert candidate.objective == statistics.fmean(s.pnl_per_hour for s in replayed)
-        scores = [objective.score([{**c.kpis}]) for c in tuning.candidates]
+            scores.append(objective.score([s.model_dump(mode="json") for s in replayed]))
+            assert candidate.constraints_met == scores[-1].met and candidate.failed == list(scores[-1].failed)
         chosen = [c for c in tuning.candidates if c.chosen]
         assert len(chosen) == 1 and chosen[0] is tuning.candidates[objective.best(scores)]
         assert tuning.proposed_deltas == chosen[0].deltas
