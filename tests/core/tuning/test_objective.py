@@ -12,7 +12,13 @@ from core.gates import DEFAULT_OBJECTIVE, load_gate
 from core.tuning.objective import Objective
 
 NIGHTLY = load_gate("nightly")
-PASSING: dict[str, Any] = {"maker_taker_ratio": 0.9, "net_bps": 3.5, "risk_ratio": 0.2, "p95_latency_ms": 200.0}
+PASSING: dict[str, Any] = {
+    "maker_taker_ratio": 0.9,
+    "net_bps": 3.5,
+    "risk_ratio": 0.2,
+    "p95_latency_ms": 200.0,
+    "quote_presence": 0.95,
+}
 
 
 def window(**changes: Any) -> dict[str, Any]:
@@ -46,12 +52,14 @@ def test_when_none_meets_the_constraints_the_smallest_shortfall_wins_then_the_ob
     assert objective.best([far, near, near_richer]) == 2
 
 
-def test_a_missing_kpi_misses_its_constraint_and_a_missing_objective_ranks_last() -> None:
-    objective = Objective(NIGHTLY)
-    blind = objective.score([{**PASSING}])  # no pnl_per_hour
+def test_a_missing_kpi_counts_as_the_gate_says_and_a_missing_objective_ranks_last(tmp_path: Path) -> None:
+    gate = tmp_path / "strict.toml"
+    gate.write_text('[kpi.net_bps]\nop = ">="\nfail = 2.7\nmissing = "fail"\n[kpi.risk_ratio]\nop = "<="\nfail = 0.4\n')
+    objective = Objective(load_gate(str(gate)))
+    blind = objective.score([{"net_bps": 3.0, "risk_ratio": 0.2}])  # no pnl_per_hour
     assert blind.met and blind.objective is None
-    no_latency = objective.score([window(p95_latency_ms=None)])
-    assert no_latency.failed == ("p95_latency_ms",)
+    assert objective.score([window(net_bps=None)]).failed == ("net_bps",)  # missing = "fail"
+    assert objective.score([window(risk_ratio=None)]).met  # missing = WARN by default: no constraint
     assert objective.best([blind, objective.score([window(pnl_per_hour=-5.0)])]) == 1
 
 
