@@ -1,7 +1,9 @@
 """Whole-process wall time of headless soaks (issue 3's speed figures).
 
-Prints `smoke_wall_s=<n>` (soak run --no-ui --iterations 3 --mock) and `nightly24_wall_s=<n>`
-(--iterations 24 --gate nightly), each the median of several runs, as its last lines.
+Prints `smoke_wall_s=<n>` (soak run --no-ui --iterations 3 --mock), `nightly24_wall_s=<n>`
+(--iterations 24 --gate nightly --tuner rules, with the control arm), `whatif24_wall_s=<n>` (the
+same with --tuner whatif: its candidates replayed on the last 3 windows) and `untuned24_wall_s=<n>`
+(--no-auto-tune: the control arm alone), each the median of several runs, as its last lines.
 """
 
 import statistics
@@ -12,7 +14,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-REPEATS = 5
+REPEATS = 3
 
 
 def wall(args: list[str]) -> float:
@@ -32,9 +34,14 @@ def wall(args: list[str]) -> float:
 
 def main() -> None:
     smoke = wall(["--iterations", "3", "--mock"])
-    nightly = wall(["--iterations", "24", "--mock", "--gate", "nightly"])
+    nightly = ["--iterations", "24", "--mock", "--gate", "nightly"]
+    rules, whatif, untuned = (
+        wall([*nightly, *arm]) for arm in (["--tuner", "rules"], ["--tuner", "whatif"], ["--no-auto-tune"])
+    )
     print(f"smoke_wall_s={smoke:.3f}")
-    print(f"nightly24_wall_s={nightly:.3f}")
+    print(f"nightly24_wall_s={rules:.3f}")
+    print(f"whatif24_wall_s={whatif:.3f}")
+    print(f"untuned24_wall_s={untuned:.3f}")
 
 
 if __name__ == "__main__":

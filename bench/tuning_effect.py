@@ -1,50 +1,67 @@
-"""Tuning works and pays: nightly gate, `normal`, 24 iterations, with and without auto-tune, per
-seed, on the same market paths (the simulator's iterations draw their markets from the seed and
-the iteration alone).
+"""Does tuning improve the strategy, not just the gate? Nightly gate, 24 iterations, per seed, three
+arms on the same market paths: `--tuner whatif`, `--tuner rules`, and untuned (`--no-auto-tune`).
 
-Prints, per seed, each arm's run verdict, its PnL per hour over the judged (last 8) iterations and
-over the whole run, its volume per hour and its net bps; then the totals as its last lines:
-`tuned_pass=<n>/<seeds>`, `untuned_fail=<n>/<seeds>`, `tuned_pnl_per_hour=`, `untuned_pnl_per_hour=`
-(means over seeds of the judged iterations) and `tuned_earns_more=<n>/<seeds>` (paired).
-A PASS that earns less than the FAIL beside it is the wrong answer this bench exists to catch.
+Every arm runs the control arm (the starting parameters on the same path), so each tuned run
+carries its own paired uplift: the mean uplift in PnL per hour over all its windows, with the 90%
+interval RUN.json records. Prints the table (seed x arm: verdict, PnL over the last 8 iterations,
+volume over the last 8, uplift/h and its interval, wall seconds), then the counts as name=value
+lines: whatif_pass, whatif_pnl_wins (PnL last 8 above the untuned run's), rules_pass,
+rules_pnl_wins (at least the untuned run's), untuned_fail, and the mean uplift/h per arm with the
+interval over the per-seed means (uplift_whatif_per_h, uplift_rules_per_h).
 """
 
 import argparse
-import statistics
+import json
 import sys
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.config import build_config
-from core.events import IterationFinished, RunFinished
+from core.events import IterationFinished, RunFinished, RunStarted
 from core.gates import RUN_WINDOW
+from core.intervals import mean_interval
 from core.runner import SoakRun
+from core.runs.layout import RUN_FILE
+
+ARMS = ("whatif", "rules", "untuned")
 
 
-def run_arm(seed: int, auto_tune: bool, iterations: int, scenario: str, out: str) -> dict[str, object]:
-    settings = {"iterations": iterations, "seed": seed, "gate": "nightly", "auto_tune": auto_tune}
-    config = build_config({**settings, "scenario": scenario, "out": out}, {})
-    summaries, verdict = [], "?"
-    for event in SoakRun(config).events():
-        if isinstance(event, IterationFinished):
-            summaries.append(event.record.summary)
-        elif isinstance(event, RunFinished) and event.verdict is not None:
+@dataclass
+class Arm:
+    verdict: str
+    pnl_last: float
+    volume_last: float
+    uplift: dict  # RUN.json's uplift.pnl_per_hour: mean, low, high
+    wall_s: float
+
+
+def run_arm(seed: int, arm: str, iterations: int, scenario: str, out: str) -> Arm:
+    settings = {"iterations": iterations, "seed": seed, "gate": "nightly", "scenario": scenario, "out": out}
+    settings |= {"auto_tune": False} if arm == "untuned" else {"tuner": arm}
+    started = time.perf_counter()
+    records, run_dir, verdict = [], None, "?"
+    for event in SoakRun(build_config(settings, {})).events():
+        if isinstance(event, RunStarted):
+            run_dir = event.run_dir
+        elif isinstance(event, IterationFinished):
+            records.append(event.record)
+        elif isinstance(event, RunFinished) and event.verdict:
             verdict = event.verdict.verdict
-    judged = summaries[-RUN_WINDOW:]
+    wall = time.perf_counter() - started
+    last = [r.summary for r in records[-RUN_WINDOW:]]
+    volume = sum(s["fills"]["maker_volume"] + s["fills"]["taker_volume"] for s in last)
+    uplift = json.loads((run_dir / RUN_FILE).read_text())["uplift"]["pnl_per_hour"]
+    return Arm(verdict, sum(s["pnl"] for s in last), volume, uplift, wall)
 
-    def mean(rows: list, key: str) -> float:
-        values = [row[key] for row in rows if row.get(key) is not None]
-        return statistics.fmean(values) if values else float("nan")
 
-    return {
-        "verdict": str(verdict),
-        "pnl_h": mean(judged, "pnl_per_hour"),
-        "pnl_h_all": mean(summaries, "pnl_per_hour"),
-        "vol_h": mean(judged, "volume_per_hour"),
-        "net": mean(judged, "net_bps"),
-    }
+def shown(uplift: dict) -> str:
+    if uplift["low"] is None:
+        return f"{uplift['mean']:+8.1f}"
+    return f"{uplift['mean']:+8.1f} [{uplift['low']:+7.1f}, {uplift['high']:+7.1f}]"
 
 
 def main() -> None:
@@ -53,27 +70,35 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=24)
     parser.add_argument("--scenario", default="normal")
     args = parser.parse_args()
-    arms = {"tuned": True, "untuned": False}
-    rows: list[dict[str, dict[str, object]]] = []
-    print(
-        f"{'seed':>4}  "
-        + "  ".join(f"{a + ' verdict':>15} {'PnL/h':>7} {'PnL/h all':>9} {'vol/h':>8} {'net':>6}" for a in arms)
-    )
+    headings = f"{'seed':>4} {'arm':>8} {'verdict':>7} {'pnl last8':>10} {'volume last8':>13}"
+    print(f"{headings} {'uplift/h [90% CI]':>29} {'wall s':>7}")
+    results: dict[str, list[Arm]] = {arm: [] for arm in ARMS}
     with tempfile.TemporaryDirectory() as out:
         for seed in range(1, args.seeds + 1):
-            row = {arm: run_arm(seed, tune, args.iterations, args.scenario, out) for arm, tune in arms.items()}
-            rows.append(row)
-            cells = "  ".join(
-                f"{r['verdict']:>15} {r['pnl_h']:>7.1f} {r['pnl_h_all']:>9.1f} {r['vol_h']:>8.0f} {r['net']:>6.2f}"
-                for r in row.values()
-            )
-            print(f"{seed:>4}  {cells}", flush=True)
-    print(f"tuned_pass={sum(r['tuned']['verdict'] == 'PASS' for r in rows)}/{len(rows)}")
-    print(f"untuned_fail={sum(r['untuned']['verdict'] == 'FAIL' for r in rows)}/{len(rows)}")
-    for arm in arms:
-        print(f"{arm}_pnl_per_hour={statistics.fmean(float(r[arm]['pnl_h']) for r in rows):.1f}")  # type: ignore[arg-type]
-    more = sum(float(r["tuned"]["pnl_h"]) > float(r["untuned"]["pnl_h"]) for r in rows)  # type: ignore[arg-type]
-    print(f"tuned_earns_more={more}/{len(rows)}")
+            for arm in ARMS:
+                r = run_arm(seed, arm, args.iterations, args.scenario, out)
+                results[arm].append(r)
+                print(
+                    f"{seed:>4} {arm:>8} {r.verdict:>7} {r.pnl_last:>10.2f} {r.volume_last:>13.0f} "
+                    f"{shown(r.uplift):>29} {r.wall_s:>7.1f}",
+                    flush=True,
+                )
+    untuned = results["untuned"]
+    print(f"scenario={args.scenario}")
+    print(f"whatif_pass={sum(r.verdict == 'PASS' for r in results['whatif'])}/{args.seeds}")
+    whatif_wins = sum(w.pnl_last > u.pnl_last for w, u in zip(results["whatif"], untuned, strict=True))
+    rules_wins = sum(w.pnl_last >= u.pnl_last for w, u in zip(results["rules"], untuned, strict=True))
+    print(f"whatif_pnl_wins={whatif_wins}/{args.seeds}")
+    print(f"rules_pass={sum(r.verdict == 'PASS' for r in results['rules'])}/{args.seeds}")
+    print(f"rules_pnl_wins={rules_wins}/{args.seeds}")
+    print(f"untuned_fail={sum(r.verdict == 'FAIL' for r in untuned)}/{args.seeds}")
+    for arm in ("whatif", "rules"):
+        seeds = mean_interval([r.uplift["mean"] for r in results[arm]])
+        assert seeds is not None
+        low, high = ("-", "-") if seeds.low is None else (f"{seeds.low:+.1f}", f"{seeds.high:+.1f}")
+        print(f"uplift_{arm}_per_h={seeds.mean:+.1f} ci90={low}..{high}")
+        print(f"uplift_{arm}_nonneg={sum(r.uplift['mean'] >= 0 for r in results[arm])}/{args.seeds}")
+        print(f"{arm}_wall_s_mean={sum(r.wall_s for r in results[arm]) / args.seeds:.2f}")
 
 
 if __name__ == "__main__":

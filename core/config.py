@@ -14,6 +14,7 @@ from core.compat import Layer, older_environment
 from core.errors import ConfigError, ParamError
 from core.params import PARAM_SPECS, Params, describe_validation_error, load_profile, shown
 from core.reporting.files import check_output_path
+from core.records import Tuners
 from core.scenarios import get_fee_tier
 
 ENV_PREFIX = "SOAK_"
@@ -32,8 +33,11 @@ class RunSettings(BaseModel):
     seed: int = Field(default=42, ge=0, le=2**63 - 1)
     auto_tune: bool = True
     warmup: int = Field(default=0, ge=0, le=1_000_000)  # conservative iterations first (core/tuning/warmup.py)
+    tuner: Tuners | None = None  # None: whatif when the driver can replay, else rules (core/tuning/arms.py)
+    control: str | None = None  # the control arm's profile; None: the run's starting parameters
     driver: str = "sim"
     driver_timeout_s: float | None = Field(default=None, gt=0, le=604_800)  # None: core.drivers.default_timeout_s
+    driver_replay: bool = False  # the external driver promises one market path per {seed} and {iteration}
     profile: str = "default"
     gate: str = "smoke"
     scenario: str = "normal"

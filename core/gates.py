@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import GateError
-from core.kpi import GATEABLE
+from core.kpi import GATEABLE, lookup
 from core.records import GateCheck, GateRecord, RunVerdict, Verdict
 
 GATE_DIR = Path(__file__).parent / "gate_profiles"
 GATES: tuple[str, ...] = tuple(sorted(p.stem for p in GATE_DIR.glob("*.toml")))
 DEFAULT_GATE = "smoke"
+DEFAULT_OBJECTIVE = "pnl_per_hour"  # what the tuner maximises under the FAIL thresholds (DESIGN.md section 5)
 RUN_WINDOW = 8
 PASS_SHARE = 0.75  # of the judged window, for a PASS run
 
@@ -49,6 +50,7 @@ class GateRule:
 class GateProfile:
     name: str
     rules: tuple[GateRule, ...]
+    objective: str = DEFAULT_OBJECTIVE  # a KPI of the registry; its `better` says which way is up
 
 
 def load_gate(name_or_path: str) -> GateProfile:
@@ -62,7 +64,7 @@ def load_gate(name_or_path: str) -> GateProfile:
         raise GateError(f"gate file not found: {path}")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-        return GateProfile(name=path.stem, rules=_parse_rules(data))
+        return GateProfile(name=path.stem, rules=_parse_rules(data), objective=_parse_objective(data))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as err:
         raise GateError(f"malformed gate {path}: {err}") from None
     except GateError as err:
@@ -70,14 +72,21 @@ def load_gate(name_or_path: str) -> GateProfile:
 
 
 def _parse_rules(data: dict[str, Any]) -> tuple[GateRule, ...]:
-    unknown = sorted(set(data) - {"kpi", "missing"})
+    unknown = sorted(set(data) - {"kpi", "missing", "objective"})
     if unknown:
-        raise GateError(f"unknown top-level key {unknown[0]!r}; allowed: missing, [kpi.<name>] tables")
+        raise GateError(f"unknown top-level key {unknown[0]!r}; allowed: missing, objective, [kpi.<name>] tables")
     default = _missing_verdict("missing", data.get("missing", "warn"))
     table = data.get("kpi")
     if not isinstance(table, dict) or not table:
         raise GateError("no [kpi.<name>] rules")
     return tuple(_parse_rule(kpi, spec, default) for kpi, spec in table.items())
+
+
+def _parse_objective(data: dict[str, Any]) -> str:
+    objective = data.get("objective", DEFAULT_OBJECTIVE)
+    if objective not in GATEABLE:
+        raise GateError(f"objective={objective!r}; allowed: a KPI of the registry ({', '.join(GATEABLE)})")
+    return str(objective)
 
 
 def _missing_verdict(key: str, value: Any) -> Verdict:
@@ -125,7 +134,7 @@ def evaluate_iteration(summary: Mapping[str, Any], gate: GateProfile) -> GateRec
     checks: list[GateCheck] = []
     reasons: list[str] = []
     for rule in gate.rules:
-        check, reason = _check(rule, summary.get(rule.kpi))
+        check, reason = _check(rule, lookup(summary, rule.kpi))
         checks.append(check)
         if reason:
             reasons.append(reason)

@@ -10,10 +10,11 @@ reports, the headless lines and the monitor.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -59,6 +60,20 @@ MONITORED: tuple[str, ...] = tuple(name for name, kpi in KPIS.items() if kpi.mon
 # The monitor's order: its table's columns left to right, its charts in turn.
 BY_PRIORITY: tuple[str, ...] = tuple(sorted(MONITORED, key=lambda name: KPIS[name].priority))
 GATEABLE: tuple[str, ...] = tuple(KPIS)  # a gate rule may name any of them
+# The control arm (DESIGN.md section 4): `summary.control` holds the control parameters' KPIs on
+# the same market path, `summary.uplift` the paired differences (ours - control) of these.
+CONTROL, UPLIFT = "control", "uplift"
+UPLIFT_KPIS: tuple[str, ...] = tuple(name.removeprefix(f"{UPLIFT}.") for name in KPIS if name.startswith(f"{UPLIFT}."))
+
+
+def lookup(summary: Mapping[str, Any], name: str) -> Any:
+    """A KPI's value in an iteration's summary; a dotted name (`uplift.pnl`) is a path into it."""
+    if name in summary or "." not in name:
+        return summary.get(name)
+    value: Any = summary
+    for part in name.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
 
 
 class FillStats(BaseModel):

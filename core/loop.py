@@ -48,7 +48,8 @@ from core.records import (
 from core.runs.layout import utc_stamp
 from core.runs.views import IterationView
 from core.runs.writer import RunDirectory, overrides_signature
-from core.tuning.tuner import Tuner, apply_deltas, summarise_guards
+from core.tuning.arms import TuningArms, TuningSetup
+from core.tuning.tuner import apply_deltas, summarise_guards
 from core.tuning.warmup import WarmupSchedule
 
 HEARTBEAT_S = 1.0  # how often RUN.json's heartbeat is refreshed while waiting
@@ -81,6 +82,7 @@ class SoakLoop:
         self._running.set()
         self.gate: GateProfile = load_gate(config.settings.gate)
         self.driver = driver or self._make_driver()
+        self.tuning = TuningSetup(config.settings, config.params, self.gate, self.driver)
 
     # -- control, from any thread -------------------------------------------------------------
     def pause(self) -> None:
@@ -128,20 +130,21 @@ class SoakLoop:
             status, exit_code = RunStatus.ABORTED, ExitCode.INTERRUPTED
         elif status == RunStatus.COMPLETED:
             exit_code = ExitCode.for_verdict(verdict) if verdict else ExitCode.ERROR
-        finish_error = self._finish(run_dir, status, verdict, error)
+        uplift = run.arms.cumulative() if run.arms is not None else None
+        finish_error = self._finish(run_dir, status, verdict, error, uplift)
         if finish_error and not error:  # else the first failure is the one worth naming
             status, error, exit_code = RunStatus.FAILED, finish_error, ExitCode.ERROR
         yield RunFinished(run_dir.run_id, status, verdict, exit_code, error, len(run.records))
 
     def _iterations(self, run_dir: RunDirectory, run: _RunState) -> Iterator[SoakEvent]:
-        tuner = Tuner() if self.config.settings.auto_tune else None
+        run.arms = self.tuning.start(run_dir.path)
         schedule = WarmupSchedule(self.config.settings.warmup)
         run.signature = run_dir.write_overrides(schedule.params(1, run.params).model_dump())
         for iteration in range(1, self.config.total_iterations + 1):
             yield from self._hold_while_paused(run_dir, iteration)
             if self.cancelled:
                 return
-            record = self._iterate(run_dir, tuner, schedule, run, iteration)
+            record = self._iterate(run_dir, run.arms, schedule, run, iteration)
             run_dir.write_iteration(record)
             run.records.append(record)  # only once on disk: the verdict counts what a reader sees
             run_dir.write_tuning_report(run.records, lambda: self._report_summary(run.records))
@@ -154,19 +157,21 @@ class SoakLoop:
                 self._pace(run_dir, run.iteration_started)
 
     def _iterate(
-        self, run_dir: RunDirectory, tuner: Tuner | None, schedule: WarmupSchedule, run: _RunState, iteration: int
+        self, run_dir: RunDirectory, arms: TuningArms, schedule: WarmupSchedule, run: _RunState, iteration: int
     ) -> IterationRecord:
         run.iteration_started = self._clock()
         started_utc = utc_stamp(self._utc_now())
         phase, params = schedule.phase(iteration), schedule.params(iteration, run.params)
-        with beating(run_dir.heartbeat, HEARTBEAT_S):  # a driver's window may take minutes
+        with beating(run_dir.heartbeat, HEARTBEAT_S):  # a driver's window (and its control's) may take minutes
             result = self.driver.run(params, iteration, run_dir.path)
-        gate = evaluate_iteration(result.summary, self.gate)
+            summary = arms.observe(params, iteration, result.summary)  # with control and uplift, when there is a control
+        gate = evaluate_iteration(summary, self.gate)
         soak_elapsed_s = iteration * self.config.settings.window_s
+        tuner = arms.tuner
         if tuner is None or phase is not Phase.STEADY:
             tuning = TuningRecord.idle(AUTO_TUNE_OFF if tuner is None else phase)
         else:
-            tuning = tuner.decide(iteration, params, result.summary, gate, soak_elapsed_s)
+            tuning = tuner.decide(iteration, params, summary, gate, soak_elapsed_s)
         upcoming = schedule.params(iteration + 1, apply_deltas(run.params, tuning.applied_deltas))
         tuning = tuning.model_copy(
             update={"signature": run.signature, "state_hash": overrides_signature(upcoming.model_dump())}
@@ -186,7 +191,7 @@ class SoakLoop:
             phase=phase,
             run=about,
             params=params.model_dump(),
-            summary={**result.summary, **older_summary_fields(utc_stamp(self._utc_now()), gate.verdict, phase)},
+            summary={**summary, **older_summary_fields(utc_stamp(self._utc_now()), gate.verdict, phase)},
             tuning=tuning,
             gate=gate,
         )
@@ -223,6 +228,7 @@ class SoakLoop:
         values = {**s.model_dump(mode="json"), **self.config.params.model_dump()}
         return {
             "driver": driver.name,
+            **self.tuning.manifest(),
             "profile": s.profile,
             "gate": s.gate,
             "scenario": s.scenario,
@@ -245,9 +251,16 @@ class SoakLoop:
         return TuningSkipped(record.iteration, join_skip_reasons(record.tuning.skip_reasons) or "none")
 
     def _finish(
-        self, run_dir: RunDirectory, status: RunStatus, verdict: RunVerdict | None, error: str | None
+        self,
+        run_dir: RunDirectory,
+        status: RunStatus,
+        verdict: RunVerdict | None,
+        error: str | None,
+        uplift: dict[str, Any] | None,
     ) -> str | None:
         try:
+            if uplift is not None:  # the cumulative uplift over the control arm (core/tuning/control.py)
+                run_dir.heartbeat(uplift=uplift)
             run_dir.finish(status, verdict, error, self._utc_now())
         except SoakError as err:
             return str(err)
@@ -270,6 +283,7 @@ class _RunState:
         self.run_id = run_id
         self.params = params
         self.records: list[IterationRecord] = []
+        self.arms: TuningArms | None = None
         self.signature = ""  # of the runtime_overrides.json the next iteration runs with
         self.started = started
         self.iteration_started = started

@@ -101,6 +101,7 @@ class Phase(_Words):
 AUTO_TUNE_OFF = "auto_tune_off"
 AT_BOUND = "at_bound"
 APPLIED = "applied"  # a parameter's status when its change was applied
+NO_CHANGE_BEST = "no_change_best"  # the what-if found no candidate better than leaving things be
 SKIP_REASON_SEPARATOR = ","  # how the reasons are joined into one line of text
 
 
@@ -175,6 +176,25 @@ class GateRecord(BaseModel):
     checks: list[GateCheck] = Field(default_factory=list)
 
 
+class Tuners(_Words):
+    """`--tuner` (DESIGN.md section 5)."""
+
+    RULES = "rules"  # the rules' proposal, as it is
+    WHATIF = "whatif"  # the best of the proposal's neighbourhood, replayed on the last finished windows
+
+
+class CandidateRecord(BaseModel):
+    """One row of the what-if table: a candidate change, replayed on the last finished windows."""
+
+    label: str  # what the candidate is: "proposal", "half", "only base_spread_bps", "no change", ...
+    deltas: dict[str, float]  # clamped to bounds and max step
+    kpis: dict[str, float | None]  # the objective's and the constraints' KPIs, averaged over the windows
+    objective: float | None
+    constraints_met: bool
+    failed: list[str]  # the constraints (KPI names) it misses
+    chosen: bool = False
+
+
 class TuningRecord(BaseModel):
     """What the tuner proposed for the next iteration, and what it applied. As JSON (ITER_SUMMARY's
     `tuning`) it also carries the older tool's fields (older_tuning_fields)."""
@@ -190,6 +210,11 @@ class TuningRecord(BaseModel):
     rationale: list[str]
     signature: str = ""  # sha256 of runtime_overrides.json as this iteration ran with it
     state_hash: str = ""  # sha256 of runtime_overrides.json after this decision (the next one's)
+    tuner: Tuners = Tuners.RULES
+    objective: str | None = None  # the KPI the what-if maximised
+    windows: list[int] = Field(default_factory=list)  # the finished iterations the candidates were replayed on
+    candidates: list[CandidateRecord] = Field(default_factory=list)
+    gave_up: float | None = None  # objective of the best candidate overall - the chosen one's (the gate's price)
 
     @model_serializer(mode="wrap")
     def _with_older_fields(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:

@@ -162,6 +162,7 @@ class SoakApp(App[int]):
             table.border_subtitle = verdict_tally(table)
             self.iterations_seen = table.verdicts.total()
             self.query_one(TrendPanel).add(fresh)
+            self.query_one(RunHeader).show_uplift(views)
             if latest.iteration >= self._newest:
                 self._newest, self._newest_verdict = latest.iteration, latest.verdict
                 self.query_one(TuningPanel).show(latest)

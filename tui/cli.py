@@ -100,6 +100,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="stop an external driver's iteration after this long and fail the run (3 windows, at least 300)",
     )
+    run.add_argument(
+        "--driver-replay",
+        action="store_true",
+        default=None,
+        help="the external driver gives one market path per {seed} and {iteration}: run it for the control and what-if",
+    )
+    run.add_argument(
+        "--tuner", metavar="rules|whatif", help="how deltas are chosen (whatif when the driver can replay, else rules)"
+    )
+    run.add_argument(
+        "--control", metavar="PROFILE", help="the control arm's parameters (default: the run's starting values)"
+    )
     run.add_argument("--profile", metavar="NAME", help="parameter profile: name or .toml path (default)")
     run.add_argument(
         "--set",
@@ -195,8 +207,11 @@ def _run(args: argparse.Namespace) -> int:
             "window_s",
             "seed",
             "auto_tune",
+            "tuner",
+            "control",
             "driver",
             "driver_timeout_s",
+            "driver_replay",
             "profile",
             "gate",
             "scenario",

@@ -6,10 +6,11 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import TextIO
 
-from core.kpi import KPIS, MONITORED
+from core.kpi import KPIS, MONITORED, UPLIFT
 from core.records import INCOMPLETE, Verdict, shown_verdict
 from core.reporting.stats import mean
 from core.runs.views import IterationView
+from core.uplift import HEADLINE, describe, headline_interval
 
 VERDICT_COLOURS = {Verdict.PASS: "32", Verdict.WARN: "33", Verdict.FAIL: "31"}  # ANSI SGR
 LINE_KPIS = ("maker_taker_ratio", "net_bps", "risk_ratio", "p95_latency_ms")  # the gate's, most watched
@@ -86,3 +87,9 @@ def _num(value: float | None) -> str:
     if value is None:
         return "-"
     return format(value, ".3f") if abs(value) < 1e6 else format(value, ".3e")  # fits its column
+
+
+def uplift_line(views: Iterable[IterationView]) -> str | None:
+    """The cumulative uplift over the control arm with its interval, or None for a run without a control."""
+    interval = headline_interval(view.kpi(f"{UPLIFT}.{HEADLINE}") for view in views)
+    return describe(interval) + " over the control (same market paths)" if interval else None

@@ -14,6 +14,7 @@ from core.console.lines import (
     iteration_line,
     plain_verdict,
     summary_table,
+    uplift_line,
     use_colour,
 )
 from core.console.streams import Log, say
@@ -53,6 +54,8 @@ class HeadlessPrinter:
             self._print("")
             for line in summary_table(self.views):
                 self._print(line)
+            if uplift := uplift_line(self.views):
+                self._print(uplift)
         if event.error:
             say(f"soak: error: {event.error}")
         verdict = event.verdict

@@ -18,10 +18,10 @@ from typing import Any, TextIO
 
 from pydantic import BaseModel
 
+from core.intervals import LEVEL, MeanInterval, mean_interval
 from core.kpi import KPIS, MONITORED, Better
 from core.reporting.command import load_run
 from core.reporting.files import write_report_files
-from core.reporting.intervals import LEVEL, MeanInterval, mean_interval
 from core.reporting.markdown import MISSING, md, num, table, value
 from core.reporting.model import RunReport
 from core.reporting.series import kpi_points, kpi_value, recorded

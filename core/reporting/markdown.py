@@ -17,6 +17,7 @@ from core.records import INCOMPLETE
 from core.reporting.model import KpiReport, RunReport
 from core.reporting.stats import JUMP_FACTOR, WORST_COUNT, Stats, mean
 from core.runs.jsonio import finite_number, show_json
+from core.uplift import describe
 
 SPARK_BARS = "▁▂▃▄▅▆▇█"
 SPARK_MISSING = "·"
@@ -159,6 +160,8 @@ def _count(s: Stats) -> str:
 def _tuning(report: RunReport) -> str:
     t = report.tuning
     lines = ["### Tuning", "", _tuning_line(report), ""]
+    if report.uplift is not None:
+        lines += [f"Tuning's {md(describe(report.uplift))} over the control arm (same market paths).", ""]
     guard_rows = [[name, str(n)] for name, n in t.guards.items()]
     guard_rows += [[f"{md(name)} (not a guard)", str(n)] for name, n in t.other_reasons.items()]
     lines.append(table(["held by", "iterations"], guard_rows))

@@ -25,7 +25,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from core.gates import RUN_WINDOW, GateProfile, evaluate_iteration, run_verdict
-from core.kpi import KPIS, MONITORED, Better
+from core.intervals import MeanInterval
+from core.kpi import KPIS, MONITORED, UPLIFT, Better
 from core.params import TUNABLES
 from core.records import APPLIED, UNFINISHED, Guard, RunVerdict, Verdict
 from core.reporting.baseline import BaselineReport
@@ -34,9 +35,10 @@ from core.runs.discovery import RunInfo
 from core.runs.jsonio import finite_number
 from core.runs.layout import ignored_note
 from core.runs.views import IterationView
+from core.uplift import HEADLINE, headline_interval
 
 REPORT_FORMAT = 1
-MANIFEST_FIELDS = ("driver", "seed", "profile", "gate", "scenario", "started_utc", "finished_utc")
+MANIFEST_FIELDS = ("driver", "tuner", "control", "seed", "profile", "gate", "scenario", "started_utc", "finished_utc")
 
 
 class KpiReport(BaseModel):
@@ -106,6 +108,9 @@ class RunReport(BaseModel):
     problems: list[str]  # fields that could not be used, one line each
     complete: bool = True  # False: stopped or failed, its verdict is shown as incomplete
     baseline: BaselineReport | None = None  # `soak report --baseline RUN` (core/reporting/baseline.py)
+    # The mean uplift in PnL per hour per window over the control arm, with its 90% interval
+    # (core/uplift.py); None for a run without a control.
+    uplift: MeanInterval | None = None
 
     def json_text(self) -> str:
         """The JSON report: the model as it is, keys sorted."""
@@ -144,6 +149,7 @@ def build_report(
         problems=[f"iteration {view.iteration}: {problem}" for view in views for problem in view.problems]
         + [ignored_note(name) for name in ignored],
         complete=info.status not in UNFINISHED,
+        uplift=headline_interval(view.kpi(f"{UPLIFT}.{HEADLINE}") for view in views),
     )
 
 

@@ -28,6 +28,7 @@ LATEST_LINK = "latest"
 LEGACY_END_FILE = "summary.txt"  # the older tool's; says when its run is over (core/runs/legacy.py)
 RUNS_DIR = "runs"
 DRIVER_DIR = "driver"
+REPLAY_DIR = "replays"  # an external replaying driver's runs of other parameters, one folder per parameter set
 ITER_PREFIX = "ITER_SUMMARY_"
 # The canonical name only: ASCII digits, no leading zero, nothing after ".json" (`$` would let a
 # newline through). ITER_SUMMARY_01.json and the like are named as ignored (ignored_name).

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypeGuard, TypeVar
 
 from core.errors import ReadError
-from core.kpi import MONITORED
+from core.kpi import MONITORED, lookup
 from core.records import (
     APPLIED,
     OLDER_PHASES,
@@ -289,7 +289,7 @@ class _Notes(list[str]):
         return value  # type: ignore[no-any-return]
 
     def number(self, data: Mapping[str, Any], key: str, within: str) -> float | None:
-        value = data.get(key)
+        value = lookup(data, key)
         if value is None:
             return None
         number = finite_number(value)

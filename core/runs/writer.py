@@ -274,6 +274,8 @@ def tuning_entry(record: IterationRecord) -> dict[str, Any]:
         "guards_fired": tuning.guards_fired,
         "skip_reasons": tuning.skip_reasons,
         "guard_state_hash": tuning.guard_state_hash,
+        "tuner": tuning.tuner,
+        "candidates": [c.model_dump() for c in tuning.candidates],
         "gate": {"verdict": record.gate.verdict, "reasons": list(record.gate.reasons)},
     }
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.records import AT_BOUND, AUTO_TUNE_OFF, Guard, Verdict
+from core.records import AT_BOUND, AUTO_TUNE_OFF, NO_CHANGE_BEST, Guard, Verdict
 
 COOLDOWN_STEP_SHARE = 0.75  # a change of at least this share of max_step is "large"
 COOLDOWN_ITERATIONS = 1  # decisions a parameter rests after a large change
@@ -104,4 +104,5 @@ HOLD_REASONS: dict[str, str] = {
     ),
     AT_BOUND: "the delta clamps to zero: the parameter is at its bound",
     AUTO_TUNE_OFF: "the tuner proposes but applies nothing (--no-auto-tune)",
+    NO_CHANGE_BEST: "replayed on the last windows, no candidate change did better than no change (what-if)",
 }

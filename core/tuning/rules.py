@@ -1,10 +1,18 @@
 """The tuner's rules (DESIGN.md section 5): each reads an iteration's KPIs against the gate and
-proposes deltas, with a line of rationale.
+proposes deltas, with a line of rationale that says what the change costs.
 
 Rules react only to KPIs against the gate's thresholds (and a few raw KPIs: adverse p95, crossings,
-hedges); none knows a target parameter set. A rule pushes a parameter by a share of its max_step
-that grows with how far the KPI misses: a quarter at the WARN edge, a half at the FAIL threshold,
-more further out.
+hedges, blocked actions); none knows a target parameter set. A rule pushes a parameter by a share
+of its max_step that grows with how far the KPI misses: a quarter at the WARN edge, a half at the
+FAIL threshold, more further out.
+
+Every change has a price, and the rules know it: widening the spread buys edge per fill with
+volume (and with PnL, where the edge already paid), so the spread is given back as soon as the
+edge has room again, whatever else misses; slowing the quotes buys latency with presence and order
+age, so the latency rule loosens as well as tightens: when the last tightening did not lower the
+latency (it is the venue's, not ours), and when the latency has room while the throttle blocks
+many actions. A proposal the rule is unsure of (a trade-off, not a fix) is marked so: the what-if
+tuner also tries its opposite.
 
 `post_only` is a switch: a rule may only turn it on (delta +1), when maker share misses and some
 taker fills came from quotes crossing the market. It never turns it off: that can only add taker
@@ -14,7 +22,7 @@ fills.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.gates import asks_higher, describe_miss
 from core.kpi import KPIS, Better
@@ -26,6 +34,8 @@ MAX_RULE_SHARE = 0.7  # one rule alone stays below a cooldown-sized step; rules 
 TIGHTEN_SHARE = 0.2  # share of max_step the spread tightens by when everything passes with room
 TIGHTEN_MARGIN_JUMPS = 1.0  # "with room": this many of the KPI's min_jump away from its FAIL threshold
 ADVERSE_P95_SPREADS = 3.0  # adverse p95 above this many half-spreads is "high"
+THROTTLED_SHARE = 0.15  # actions blocked by min_interval or concurrency above this share: the throttle bites
+UNHELPED_STEPS = 3.0  # min_interval raised by this many max_steps with the latency down by less than its min_jump
 DELTA_DIGITS = 6
 
 
@@ -34,6 +44,17 @@ class Proposal:
     param: str
     share: float  # signed share of the parameter's max_step
     why: str  # what the rule saw, e.g. "net_bps 1.93 < 2.7"
+    costs: str = ""  # what the change gives up, e.g. "volume"
+    unsure: bool = False  # a trade-off rather than a fix: the what-if also tries the opposite
+
+
+# What each kind of change gives up, as the rationale says it.
+WIDENING_COSTS = "volume, and PnL where the edge already pays"
+TIGHTENING_COSTS = "edge per fill, more adverse selection"
+SLOWING_COSTS = "presence, order age"
+QUICKENING_COSTS = "request rate, latency"
+STICKY_COSTS = "order age, adverse selection"
+SKEW_COSTS = "volume on the heavy side"
 
 
 @dataclass(frozen=True)
@@ -44,6 +65,9 @@ class Observation:
     verdict: str
     checks: dict[str, GateCheck]
     params: Params
+    blocked: dict[str, float] = field(default_factory=dict)  # blocks.ratios: share of actions blocked, per reason
+    # The observation where the latency began to miss (this run of misses), to judge the slowing since.
+    latency_since: Observation | None = None
 
     def missing(self, kpi: str) -> GateCheck | None:
         """The check of `kpi` when it misses a gate rule that wants it better (a rule that asks
@@ -96,18 +120,20 @@ def maker_share_low(obs: Observation) -> Iterator[Proposal]:
     crossings = obs.kpis.get("crossings", obs.kpis.get("taker_count", 0) - hedges)
     if crossings > 0:
         if not obs.params.post_only:
-            yield Proposal("post_only", 1, f"{why}, {crossings:.0f} quotes crossed")
-        yield Proposal("replace_threshold_bps", share, why)
-        yield Proposal("replace_rate_per_min", -share, why)
+            yield Proposal("post_only", 1, f"{why}, {crossings:.0f} quotes crossed", "fills that would have crossed")
+        yield Proposal("replace_threshold_bps", share, why, STICKY_COSTS)
+        yield Proposal("replace_rate_per_min", -share, why, STICKY_COSTS)
     if hedges > 0:  # less inventory to hedge, and smaller hedges
-        yield Proposal("inventory_skew_bps", share, f"{why}, {hedges:.0f} hedges")
-        yield Proposal("impact_cap_ratio", -share, f"{why}, {hedges:.0f} hedges")
+        yield Proposal("inventory_skew_bps", share, f"{why}, {hedges:.0f} hedges", SKEW_COSTS)
+        yield Proposal("impact_cap_ratio", -share, f"{why}, {hedges:.0f} hedges", "slower hedging, more risk")
 
 
 def net_edge_low(obs: Observation) -> Iterator[Proposal]:
+    """Widening buys edge per fill with volume; while the window still earned, that is a trade-off."""
     check = obs.missing("net_bps")
     if check is not None:
-        yield Proposal("base_spread_bps", miss_share(check), describe_miss(check))
+        earned = obs.kpis.get("pnl", 0.0) > 0
+        yield Proposal("base_spread_bps", miss_share(check), describe_miss(check), WIDENING_COSTS, unsure=earned)
 
 
 def adverse_p95_high(obs: Observation) -> Iterator[Proposal]:
@@ -115,47 +141,89 @@ def adverse_p95_high(obs: Observation) -> Iterator[Proposal]:
     limit = ADVERSE_P95_SPREADS * obs.params.base_spread_bps
     if adverse is not None and adverse > limit:
         why = f"adverse_bps_p95 {adverse:.3g} > {limit:.3g} ({ADVERSE_P95_SPREADS:g} x spread)"
-        yield Proposal("base_spread_bps", WARN_EDGE_SHARE, why)
+        yield Proposal("base_spread_bps", WARN_EDGE_SHARE, why, WIDENING_COSTS)
 
 
-def latency_high(obs: Observation) -> Iterator[Proposal]:
+def latency(obs: Observation) -> Iterator[Proposal]:
+    """Slower quoting lowers the latency we cause, and costs presence and order age: tighten while
+    it helps, loosen when it did not help or is no longer needed."""
     check = obs.missing("p95_latency_ms")
     if check is not None:
         share, why = miss_share(check), describe_miss(check)
-        yield Proposal("min_interval_ms", share, why)
-        yield Proposal("concurrency_limit", -share, why)
+        if (unhelped := _tightening_unhelped(obs)) is not None:
+            yield from _quicken(share, f"{why}, {unhelped}")
+            return
+        yield Proposal("min_interval_ms", share, why, SLOWING_COSTS, unsure=True)
+        yield Proposal("concurrency_limit", -share, why, SLOWING_COSTS, unsure=True)
+    elif obs.comfortable("p95_latency_ms"):
+        throttled = obs.blocked.get("min_interval", 0.0) + obs.blocked.get("concurrency", 0.0)
+        if throttled > THROTTLED_SHARE:
+            latency_ms = obs.kpis["p95_latency_ms"]
+            why = f"p95_latency_ms {latency_ms:.3g} passes with room, {throttled:.0%} of actions throttled"
+            yield from _quicken(TIGHTEN_SHARE, why)
+
+
+def _tightening_unhelped(obs: Observation) -> str | None:
+    """What shows that the slowing since the latency began to miss did not lower it, or None."""
+    since = obs.latency_since
+    if since is None or "p95_latency_ms" not in since.kpis:
+        return None
+    slowed = obs.params.min_interval_ms - since.params.min_interval_ms
+    fell = since.kpis["p95_latency_ms"] - obs.kpis["p95_latency_ms"]
+    if slowed < UNHELPED_STEPS * spec_of("min_interval_ms").max_step or fell >= KPIS["p95_latency_ms"].min_jump:
+        return None
+    return (
+        f"not lowered by min_interval_ms {since.params.min_interval_ms} -> {obs.params.min_interval_ms} "
+        f"(p95 {since.kpis['p95_latency_ms']:.0f} -> {obs.kpis['p95_latency_ms']:.0f}): the latency is the venue's"
+    )
+
+
+def _quicken(share: float, why: str) -> Iterator[Proposal]:
+    yield Proposal("min_interval_ms", -share, why, QUICKENING_COSTS, unsure=True)
+    yield Proposal("concurrency_limit", share, why, QUICKENING_COSTS, unsure=True)
 
 
 def risk_high(obs: Observation) -> Iterator[Proposal]:
     check = obs.missing("risk_ratio")
     if check is not None:
         share, why = miss_share(check), describe_miss(check)
-        yield Proposal("inventory_skew_bps", share, why)
+        yield Proposal("inventory_skew_bps", share, why, SKEW_COSTS)
 
 
-def edge_and_risk_good(obs: Observation) -> Iterator[Proposal]:
-    if obs.verdict == Verdict.PASS and obs.comfortable("net_bps") and obs.comfortable("risk_ratio"):
+def edge_to_spare(obs: Observation) -> Iterator[Proposal]:
+    """Width the edge no longer needs is volume given away: take it back, whatever else misses
+    (no other rule moves the spread while the edge has room)."""
+    if obs.comfortable("net_bps") and obs.comfortable("risk_ratio") and not any(adverse_p95_high(obs)):
         why = f"net_bps {obs.kpis['net_bps']:.3g} and risk_ratio {obs.kpis['risk_ratio']:.3g} pass with room"
-        yield Proposal("base_spread_bps", -TIGHTEN_SHARE, why)
+        yield Proposal("base_spread_bps", -TIGHTEN_SHARE, why, TIGHTENING_COSTS, unsure=True)
 
 
 RULES: tuple[Callable[[Observation], Iterator[Proposal]], ...] = (
     maker_share_low,
     net_edge_low,
     adverse_p95_high,
-    latency_high,
+    latency,
     risk_high,
-    edge_and_risk_good,
+    edge_to_spare,
 )
 
 
-def propose(obs: Observation) -> tuple[dict[str, float], list[str]]:
-    """Summed deltas per parameter (in its units) and one rationale line per proposal."""
+@dataclass(frozen=True)
+class Proposed:
+    deltas: dict[str, float]  # summed per parameter, in its units
+    rationale: list[str]  # one line per proposal: what was seen, the delta, what it costs
+    unsure: frozenset[str]  # parameters a rule moved as a trade-off rather than a fix
+
+
+def propose(obs: Observation) -> Proposed:
     deltas: dict[str, float] = {}
     rationale: list[str] = []
+    unsure: set[str] = set()
     for rule in RULES:
         for p in rule(obs):
             delta = round(p.share * spec_of(p.param).max_step, DELTA_DIGITS)
             deltas[p.param] = round(deltas.get(p.param, 0.0) + delta, DELTA_DIGITS)
-            rationale.append(f"{p.why} -> {p.param} {delta:+g}")
-    return deltas, rationale
+            rationale.append(f"{p.why} -> {p.param} {delta:+g}" + (f" (costs {p.costs})" if p.costs else ""))
+            if p.unsure:
+                unsure.add(p.param)
+    return Proposed(deltas, rationale, frozenset(unsure))

@@ -1,5 +1,6 @@
-"""The tuner (DESIGN.md section 5): the rules' proposal, clamped to bounds and maximum step, and
-held where a guard says so.
+"""The rules tuner (DESIGN.md section 5): the rules' proposal, clamped to bounds and maximum step,
+and held where a guard says so. The what-if tuner (core/tuning/whatif.py) is this one with another
+`choose`: what goes to the guards is the best of the proposal's neighbourhood.
 
 Per proposed parameter, `param_status` is APPLIED, AT_BOUND (its delta clamps to zero) or the
 guard that held it. `skip_reasons`, when nothing applies, is ["freeze"], ["no_op"] (every delta
@@ -9,17 +10,27 @@ and bounds the `post_only` switch counts as 0/1.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from core.params import Params, ParamSpec, spec_of
-from core.records import APPLIED, AT_BOUND, OLDER_SUMMARY_COUNTS, GateRecord, Guard, TuningRecord
+from core.records import (
+    APPLIED,
+    AT_BOUND,
+    NO_CHANGE_BEST,
+    OLDER_SUMMARY_COUNTS,
+    GateRecord,
+    Guard,
+    Tuners,
+    TuningRecord,
+)
 from core.tuning.guards import Guards
-from core.tuning.rules import DELTA_DIGITS, Observation, propose
+from core.tuning.rules import DELTA_DIGITS, Observation, Proposed, propose
 
 
 def clamp_step(name: str, current: float, delta: float) -> float:
@@ -61,11 +72,21 @@ def finite_kpis(summary: Mapping[str, Any]) -> dict[str, float]:
     }
 
 
+@dataclass(frozen=True)
+class Choice:
+    deltas: dict[str, float]  # what the tuner proposes, before the guards
+    rationale: list[str]
+    evidence: dict[str, Any] = field(default_factory=dict)  # more TuningRecord fields: the what-if table
+
+
 class Tuner:
     """Deterministic and stateful: the same sequence of inputs gives the same decisions."""
 
+    kind = Tuners.RULES
+
     def __init__(self) -> None:
         self.guards = Guards()
+        self._latency_since: Observation | None = None  # where the latency began to miss (rules.latency)
 
     def decide(
         self,
@@ -76,14 +97,21 @@ class Tuner:
         soak_elapsed_s: float,
     ) -> TuningRecord:
         checks = {c.kpi: c for c in gate.checks if c.value is not None and c.fail is not None}
-        proposed, rationale = propose(Observation(finite_kpis(summary), gate.verdict, checks, params))
+        blocks = summary.get("blocks")
+        ratios = blocks.get("ratios") if isinstance(blocks, Mapping) else None
+        blocked = finite_kpis(ratios) if isinstance(ratios, Mapping) else {}
+        obs = Observation(finite_kpis(summary), gate.verdict, checks, params, blocked, self._latency_since)
+        missing = obs.missing("p95_latency_ms") is not None
+        self._latency_since = (self._latency_since or dataclasses.replace(obs, latency_since=None)) if missing else None
+        proposed = propose(obs)
         if self.guards.frozen(gate.verdict):
-            frozen: dict[str, str] = dict.fromkeys(proposed, Guard.FREEZE)
-            return self._record(proposed, {}, frozen, [Guard.FREEZE], rationale)
+            frozen: dict[str, str] = dict.fromkeys(proposed.deltas, Guard.FREEZE)
+            return self._record(proposed.deltas, {}, frozen, [Guard.FREEZE], proposed.rationale)
+        choice = self.choose(iteration, params, proposed)
         applied: dict[str, float] = {}
         status: dict[str, str] = {}
         current = params.model_dump()
-        for name, delta in proposed.items():
+        for name, delta in choice.deltas.items():
             step = clamp_step(name, float(current[name]), delta)
             max_step = spec_of(name).max_step
             held = AT_BOUND if step == 0 else self.guards.hold(name, step, max_step, iteration, soak_elapsed_s)
@@ -91,7 +119,13 @@ class Tuner:
             if held is None:
                 applied[name] = step
                 self.guards.record(name, step, max_step, iteration, soak_elapsed_s)
-        return self._record(proposed, applied, status, _skip_reasons(applied, status), rationale)
+        skip = _skip_reasons(applied, status, bool(proposed.deltas) and not choice.deltas)
+        record = self._record(choice.deltas, applied, status, skip, choice.rationale)
+        return record.model_copy(update=choice.evidence)
+
+    def choose(self, iteration: int, params: Params, proposed: Proposed) -> Choice:
+        """What goes to the guards: here, the rules' proposal as it is."""
+        return Choice(proposed.deltas, proposed.rationale)
 
     def _record(
         self,
@@ -112,6 +146,7 @@ class Tuner:
             changed_keys=list(applied),
             guard_state_hash=self.guard_state_hash(),
             rationale=rationale,
+            tuner=self.kind,
         )
 
     def guard_state_hash(self) -> str:
@@ -119,11 +154,14 @@ class Tuner:
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-def _skip_reasons(applied: dict[str, float], status: dict[str, str]) -> list[str]:
-    """Why nothing applied: the guards that held the parameters, else no_op (every delta clamps
-    to zero, or nothing was proposed); nothing when something applied."""
+def _skip_reasons(applied: dict[str, float], status: dict[str, str], no_change_best: bool) -> list[str]:
+    """Why nothing applied: the guards that held the parameters, else no_change_best (the what-if
+    chose no change over the rules' proposal), else no_op (every delta clamps to zero, or nothing
+    was proposed); nothing when something applied."""
     if applied:
         return []
+    if no_change_best:
+        return [NO_CHANGE_BEST]
     return sorted({s for s in status.values() if s != AT_BOUND}) or [Guard.NO_OP]
 
 

@@ -15,7 +15,7 @@ STAND_INS = {
     "soak_wall.py": 'import sys\nprint("smoke_wall_s=0.800")\nsys.exit("soak_wall: boom")',
     "watch_latency.py": 'print("watch_latency_ms_p50=nan")\nprint("watch_latency_ms_p95=150.0")\n'
     'print("ingest_10k_s=1.50")\nprint("ingest_10k_rss_mb=120")',
-    "tuning_effect.py": 'print("tuned_pass=9/10")\nprint("untuned_fail=7/10")',
+    "tuning_effect.py": 'print("whatif_pass=9/10")\nprint("untuned_fail=7/10")',
     # tui_stream.py: not there
 }
 
@@ -42,7 +42,7 @@ def test_figures_are_judged_and_missing_ones_say_why(tmp_path: Path):
     p95 = figures["watch_latency_ms_p95"]
     assert (p95["met"], p95["target"]) == (False, "< 100")
     assert figures["max_key_latency_ms"]["missing"] == f"{tmp_path / 'tui_stream.py'} not found"
-    assert (figures["tuned_pass"]["value"], figures["tuned_pass"]["met"]) == (0.9, True)
+    assert (figures["whatif_pass"]["value"], figures["whatif_pass"]["met"]) == (0.9, True)
     assert (figures["untuned_fail"]["shown"], figures["untuned_fail"]["met"]) == ("7/10", False)
     assert report["machine"]["cores"] >= 1 and report["machine"]["python"]
 

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from core.kpi import BY_PRIORITY, KPIS, MONITORED, UNRANKED, Better, IterationKPIs
+from core.kpi import BY_PRIORITY, KPIS, MONITORED, UNRANKED, UPLIFT, UPLIFT_KPIS, Better, IterationKPIs, lookup
 
 
-def test_the_registry_names_every_numeric_kpi_of_the_simulator_and_no_other() -> None:
-    numeric = {
-        name for name, field in IterationKPIs.model_fields.items() if field.annotation in (int, float, float | None)
-    }
-    assert set(KPIS) == numeric
+def test_the_registry_names_every_numeric_kpi_of_the_simulator_and_their_uplifts_and_no_other() -> None:
+    numbers = (int, float, int | None, float | None)  # None: a window without fills has no edge
+    numeric = {name for name, field in IterationKPIs.model_fields.items() if field.annotation in numbers}
+    uplifts = {name for name in KPIS if name.startswith(f"{UPLIFT}.")}
+    assert set(KPIS) - uplifts == numeric
+    assert {name.removeprefix(f"{UPLIFT}.") for name in uplifts} == set(UPLIFT_KPIS) <= numeric
+
+
+def test_a_dotted_kpi_is_a_path_into_the_summary() -> None:
+    summary = {"pnl": 1.0, UPLIFT: {"pnl": -2.0}}
+    assert lookup(summary, "pnl") == 1.0 and lookup(summary, f"{UPLIFT}.pnl") == -2.0
+    assert lookup(summary, f"{UPLIFT}.net_bps") is None and lookup({UPLIFT: 3}, f"{UPLIFT}.pnl") is None
 
 
 def test_every_entry_has_a_direction_a_format_that_formats_and_a_description() -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from core.kpi import MONITORED
-from core.reporting.intervals import mean_interval, t_quantile
+from core.intervals import mean_interval, t_quantile
+from core.kpi import MONITORED, lookup
 from tests.support.runs import finished_run
 from tests.support.soak import run_soak
 
@@ -40,7 +40,9 @@ def test_paired_differences_are_the_per_iteration_differences_in_the_files(tuned
     assert set(MONITORED) <= set(paired)
     for kpi in MONITORED:
         expected = [
-            (i, b[i][kpi] - a[i][kpi]) for i in sorted(a) if a[i].get(kpi) is not None and b[i].get(kpi) is not None
+            (i, lookup(b[i], kpi) - lookup(a[i], kpi))
+            for i in sorted(a)
+            if lookup(a[i], kpi) is not None and lookup(b[i], kpi) is not None
         ]
         assert [(d["iteration"], d["difference"]) for d in paired[kpi]["differences"]] == expected
         values = [d for _, d in expected]

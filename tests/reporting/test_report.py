@@ -20,7 +20,7 @@ from core.config import build_config
 from core.errors import ReportError
 from core.events import IterationFinished, RunFinished
 from core.gates import evaluate_iteration, load_gate, run_verdict
-from core.kpi import KPIS, MONITORED
+from core.kpi import KPIS, MONITORED, lookup
 from core.loop import SoakLoop
 from core.records import Guard, IterationRecord, RunVerdict
 from core.reporting.command import load_report, report_command
@@ -78,7 +78,7 @@ def expected_stats(points: list[tuple[int, object]]) -> dict:
 
 
 def kpi_points(raws: list[dict], kpi: str) -> list[tuple[int, object]]:
-    return [(raw["iteration"], (raw.get("summary") or {}).get(kpi)) for raw in raws]
+    return [(raw["iteration"], lookup(raw.get("summary") or {}, kpi)) for raw in raws]  # a dotted KPI is a path
 
 
 def assert_stats_match(actual, expected: dict) -> None:

@@ -16,7 +16,11 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Static
 
+from core.intervals import MeanInterval
+from core.kpi import KPIS, UPLIFT
 from core.records import INCOMPLETE, RunStatus, Verdict, shown_verdict
+from core.runs.views import IterationView
+from core.uplift import HEADLINE, headline_interval
 from tui.format import LIVE_STATES, MISSING, PAUSED, STARTING, STOPPED, WAITING, content, duration, market_time
 from tui.messages import RunIdentity
 from tui.widgets.fit import fit_by_priority
@@ -93,6 +97,7 @@ class RunHeader(Static):
         self.paused_s = 0.0
         self.paused_since: float | None = None
         self._ticker: Timer | None = None
+        self.uplifts: dict[int, float | None] = {}  # per iteration, the headline uplift over the control
 
     def on_mount(self) -> None:
         self._draw()
@@ -104,6 +109,7 @@ class RunHeader(Static):
         """Back to before any run: another one is shown next."""
         self._stop_clock()
         self.info, self.done, self.verdict = None, 0, None
+        self.uplifts = {}
         self.started = self.ended = self.paused_since = None
         self.paused_s = 0.0
         self.show_status(STARTING)
@@ -117,6 +123,11 @@ class RunHeader(Static):
 
     def show_progress(self, iteration: int) -> None:
         self.done = max(self.done, iteration)
+        self._draw()
+
+    def show_uplift(self, views: list[IterationView]) -> None:
+        """The cumulative uplift over the control arm, from these iterations and those shown before."""
+        self.uplifts |= {view.iteration: view.kpi(f"{UPLIFT}.{HEADLINE}") for view in views}
         self._draw()
 
     def show_badge(self, text: str | None) -> None:
@@ -182,6 +193,9 @@ class RunHeader(Static):
         else:
             fields += self._identity(info, labels)
         fields += self._progress(info, labels)
+        uplift = headline_interval(self.uplifts.values())
+        if uplift is not None:
+            fields.append(_same(4, uplift_text(uplift), right=True))
         status = self.status if self.hint is None else WAITING
         fields.append(_same(0, badge(status.upper(), STATUS_COLOURS.get(status)), right=True))
         verdict = shown_verdict(self.status, self.verdict)  # a stopped run's: incomplete, uncoloured
@@ -240,6 +254,17 @@ class RunHeader(Static):
         paused = self.paused_s + (self.clock() - self.paused_since if self.paused_since is not None else 0.0)
         running = max(elapsed - (0.0 if self.recorded else paused), 0.0)
         return running / self.done * max(total - self.done, 0)
+
+
+def uplift_text(interval: MeanInterval) -> Content:
+    """e.g. "uplift +5.9/h [-4.1,+15.9]": the mean per window and its 90% interval."""
+    kpi = KPIS[f"{UPLIFT}.{HEADLINE}"]
+    spread = (
+        ""
+        if interval.low is None or interval.high is None
+        else f" [{kpi.show(interval.low)},{kpi.show(interval.high)}]"
+    )
+    return Content.assemble(("uplift ", "dim"), f"{kpi.show(interval.mean)}/h{spread}")
 
 
 def recorded_elapsed(info: RunIdentity) -> float | None:

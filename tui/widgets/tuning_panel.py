@@ -1,6 +1,7 @@
 """The tuning panel: for the latest iteration, each parameter's value (what the iteration ran
 with), the delta the tuner decided after it, and whether it was applied or which guard held it;
-then the skip reason, what each guard that held something means, and the tuner's rationale.
+then the skip reason, what each guard that held something means, the tuner's rationale, and the
+what-if's candidates (deltas, replayed objective, constraints met, the chosen one marked).
 It scrolls; the rationale wraps."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from core.params import TUNABLES
+from core.runs.jsonio import finite_number
 from core.runs.views import IterationView
 from core.tuning.guards import HOLD_REASONS
 from tui import format as fmt
@@ -129,4 +131,24 @@ def notes(view: IterationView) -> Content:
     lines += [Content.assemble(("› ", "dim"), fmt.content(line)) for line in view.rationale]
     if not view.rationale:
         lines.append(Content.styled("no rationale recorded", "dim"))
-    return Content("\n").join(lines)
+    return Content("\n").join([*lines, *candidate_lines(view)])
+
+
+def candidate_lines(view: IterationView) -> list[Content]:
+    """The what-if table as recorded (a file may hold anything: what is not a table is left out)."""
+    tuning = view.raw.get("tuning")
+    if not isinstance(tuning, dict) or not isinstance(tuning.get("candidates"), list):
+        return []
+    rows = [row for row in tuning["candidates"] if isinstance(row, dict)]
+    lines = [Content.styled(f"what-if: {tuning.get('objective')} on iterations {tuning.get('windows')}", "bold")]
+    for row in rows:
+        deltas = row.get("deltas")
+        deltas = deltas if isinstance(deltas, dict) else {}
+        moves = ", ".join(f"{k} {fmt.delta(v)}" for k, v in deltas.items() if finite_number(v) is not None)
+        objective = finite_number(row.get("objective"))
+        shown = fmt.MISSING if objective is None else f"{objective:+.4g}"
+        met = "met" if row.get("constraints_met") is True else "misses " + ", ".join(map(str, row.get("failed") or []))
+        mark, style = ("✓ ", "bold") if row.get("chosen") is True else ("  ", "")
+        text = f"{mark}{row.get('label')}: {shown} ({met})" + (f"  {moves}" if moves else "")
+        lines.append(fmt.content(text, style))
+    return lines if rows else []

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from core.gates import evaluate_iteration, load_gate
 from core.params import PARAM_SPECS, Params, spec_of
 from core.records import GateRecord
-from core.tuning.rules import MAX_RULE_SHARE
+from core.tuning.rules import MAX_RULE_SHARE, WIDENING_COSTS
 from core.tuning.tuner import Tuner, apply_deltas
 
 NIGHTLY = load_gate("nightly")
@@ -43,7 +43,8 @@ def directions(record: Any) -> dict[str, int]:
     ("changes", "expected"),
     [
         ({"net_bps": 1.0}, {"base_spread_bps": 1}),
-        ({"p95_latency_ms": 420.0}, {"min_interval_ms": 1, "concurrency_limit": -1}),
+        # Edge and risk have room: the spread gives volume back whatever else misses.
+        ({"p95_latency_ms": 420.0}, {"min_interval_ms": 1, "concurrency_limit": -1, "base_spread_bps": -1}),
         ({"risk_ratio": 0.6}, {"inventory_skew_bps": 1}),
         ({"adverse_bps_p95": 9.0}, {"base_spread_bps": 1}),
         (
@@ -54,15 +55,16 @@ def directions(record: Any) -> dict[str, int]:
                 "replace_rate_per_min": -1,
                 "inventory_skew_bps": 1,
                 "impact_cap_ratio": -1,
+                "base_spread_bps": -1,
             },
         ),
         (
             {"maker_taker_ratio": 0.6, "crossings": 0, "hedges": 10},
-            {"inventory_skew_bps": 1, "impact_cap_ratio": -1},
+            {"inventory_skew_bps": 1, "impact_cap_ratio": -1, "base_spread_bps": -1},
         ),
         (  # without a crossings count, taker fills that are not hedges crossed
             {"maker_taker_ratio": 0.6, "fills": {"taker_count": 50}, "hedges": 0},
-            {"post_only": 1, "replace_threshold_bps": 1, "replace_rate_per_min": -1},
+            {"post_only": 1, "replace_threshold_bps": 1, "replace_rate_per_min": -1, "base_spread_bps": -1},
         ),
         ({}, {"base_spread_bps": -1}),  # everything passes with room: tighten a little
         ({"net_bps": 3.2}, {}),  # passes, but without room to tighten
@@ -77,7 +79,7 @@ def test_each_rule_pushes_the_right_way(changes: dict[str, Any], expected: dict[
 def test_rationale_lines_name_the_kpi_its_threshold_and_the_delta() -> None:
     record = decide(net_bps=1.93)
     step = MAX_RULE_SHARE * SPREAD_STEP
-    assert record.rationale == [f"net_bps 1.93 < 2.7 (FAIL) -> base_spread_bps +{step:g}"]
+    assert record.rationale == [f"net_bps 1.93 < 2.7 (FAIL) -> base_spread_bps +{step:g} (costs {WIDENING_COSTS})"]
 
 
 def test_push_grows_with_the_miss_up_to_a_cap() -> None:
@@ -127,7 +129,7 @@ def test_apply_deltas_rejects_unknown_keys_and_non_finite_deltas() -> None:
 
 def test_changed_keys_are_the_applied_non_zero_deltas() -> None:
     lowest_cap = Params(impact_cap_ratio=PARAM_SPECS["impact_cap_ratio"].lower)
-    record = decide(lowest_cap, maker_taker_ratio=0.6, hedges=10)
+    record = decide(lowest_cap, maker_taker_ratio=0.6, hedges=10, net_bps=3.2)  # no edge to spare
     assert record.param_status == {"inventory_skew_bps": "applied", "impact_cap_ratio": "at_bound"}
     assert record.changed_keys == ["inventory_skew_bps"] == list(record.applied_deltas)
 

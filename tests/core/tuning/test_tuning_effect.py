@@ -11,7 +11,15 @@ SEEDS = (1, 2, 3)
 
 def nightly_run(tmp_path, seed, auto_tune):
     config = build_config(
-        {"iterations": 24, "seed": seed, "gate": "nightly", "auto_tune": auto_tune, "out": str(tmp_path)}, {}
+        {
+            "iterations": 24,
+            "seed": seed,
+            "gate": "nightly",
+            "auto_tune": auto_tune,
+            "tuner": "rules",
+            "out": str(tmp_path),
+        },
+        {},
     )
     return list(SoakLoop(config).run())
 

@@ -1,0 +1,60 @@
+"""Replays: other parameters run on a window the soak has already traded (DESIGN.md section 5).
+
+A driver that can replay promises that one (seed, iteration) gives one market path whatever the
+parameters (common random numbers), so running other parameters on a finished iteration is the
+what-if on the very path the strategy just traded. The simulator always can; an external
+command declares it with `--driver-replay`, and is then run with the same {seed} and {iteration}
+and its own overrides file: `replays/<signature>/runtime_overrides.json` under the run directory,
+its output beside it. A replay of the parameters an iteration ran with is that iteration's own
+result (remembered, not run again), and any replay is run once per (parameters, iteration).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from core.drivers import Driver, SimDriver
+from core.params import Params
+from core.runs.jsonio import atomic_write_bytes
+from core.runs.layout import OVERRIDES_FILE, REPLAY_DIR
+from core.runs.writer import overrides_bytes, overrides_signature
+
+Summary = dict[str, Any]
+
+
+def can_replay(driver: Driver, declared: bool) -> bool:
+    """The simulator always can; an external driver when the user declared it (--driver-replay)."""
+    return declared or isinstance(driver, SimDriver)
+
+
+class Replay:
+    def __init__(self, driver: Driver, run_dir: Path) -> None:
+        self.driver, self.run_dir = driver, run_dir
+        self._writes_overrides = not isinstance(driver, SimDriver)  # the simulator reads no files
+        self._results: dict[tuple[str, int], Summary] = {}
+        self.runs = 0  # replays actually run (not remembered)
+
+    def remember(self, params: Params, iteration: int, summary: Summary) -> None:
+        """What `iteration` gave with the parameters it ran with."""
+        self._results[(overrides_signature(params.model_dump()), iteration)] = summary
+
+    def summary(self, params: Params, iteration: int) -> Summary:
+        key = (overrides_signature(params.model_dump()), iteration)
+        if key not in self._results:
+            self._results[key] = self._run(params, iteration, key[0])
+        return self._results[key]
+
+    def forget_before(self, iteration: int) -> None:
+        """Drops what windows before `iteration` gave: no decision looks that far back again."""
+        self._results = {key: s for key, s in self._results.items() if key[1] >= iteration}
+
+    def _run(self, params: Params, iteration: int, signature: str) -> Summary:
+        self.runs += 1
+        if not self._writes_overrides:
+            return self.driver.run(params, iteration, self.run_dir).summary
+        folder = self.run_dir / REPLAY_DIR / signature[:16]
+        if not (folder / OVERRIDES_FILE).exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(folder / OVERRIDES_FILE, overrides_bytes(params.model_dump()))
+        return self.driver.run(params, iteration, folder).summary
