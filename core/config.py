@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from core.compat import Layer, older_environment
 from core.errors import ConfigError, ParamError
 from core.params import PARAM_SPECS, Params, describe_validation_error, load_profile, shown
-from core.reporting.files import check_output_path
 from core.records import Tuners
+from core.reporting.files import check_output_path
 from core.scenarios import get_fee_tier
 
 ENV_PREFIX = "SOAK_"

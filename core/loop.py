@@ -164,7 +164,9 @@ class SoakLoop:
         phase, params = schedule.phase(iteration), schedule.params(iteration, run.params)
         with beating(run_dir.heartbeat, HEARTBEAT_S):  # a driver's window (and its control's) may take minutes
             result = self.driver.run(params, iteration, run_dir.path)
-            summary = arms.observe(params, iteration, result.summary)  # with control and uplift, when there is a control
+            summary = arms.observe(
+                params, iteration, result.summary
+            )  # with control and uplift, when there is a control
         gate = evaluate_iteration(summary, self.gate)
         soak_elapsed_s = iteration * self.config.settings.window_s
         tuner = arms.tuner
@@ -256,7 +258,7 @@ class SoakLoop:
         status: RunStatus,
         verdict: RunVerdict | None,
         error: str | None,
-        uplift: dict[str, Any] | None,
+        uplift: dict[str, Any] | None = None,
     ) -> str | None:
         try:
             if uplift is not None:  # the cumulative uplift over the control arm (core/tuning/control.py)

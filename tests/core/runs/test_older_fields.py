@@ -46,8 +46,9 @@ FLAT_TYPES: dict[str, Any] = {  # the older tool's 16 flat fields, and freeze_tr
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, Any]], list[dict[str, Any]]]:
-    """A real nightly run whose tuner applies, is held by a cooldown and freezes."""
-    run_dir, _, _ = finished_run(tmp_path_factory.mktemp("older"), iterations=16, gate="nightly", seed=42)
+    """A real nightly run whose tuner (the rules, as the older tool's) applies, is held by a cooldown and freezes."""
+    out = tmp_path_factory.mktemp("older")
+    run_dir, _, _ = finished_run(out, iterations=16, gate="nightly", seed=42, tuner="rules")
     entries = json.loads((run_dir / TUNING_REPORT_FILE).read_text())["iterations"]
     records = [json.loads((run_dir / iter_file_name(i)).read_text()) for i in range(1, len(entries) + 1)]
     fired = {guard for record in records for guard in record["tuning"]["guards_fired"]}
