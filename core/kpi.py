@@ -17,7 +17,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-BLOCK_REASONS: tuple[str, ...] = ("min_interval", "concurrency", "risk", "throttle")
+# Why a strategy action did not happen: the strategy held it back (min_interval, concurrency, risk,
+# throttle) or the venue rejected it for its request rate (rate_limit).
+BLOCK_REASONS: tuple[str, ...] = ("min_interval", "concurrency", "risk", "throttle", "rate_limit")
 UNRANKED = 1000  # the priority of a monitored KPI that names none: after every one that does
 
 
@@ -78,30 +80,38 @@ class BlockStats(BaseModel):
 
 
 class IterationKPIs(BaseModel):
+    """A window's KPIs. A window without fills has no edge: its per-notional KPIs are None."""
+
     model_config = ConfigDict(extra="forbid")
 
     fills: FillStats
-    maker_taker_ratio: float = Field(ge=0, le=1)
-    maker_taker_source: Literal["fills_volume", "fills_count"]
-    gross_bps: float
-    fees_eff_bps: float
-    slippage_bps: float
-    adverse_bps: float
-    inventory_bps: float
-    net_bps: float
-    adverse_bps_p95: float
-    slippage_bps_p95: float
+    maker_taker_ratio: float | None = Field(ge=0, le=1)
+    maker_taker_source: Literal["fills_volume", "fills_count", "no_fills"]
+    gross_bps: float | None
+    fees_eff_bps: float | None
+    slippage_bps: float | None
+    adverse_bps: float | None
+    inventory_bps: float | None
+    net_bps: float | None
+    adverse_bps_p95: float | None
+    slippage_bps_p95: float | None  # of taker fills: None without any
     order_age_p95_ms: float = Field(ge=0)
     p95_latency_ms: float = Field(ge=0)
     cancel_ratio: float = Field(ge=0, le=1)
     risk_ratio: float = Field(ge=0, le=1)
+    quote_presence: float = Field(ge=0, le=1)
     blocks: BlockStats
     neg_edge_drivers: list[str]
     pnl: float
+    pnl_per_hour: float
+    volume: float = Field(ge=0)
+    volume_per_hour: float = Field(ge=0)
     max_drawdown: float = Field(ge=0)
     # The raw counts behind the ratios above.
     orders_sent: int = Field(ge=0)
     cancels_sent: int = Field(ge=0)
+    cancels_landed: int = Field(default=0, ge=0)
+    cancels_late: int = Field(default=0, ge=0)
     rejects: int = Field(ge=0)
     crossings: int = Field(default=0, ge=0)  # quotes that crossed on arrival and filled as taker
     hedges: int = Field(ge=0)

@@ -8,13 +8,13 @@ from numbers import Integral, Real
 
 from core.kpi import IterationKPIs
 from core.params import Params
-from core.scenarios import MarketRegime, regime_for
+from core.scenarios import MarketRegime, get_fee_tier, regime_for, variant
 from core.sim.engine import run_window
 from core.sim.ledger import summarise
 from core.sim.market import MarketPath, generate_market, streams
 from core.sim.tape import Tape
 
-MIN_WINDOW_S = 1.0
+MIN_WINDOW_S = 1.0  # the shortest window that holds a request's round trip and a fill
 
 
 class SimInputError(ValueError):
@@ -30,10 +30,14 @@ class IterationResult:
 
 
 def simulate_iteration(
-    params: Params, scenario: str, seed: int, iteration: int, window_s: float = 600.0
+    params: Params, scenario: str, seed: int, iteration: int, window_s: float = 600.0, fees: str | None = None
 ) -> IterationResult:
-    """One iteration window of `scenario` (random stream: SeedSequence([seed, iteration]))."""
+    """One iteration window of `scenario` (random stream: SeedSequence([seed, iteration])), at
+    the fee tier `fees` (None: the scenario's own)."""
     regime_name, regime = regime_for(scenario, iteration)
+    if fees is not None:
+        get_fee_tier(fees)
+        regime = variant(regime, fee_tier=fees)
     return simulate_regime(params, regime, seed, iteration, window_s, regime_name)
 
 
@@ -50,7 +54,8 @@ def simulate_regime(
     market_rng, strategy_rng = streams(seed, iteration)
     market = generate_market(regime, market_rng, window_s)
     tape = run_window(params, regime, market, strategy_rng)
-    return IterationResult(summarise(tape, market, params.max_position), regime_name, market, tape)
+    summary = summarise(tape, market, params.max_position, regime.presence_band_bps)
+    return IterationResult(summary, regime_name, market, tape)
 
 
 def _check(params: Params, seed: int, iteration: int, window_s: float) -> None:

@@ -1,12 +1,17 @@
 """The strategy and the exchange as one event-driven loop over a pre-generated market.
 
 Three kinds of event, in time order: market orders (from the MarketPath), strategy refreshes
-(every min_interval, or at once after a fill if min_interval allows), and requests reaching the
-exchange after their latency (a heap). The strategy keeps one quote per side and moves it with
-cancel-replace requests; the exchange applies the latest request of a side that arrives and drops
-older ones, and drops requests about an order that filled before they arrived.
-The strategy learns of its own fills at once. The hot loop works on plain floats and lists
-(DESIGN.md section 2, Speed).
+(every min_interval, and at once when a fill is learnt), and messages in flight (a heap):
+requests reaching the exchange after their entry latency, and the exchange's answers (acks,
+rejects, fills) reaching the strategy after their response latency.
+
+The strategy keeps one quote per side and moves it with cancel-replace requests. It acts on what
+it has been told: its own fills and position arrive with the response latency, and a side with a
+request not yet acked cannot be cancelled or replaced. The exchange places an order at the back of
+its level's queue (a replaced order loses its place), fills it whole when a market order sweeps
+through its level and, at the marginal level, with what the order has left after the queue ahead
+of us; the queue ahead shrinks with those trades and with cancels. The venue rejects requests over
+its rate limit. The hot loop works on plain floats and lists (DESIGN.md section 2, Speed).
 """
 
 from __future__ import annotations
@@ -25,13 +30,16 @@ from core.sim.tape import Tape
 QUOTE_SIZE = 1.0  # units per quote
 HEDGE_TRIGGER = 0.5  # hedge once |inventory| reaches this share of max_position
 THROTTLE_WINDOW_S = 60.0  # replace_rate_per_min counts replacements over this window
-RATE_WINDOW_S = 1.0  # queueing follows the request rate averaged over about this long
-LATENCY_CHUNK = 512
+RATE_WINDOW_S = 1.0  # gateway queueing follows the request rate averaged over about this long
 EPS = 1e-12
 
 BID, ASK = 0, 1
 SIGN = (1, -1)  # +1: the side buys
-QUOTE, CANCEL, HEDGE = 0, 1, 2  # request kinds; QUOTE places or replaces a side's order
+# Messages, in the order they are handled at equal times. Requests reach the exchange; answers
+# reach the strategy.
+NEW, REPLACE, CANCEL, HEDGE = 0, 1, 2, 3
+ACK, REJECTED, FILLED_PART, FILLED_ALL, HEDGED = 4, 5, 6, 7, 8
+Message = tuple[float, int, int, float, int, float]
 
 
 class Session:
@@ -41,96 +49,128 @@ class Session:
         self.p = params
         self.regime = regime
         self.market = market
-        self.rng = rng
-        self.latency_median_ms = regime.latency_median_ms
-        self.latency_sigma = regime.latency_sigma
-        self.queue_ms_per_rps = regime.queue_ms_per_rps
+        self.rng = rng  # the strategy's own stream (the model draws nothing from it today)
+        self.maker_fee = regime.maker_fee_bps * 1e-4
+        self.taker_fee = regime.taker_fee_bps * 1e-4
         self.half_spread_frac = regime.half_spread_bps * 1e-4
+        self.tick_px = market.tick_px
         self.tape = Tape()
-        self.mid = market.mid.data
+        self.mid = market.mid.tolist()
+        self.observed = market.observed_mid.tolist()
+        self.burst = market.latency_burst.tolist()
+        self.entry_ms = market.entry_latency_ms.tolist()
+        self.response_ms = market.response_latency_ms.tolist()
+        self.entries = self.responses = 0  # latency draws used
         self.interval = params.min_interval_ms * 1e-3
-        self.position = 0.0
-        self.hedging = False  # a hedge is in flight
-        self.last_update = -math.inf  # the last refresh that sent a quote
-        self.replaced: deque[float] = deque()  # replacement times, for the throttle
-        # Strategy side, per BID/ASK: the price it last asked for (None: no quote) and when.
+        # The strategy, per BID/ASK: the price it believes rests (None: no order), since when,
+        # the request it awaits an answer to (0: none), and what it knows of its position.
         self.wanted: list[float | None] = [None, None]
         self.wanted_at = [0.0, 0.0]
-        self.sent_gen = [0, 0]  # generation of the latest request per side
-        # Exchange side, per BID/ASK: our resting order.
+        self.pending = [0, 0]
+        self.sent_gen = [0, 0]
+        self.known_position = 0.0
+        self.hedging = False
+        self.outstanding = 0  # requests without an answer yet
+        self.last_update = -math.inf
+        self.replaced: deque[float] = deque()  # replacement times, for the throttle
+        self.refresh_now = False
+        # The exchange, per BID/ASK: our resting order and the size queued ahead of it.
+        self.position = 0.0
         self.live = [False, False]
         self.live_px = [0.0, 0.0]
         self.live_qty = [0.0, 0.0]
         self.live_since = [0.0, 0.0]
-        self.applied_gen = [0, 0]
-        # Gateway: requests in flight as (arrival, kind, side, value, gen), latency draws, and
-        # the recent request rate.
-        self.in_flight: list[tuple[float, int, int, float, int]] = []
-        self.draws: list[float] = []
+        self.live_gen = [0, 0]
+        self.ahead = [0.0, 0.0]
+        self.ahead_at = [0.0, 0.0]
+        self.tokens = regime.rate_limit_per_s
+        self.tokens_at = 0.0
+        # Gateway: messages in flight as (time, kind, side, value, gen, sent_at: when the request
+        # was sent), and the request rate.
+        self.in_flight: list[Message] = []
         self.rate = 0.0
         self.last_send = 0.0
 
     # --- the loop -------------------------------------------------------------------------
     def run(self) -> Tape:
-        p, tape, market = self.p, self.tape, self.market
-        times, hit_side, reach, sizes = self.market_orders()
-        observed = market.observed_mid.data
+        tape, market = self.tape, self.market
+        times, hit_side, reach_px, reach_bps = self.market_orders()
+        mid = self.mid
         end, interval = market.window_s, self.interval
         in_flight, pop = self.in_flight, heapq.heappop
-        wanted, wanted_at, live, live_px = self.wanted, self.wanted_at, self.live, self.live_px
-        half_spread, skew = p.base_spread_bps * 1e-4, p.inventory_skew_bps * 1e-4
-        limit = p.max_position
-        threshold = p.replace_threshold_bps * 1e-4
-        tail_age = p.tail_age_ms * 1e-3
+        live, live_px = self.live, self.live_px
+        tick_bps = market.tick_bps
         next_tick = 0.0
         i = refreshes = 0
         while True:
             t = times[i]
-            tick = next_tick <= t
-            if tick:
+            if in_flight and in_flight[0][0] <= t and in_flight[0][0] <= next_tick:
+                # Messages first: they may change what an order meets or what a refresh sees.
+                t = in_flight[0][0]
+                if t >= end:
+                    break
+                self.handle(pop(in_flight))
+                if self.refresh_now:  # a fill was learnt: refresh at once
+                    self.refresh_now = False
+                    refreshes += 1
+                    self.refresh(t)
+            elif next_tick <= t:
                 t = next_tick
+                if t >= end:
+                    break
                 next_tick = t + interval
-            if t >= end:
-                break
-            while in_flight and in_flight[0][0] <= t:
-                self.arrive(pop(in_flight))
-            if not tick:
+                refreshes += 1
+                self.refresh(t)
+            else:
+                if t >= end:
+                    break
                 side, j = hit_side[i], i
                 i += 1
-                if not (live[side] and SIGN[side] * (live_px[side] - reach[j]) >= 0.0):
-                    continue
-                self.maker_fill(t, side, sizes[j])  # then refresh at once
-            # Refresh: quote both sides around the (delayed) mid, leaning against inventory.
-            refreshes += 1
-            mid = observed[int(t * CELLS_PER_S)]
-            q = self.position
-            lean = skew * (q / limit if -limit < q < limit else (1.0 if q > 0 else -1.0))
-            bid = mid - mid * (half_spread + lean)
-            ask = mid + mid * (half_spread - lean)
-            band = threshold * mid
-            bid_now, ask_now = wanted
-            bid_at_limit, ask_at_limit = q + QUOTE_SIZE > limit, QUOTE_SIZE - q > limit
-            if bid_at_limit or bid_now is None or not -band <= bid - bid_now <= band or t - wanted_at[BID] > tail_age:
-                self.requote(t, BID, bid, bid_at_limit)
-            if ask_at_limit or ask_now is None or not -band <= ask - ask_now <= band or t - wanted_at[ASK] > tail_age:
-                self.requote(t, ASK, ask, ask_at_limit)
-        while in_flight and in_flight[0][0] <= end:
-            self.arrive(pop(in_flight))
+                if live[side] and SIGN[side] * (live_px[side] - reach_px[j]) >= 0.0:
+                    m = mid[int(t * CELLS_PER_S)]
+                    distance = SIGN[side] * (m - live_px[side]) / m * 1e4
+                    self.maker_fill(t, side, reach_bps[j] - distance, distance, tick_bps)
         for side in (BID, ASK):
             if live[side]:
-                tape.order_ages_ms.append((end - self.live_since[side]) * 1e3)
+                self.retire(end, side)
         tape.position = self.position
         tape.actions += refreshes
         return tape
 
     def market_orders(self) -> tuple[list[float], list[int], list[float], list[float]]:
         """Per market order: time (then a sentinel), our side it can hit, the price it reaches
-        to, its size."""
+        to, and how far that is from the pre-trade mid (bps)."""
         m = self.market
         reach = m.mid[m.order_cell()] * (1.0 + m.order_side * m.order_reach_bps * 1e-4)
         hit_side = np.where(m.order_side > 0, ASK, BID)
         times = [*m.order_time.tolist(), math.inf]
-        return times, hit_side.tolist(), reach.tolist(), m.order_size.tolist()
+        return times, hit_side.tolist(), reach.tolist(), m.order_reach_bps.tolist()
+
+    # --- strategy -------------------------------------------------------------------------
+    def refresh(self, t: float) -> None:
+        """Quote both sides around the (delayed) mid on the tick grid, leaning against inventory."""
+        p = self.p
+        mid = self.observed[int(t * CELLS_PER_S)]
+        q, limit = self.known_position, p.max_position
+        lean = p.inventory_skew_bps * 1e-4 * (q / limit if -limit < q < limit else (1.0 if q > 0 else -1.0))
+        half_spread, tick_px = p.base_spread_bps * 1e-4, self.tick_px
+        band = p.replace_threshold_bps * 1e-4 * mid
+        tail_age = p.tail_age_ms * 1e-3
+        wanted, wanted_at, pending = self.wanted, self.wanted_at, self.pending
+        if not pending[BID]:
+            bid = math.floor(mid * (1.0 - half_spread - lean) / tick_px) * tick_px  # away from mid
+            now = wanted[BID]
+            at_limit = q + QUOTE_SIZE > limit
+            if at_limit or now is None or not -band <= bid - now <= band or t - wanted_at[BID] > tail_age:
+                self.requote(t, BID, bid, at_limit)
+        if not pending[ASK]:
+            ask = math.ceil(mid * (1.0 + half_spread - lean) / tick_px) * tick_px
+            now = wanted[ASK]
+            at_limit = QUOTE_SIZE - q > limit
+            if at_limit or now is None or not -band <= ask - now <= band or t - wanted_at[ASK] > tail_age:
+                self.requote(t, ASK, ask, at_limit)
+        if not self.hedging and abs(q) >= HEDGE_TRIGGER * limit:
+            self.after_fill(t)  # a hedge the venue rejected is tried again
 
     def requote(self, t: float, side: int, price: float, at_limit: bool) -> None:
         """Act on a side whose quote is missing, off by more than the threshold, or too old."""
@@ -139,7 +179,7 @@ class Session:
         if at_limit:
             tape.blocks["risk"] += 1
             if current is not None:
-                self.request(t, CANCEL, side, 0.0)
+                self.send(t, CANCEL, side, 0.0)
             return
         if 0.0 < t - self.last_update < self.interval - 1e-9:  # both sides may move at once
             tape.blocks["min_interval"] += 1
@@ -151,143 +191,203 @@ class Session:
             if len(replaced) >= self.p.replace_rate_per_min:
                 tape.blocks["throttle"] += 1
                 return
-        if len(self.in_flight) >= self.p.concurrency_limit:
+        if self.outstanding >= self.p.concurrency_limit:
             tape.blocks["concurrency"] += 1
             return
         if current is not None:
             replaced.append(t)
         self.last_update = t
-        self.request(t, QUOTE, side, price)
+        self.send(t, NEW if current is None else REPLACE, side, price)
+
+    def after_fill(self, t: float) -> None:
+        """Hedge as taker once known inventory passes the trigger, at most impact_cap of the limit."""
+        q = self.known_position
+        limit = self.p.max_position
+        if self.hedging or abs(q) < HEDGE_TRIGGER * limit:
+            return
+        self.hedging = True
+        self.tape.hedges += 1
+        self.tape.actions += 1
+        size = min(abs(q), self.p.impact_cap_ratio * limit)
+        self.send(t, HEDGE, ASK if q > 0 else BID, size)
+
+    def answer(self, message: Message) -> None:
+        """The exchange's answer reaches the strategy."""
+        t, kind, side, value, gen, sent_at = message
+        if kind in (ACK, REJECTED, HEDGED):
+            self.tape.latencies_ms.append((t - sent_at) * 1e3)  # the round trip the strategy sees
+        if kind == HEDGED:
+            self.known_position += SIGN[side] * value
+            self.hedging = False
+            self.outstanding -= 1
+            self.after_fill(t)
+            return
+        if kind in (FILLED_PART, FILLED_ALL):
+            self.known_position += SIGN[side] * value
+            if kind == FILLED_ALL and gen == self.sent_gen[side]:
+                self.wanted[side] = None
+            self.after_fill(t)
+            self.refresh_now = True
+            return
+        self.outstanding -= 1
+        if side < 0:  # a rejected hedge
+            self.hedging = False
+            return
+        if self.pending[side] == gen:
+            self.pending[side] = 0
+        if kind == REJECTED and gen == self.sent_gen[side]:
+            self.wanted[side] = None
 
     # --- gateway --------------------------------------------------------------------------
-    def request(self, t: float, kind: int, side: int, value: float) -> None:
-        """Send a request; `value` is the price of a QUOTE, the size of a HEDGE."""
-        draws = self.draws
-        if not draws:
-            z = self.rng.standard_normal(LATENCY_CHUNK)
-            draws = self.draws = (self.latency_median_ms * np.exp(self.latency_sigma * z)).tolist()
-            draws.reverse()  # pop() from the end hands them out in the order drawn
+    def send(self, t: float, kind: int, side: int, value: float) -> None:
+        """Send a request; `value` is the price of a NEW or REPLACE, the size of a HEDGE."""
+        tape = self.tape
         # Queueing grows with the recent request rate: a chattier strategy waits longer.
         decay = math.exp((self.last_send - t) / RATE_WINDOW_S)
         rate = self.rate = self.rate * decay + 1.0 / RATE_WINDOW_S
         self.last_send = t
-        latency_ms = draws.pop() + self.queue_ms_per_rps * rate
-        tape, wanted = self.tape, self.wanted
-        tape.latencies_ms.append(latency_ms)
+        draw = self.entry_ms[self.entries % len(self.entry_ms)]
+        entry = draw * self.burst[int(t)] + self.regime.queue_ms_per_rps * rate
+        self.entries += 1
+        self.outstanding += 1
         gen = 0
         if kind != HEDGE:
             gen = self.sent_gen[side] = self.sent_gen[side] + 1
-            if wanted[side] is not None:
+            self.pending[side] = gen
+            if kind != NEW:
                 tape.cancels_sent += 1  # a cancel, or a replace: it cancels what it replaces
-            if kind == QUOTE:
+            if kind == CANCEL:
+                self.wanted[side] = None
+            else:
                 tape.orders_sent += 1
                 self.wanted_at[side] = t
-                wanted[side] = value
-            else:
-                wanted[side] = None
-        # Ties in arrival time (zero latency) resolve by the rest of the tuple: any fixed order is
-        # fine, as the generations decide which request of a side counts.
-        heapq.heappush(self.in_flight, (t + latency_ms * 1e-3, kind, side, value, gen))
+                self.wanted[side] = value
+        heapq.heappush(self.in_flight, (t + entry * 1e-3, kind, side, value, gen, t))
+
+    def respond(self, t: float, kind: int, side: int, value: float, gen: int, sent_at: float) -> None:
+        """An answer from the exchange at `t`, on its way back to the strategy."""
+        delay = self.response_ms[self.responses % len(self.response_ms)] * self.burst[int(t)]
+        self.responses += 1
+        heapq.heappush(self.in_flight, (t + delay * 1e-3, kind, side, value, gen, sent_at))
+
+    def handle(self, message: Message) -> None:
+        if message[1] >= ACK:
+            self.answer(message)
+        else:
+            self.arrive(message)
 
     # --- exchange -------------------------------------------------------------------------
-    def arrive(self, request: tuple[float, int, int, float, int]) -> None:
-        t, kind, side, value, gen = request
-        if kind == HEDGE:
-            self.hedge_fill(t, side, value)
+    def admitted(self, t: float) -> bool:
+        """The venue's rate limit: a bucket of one second's requests, refilled continuously."""
+        limit = self.regime.rate_limit_per_s
+        self.tokens = min(limit, self.tokens + (t - self.tokens_at) * limit)
+        self.tokens_at = t
+        if self.tokens < 1.0:
+            self.tape.blocks["rate_limit"] += 1
+            self.tape.rejects += 1
+            return False
+        self.tokens -= 1.0
+        return True
+
+    def arrive(self, request: Message) -> None:
+        t, kind, side, value, gen, sent_at = request
+        if not self.admitted(t):
+            self.respond(t, REJECTED, -1 if kind == HEDGE else side, 0.0, gen, sent_at)
             return
-        applied = self.applied_gen
-        if gen <= applied[side]:
-            return  # superseded by a later request, or about an order that has filled
-        applied[side] = gen
-        if self.live[side]:  # the order this request cancels or replaces leaves the book
-            self.retire(t, side)
+        if kind == HEDGE:
+            self.hedge_fill(t, side, value, sent_at)
+            return
+        tape = self.tape
+        if kind != NEW:
+            if self.live[side]:
+                self.retire(t, side)  # the order this request cancels or replaces leaves the book
+                tape.cancels_landed += 1
+            else:
+                tape.cancels_late += 1  # it filled before the request arrived
         if kind == CANCEL:
+            self.respond(t, ACK, side, 0.0, gen, sent_at)
             return
         sign = SIGN[side]
-        touch = self.mid[int(t * CELLS_PER_S)] * (1.0 + sign * self.half_spread_frac)
-        if sign * (value - touch) < 0.0:
-            self.live[side] = True
-            self.live_px[side] = value
-            self.live_qty[side] = QUOTE_SIZE
-            self.live_since[side] = t
-        else:
-            self.cross(t, side, value, touch, gen)
+        mid = self.mid[int(t * CELLS_PER_S)]
+        touch = mid * (1.0 + sign * self.half_spread_frac)
+        if sign * (value - touch) >= 0.0:
+            self.cross(t, side, value, touch, gen, sent_at)
+            return
+        self.live[side] = True
+        self.live_px[side] = value
+        self.live_qty[side] = QUOTE_SIZE
+        self.live_since[side] = t
+        self.live_gen[side] = gen
+        self.ahead[side] = self.market.level_depth(sign * (mid - value) / mid * 1e4)  # the back of the queue
+        self.ahead_at[side] = t
+        self.respond(t, ACK, side, 0.0, gen, sent_at)
 
-    def cross(self, t: float, side: int, limit: float, touch: float, gen: int) -> None:
+    def cross(self, t: float, side: int, limit: float, touch: float, gen: int, sent_at: float) -> None:
         """A quote crosses the market on arrival: rejected if post-only, else a taker fill."""
-        if gen == self.sent_gen[side]:
-            self.wanted[side] = None
         if self.p.post_only:
             self.tape.rejects += 1
+            self.respond(t, REJECTED, side, 0.0, gen, sent_at)
             return
         sign = SIGN[side]
         price = self.taker_price(touch, sign, QUOTE_SIZE)
         if sign * (price - limit) > 0.0:  # never worse than the limit
             price = limit
-        self.fill(t, sign, QUOTE_SIZE, price, touch, self.regime.taker_fee_bps, False)
+        self.fill(t, sign, QUOTE_SIZE, price, touch, self.taker_fee, False)
         self.tape.crossings += 1
-        self.after_fill(t)
+        self.respond(t, ACK, side, 0.0, gen, sent_at)
+        self.respond(t, FILLED_ALL, side, QUOTE_SIZE, gen, sent_at)
 
-    def maker_fill(self, t: float, side: int, size: float) -> None:
-        """A market order reaches our resting quote: it fills at the quote's price."""
-        qty = min(self.live_qty[side], size)
+    def maker_fill(self, t: float, side: int, beyond_bps: float, distance: float, tick_bps: float) -> None:
+        """A market order reaches our resting quote: through our level it fills the quote whole;
+        ending at our level, what it has left after the queue ahead of us."""
+        qty = self.live_qty[side]
+        if beyond_bps < tick_bps:
+            left = beyond_bps / tick_bps * self.market.level_depth(distance)
+            ahead = self.ahead[side] * math.exp(self.market.queue_cancel_rate * (self.ahead_at[side] - t))
+            self.ahead[side] = max(0.0, ahead - left)
+            self.ahead_at[side] = t
+            if left - ahead <= EPS:
+                return
+            qty = min(qty, left - ahead)
         price = self.live_px[side]
-        self.fill(t, SIGN[side], qty, price, price, self.regime.maker_fee_bps, True)
+        self.fill(t, SIGN[side], qty, price, price, self.maker_fee, True)
         self.live_qty[side] -= qty
-        if self.live_qty[side] <= EPS:
+        done = self.live_qty[side] <= EPS
+        gen = self.live_gen[side]
+        if done:
             self.retire(t, side)
-            self.applied_gen[side] = self.sent_gen[side]
-            self.wanted[side] = None
-        self.after_fill(t)
+        self.respond(t, FILLED_ALL if done else FILLED_PART, side, qty, gen, t)
 
-    def hedge_fill(self, t: float, side: int, qty: float) -> None:
+    def hedge_fill(self, t: float, side: int, qty: float, sent_at: float) -> None:
         sign = SIGN[side]
         touch = self.mid[int(t * CELLS_PER_S)] * (1.0 + sign * self.half_spread_frac)
-        price = self.taker_price(touch, sign, qty)
-        self.fill(t, sign, qty, price, touch, self.regime.taker_fee_bps, False)
-        self.hedging = False
-        self.after_fill(t)
+        self.fill(t, sign, qty, self.taker_price(touch, sign, qty), touch, self.taker_fee, False)
+        self.respond(t, HEDGED, side, qty, 0, sent_at)
 
     def taker_price(self, touch: float, sign: int, qty: float) -> float:
         """Square-root slippage beyond the touch."""
         return touch * (1.0 + sign * self.regime.slippage_bps * math.sqrt(qty) * 1e-4)
 
-    def fill(
-        self,
-        t: float,
-        sign: int,
-        qty: float,
-        price: float,
-        touch: float,
-        fee_bps: float,
-        maker: bool,
-    ) -> None:
+    def fill(self, t: float, sign: int, qty: float, price: float, touch: float, fee_rate: float, maker: bool) -> None:
         tape = self.tape
         tape.fill_time.append(t)
         tape.fill_side.append(sign)
         tape.fill_qty.append(qty)
         tape.fill_price.append(price)
         tape.fill_touch.append(touch)
-        tape.fill_fee.append(fee_bps * 1e-4 * price * qty)
+        tape.fill_fee.append(fee_rate * price * qty)
         tape.fill_maker.append(maker)
         self.position += sign * qty
 
     def retire(self, t: float, side: int) -> None:
         """Our resting order on `side` leaves the book (filled, cancelled or replaced)."""
+        tape = self.tape
+        tape.order_ages_ms.append((t - self.live_since[side]) * 1e3)
+        tape.quote_side.append(side)
+        tape.quote_start.append(self.live_since[side])
+        tape.quote_end.append(t)
+        tape.quote_price.append(self.live_px[side])
         self.live[side] = False
-        self.tape.order_ages_ms.append((t - self.live_since[side]) * 1e3)
-
-    # --- strategy -------------------------------------------------------------------------
-    def after_fill(self, t: float) -> None:
-        """Hedge as taker once inventory passes the trigger, at most impact_cap of the limit."""
-        q = self.position
-        limit = self.p.max_position
-        if self.hedging or abs(q) < HEDGE_TRIGGER * limit:
-            return
-        self.hedging = True
-        self.tape.hedges += 1
-        size = min(abs(q), self.p.impact_cap_ratio * limit)
-        self.request(t, HEDGE, ASK if q > 0 else BID, size)
 
 
 def run_window(params: Params, regime: MarketRegime, market: MarketPath, rng: np.random.Generator) -> Tape:

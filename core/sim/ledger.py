@@ -12,6 +12,7 @@ and net comes from cash and inventory, so the identity is a check, not a definit
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 
@@ -20,35 +21,76 @@ from core.sim.market import CELLS_PER_S, MarketPath, cells_of
 from core.sim.tape import Tape
 
 MARKOUT_S = 5.0
+EDGE_KPIS = ("gross_bps", "fees_eff_bps", "slippage_bps", "adverse_bps", "inventory_bps", "net_bps")
 DRAWDOWN_SAMPLE_CELLS = 10  # mark the PnL to market every 100 ms
 
 
-def summarise(tape: Tape, market: MarketPath, max_position: float) -> IterationKPIs:
+def summarise(tape: Tape, market: MarketPath, max_position: float, presence_band_bps: float) -> IterationKPIs:
     fills = _Fills(tape, market)
     pnl = fills.pnl(tape.position)
+    volume = float(fills.notional.sum())
     edge = fills.edge_bps(pnl)
+    per_hour = 3600.0 / market.window_s
     return IterationKPIs(
         fills=fills.stats(),
         maker_taker_ratio=fills.maker_share(),
-        maker_taker_source="fills_volume" if fills.notional.sum() > 0 else "fills_count",
+        maker_taker_source=fills.maker_share_source(),
         **edge,
         adverse_bps_p95=_p95(fills.per_fill_bps(fills.adverse)),
         slippage_bps_p95=_p95(fills.per_fill_bps(fills.slippage)[~fills.maker]),
-        order_age_p95_ms=_p95(tape.order_ages_ms),
-        p95_latency_ms=_p95(tape.latencies_ms),
+        order_age_p95_ms=_p95(tape.order_ages_ms) or 0.0,
+        p95_latency_ms=_p95(tape.latencies_ms) or 0.0,
         cancel_ratio=tape.cancels_sent / tape.orders_sent if tape.orders_sent else 0.0,
         risk_ratio=min(1.0, fills.mean_abs_position() / max_position),
+        quote_presence=quote_presence(tape, market, presence_band_bps),
         blocks=_blocks(tape),
         neg_edge_drivers=_neg_edge_drivers(edge),
         pnl=pnl,
+        pnl_per_hour=pnl * per_hour,
+        volume=volume,
+        volume_per_hour=volume * per_hour,
         max_drawdown=fills.max_drawdown(),
         orders_sent=tape.orders_sent,
         cancels_sent=tape.cancels_sent,
+        cancels_landed=tape.cancels_landed,
+        cancels_late=tape.cancels_late,
         rejects=tape.rejects,
         crossings=tape.crossings,
         hedges=tape.hedges,
         market_orders=len(market.order_time),
     )
+
+
+def quote_presence(tape: Tape, market: MarketPath, band_bps: float) -> float:
+    """Share of the window's cells in which both sides rested within `band_bps` of mid."""
+    n = market.cells
+    if n == 0:
+        return 0.0
+    side = np.asarray(tape.quote_side, dtype=np.int64)
+    start = np.minimum(cells_of(np.asarray(tape.quote_start, dtype=float)), n)
+    stop = np.minimum(cells_of(np.asarray(tape.quote_end, dtype=float)), n)
+    price = np.asarray(tape.quote_price, dtype=float)
+    mid = market.mid[:n]
+    quoted = np.ones(n, dtype=bool)
+    for s, sign in ((0, 1.0), (1, -1.0)):
+        mine = side == s
+        # The price resting in each cell (NaN: none), from each quote's cells [start, stop).
+        resting = np.full(n + 1, np.nan)
+        lengths = stop[mine] - start[mine]
+        cells = np.repeat(start[mine], lengths) + _ranges(lengths)
+        resting[cells] = np.repeat(price[mine], lengths)
+        distance = sign * (mid - resting[:n]) / mid * 1e4
+        quoted &= distance <= band_bps  # NaN compares False: no quote
+    return float(quoted.mean())
+
+
+def _ranges(lengths: np.ndarray) -> np.ndarray:
+    """0..l-1 for each length l, concatenated."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return np.asarray(np.arange(total) - offsets, dtype=np.int64)
 
 
 class _Fills:
@@ -83,17 +125,24 @@ class _Fills:
             taker_volume=float(self.notional[~self.maker].sum()),
         )
 
-    def maker_share(self) -> float:
+    def maker_share(self) -> float | None:
         volume = self.notional.sum()
         if volume > 0:
             return float(self.notional[self.maker].sum() / volume)
-        return float(self.maker.mean()) if len(self.maker) else 0.0
+        return float(self.maker.mean()) if len(self.maker) else None
 
-    def edge_bps(self, pnl: float) -> dict[str, float]:
+    def maker_share_source(self) -> Literal["fills_volume", "fills_count", "no_fills"]:
+        if self.notional.sum() > 0:
+            return "fills_volume"
+        return "fills_count" if len(self.maker) else "no_fills"
+
+    def edge_bps(self, pnl: float) -> dict[str, float | None]:
         """The terms and the net in bps of traded notional (numpy's pairwise sums keep the
-        identity to ~1e-12 bps)."""
+        identity to ~1e-12 bps); None without fills: a window that traded nothing has no edge."""
         volume = float(self.notional.sum())
-        to_bps = 1e4 / volume if volume > 0 else 0.0
+        if volume <= 0:
+            return dict.fromkeys(EDGE_KPIS)
+        to_bps = 1e4 / volume
         return {
             "gross_bps": float(self.gross.sum()) * to_bps,
             "fees_eff_bps": float(self.fee.sum()) * to_bps,
@@ -128,10 +177,11 @@ class _Fills:
         return float(np.max(np.maximum.accumulate(marked) - marked))
 
 
-def _p95(values: Sequence[float] | np.ndarray) -> float:
-    """The 95th percentile, interpolated linearly as numpy.percentile does by default."""
+def _p95(values: Sequence[float] | np.ndarray) -> float | None:
+    """The 95th percentile, interpolated linearly as numpy.percentile does by default; None of
+    nothing."""
     if not len(values):
-        return 0.0
+        return None
     position = 0.95 * (len(values) - 1)
     low = int(position)
     high = min(low + 1, len(values) - 1)
@@ -147,15 +197,16 @@ def _blocks(tape: Tape) -> BlockStats:
     )
 
 
-def _neg_edge_drivers(edge: dict[str, float]) -> list[str]:
+def _neg_edge_drivers(edge: dict[str, float | None]) -> list[str]:
     """The largest costs, when the window lost money: components that pulled net down."""
-    if edge["net_bps"] >= 0:
+    if edge["net_bps"] is None or edge["net_bps"] >= 0:
         return []
+    terms = {key: value or 0.0 for key, value in edge.items()}  # all present: the window traded
     costs = {
-        "adverse_bps": edge["adverse_bps"],
-        "fees_eff_bps": edge["fees_eff_bps"],
-        "slippage_bps": edge["slippage_bps"],
-        "inventory_bps": edge["inventory_bps"],
-        "gross_bps": -edge["gross_bps"],
+        "adverse_bps": terms["adverse_bps"],
+        "fees_eff_bps": terms["fees_eff_bps"],
+        "slippage_bps": terms["slippage_bps"],
+        "inventory_bps": terms["inventory_bps"],
+        "gross_bps": -terms["gross_bps"],
     }
     return [k for k, v in sorted(costs.items(), key=lambda kv: -kv[1]) if v > 0][:3]

@@ -20,11 +20,18 @@ class Tape:
     fill_fee: list[float] = field(default_factory=list)  # quote currency, negative = rebate
     fill_maker: list[bool] = field(default_factory=list)
 
-    latencies_ms: list[float] = field(default_factory=list)  # every request sent
+    latencies_ms: list[float] = field(default_factory=list)  # round trip of every request answered
     order_ages_ms: list[float] = field(default_factory=list)  # live time of every quote
+    # One entry per quote that rested on the book: its side (0 bid, 1 ask), from, to, price.
+    quote_side: list[int] = field(default_factory=list)
+    quote_start: list[float] = field(default_factory=list)
+    quote_end: list[float] = field(default_factory=list)
+    quote_price: list[float] = field(default_factory=list)
     orders_sent: int = 0
     cancels_sent: int = 0
-    rejects: int = 0
+    cancels_landed: int = 0  # cancels and replaces that reached their order on the book
+    cancels_late: int = 0  # ... that arrived after it had filled
+    rejects: int = 0  # post-only crossings and the venue's rate limit
     crossings: int = 0  # quotes that crossed the market on arrival and filled as taker
     hedges: int = 0
     actions: int = 0  # strategy actions attempted (refreshes and per-side quote actions)

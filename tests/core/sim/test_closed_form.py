@@ -13,13 +13,23 @@ from core.sim import simulate_regime
 
 SEEDS = range(20)
 WINDOW_S = 120.0
-# No latency anywhere, no impact: a quote sits exactly where the strategy put it.
+# No latency anywhere, no impact, no clustering, no informed flow, no queue ahead, a fine tick
+# and no rate limit in reach: a quote sits where the strategy put it and every order that reaches
+# it fills it.
 INSTANT = variant(
     NORMAL,
-    latency_median_ms=0.0,
+    entry_latency_median_ms=0.0,
+    response_latency_median_ms=0.0,
     queue_ms_per_rps=0.0,
     feed_latency_median_ms=0.0,
     impact_bps=0.0,
+    branching=0.0,
+    vol_of_vol=0.0,
+    informed_share=0.0,
+    depth_touch=0.0,
+    depth_slope=0.0,
+    tick_bps=0.001,
+    rate_limit_per_s=1e6,
 )
 # Refresh as fast as the bounds allow, never throttled, no inventory lean, no risk limit in reach.
 FASTEST_REFRESH = dict(
@@ -52,9 +62,11 @@ def test_fills_per_side_follow_the_avellaneda_stoikov_intensity(spread_bps):
     assert asks == pytest.approx(predicted, rel=0.10)
 
 
-def test_without_queueing_p95_latency_is_the_lognormal_quantile():
-    regime = variant(NORMAL, queue_ms_per_rps=0.0)
-    expected = regime.latency_median_ms * math.exp(1.645 * regime.latency_sigma)
+def test_without_queueing_or_bursts_p95_latency_is_the_round_trip_quantile():
+    regime = variant(NORMAL, queue_ms_per_rps=0.0, latency_burst=0.0, response_latency_sigma=0.0)
+    # entry lognormal, response constant: the round trip's p95 is the entry's plus the response
+    expected = regime.entry_latency_median_ms * math.exp(1.645 * regime.entry_latency_sigma)
+    expected += regime.response_latency_median_ms
     for seed in range(5):
         result = simulate_regime(Params(), regime, seed, 1, 300.0)
         assert len(result.tape.latencies_ms) > 1000

@@ -11,7 +11,20 @@ from core.scenarios import regime_for
 from core.sim import SimInputError, simulate_iteration
 from core.sim.market import generate_market, streams
 
-MARKET_ARRAYS = ("mid", "observed_mid", "order_time", "order_side", "order_reach_bps", "order_size")
+MARKET_ARRAYS = (
+    "mid",
+    "observed_mid",
+    "feed_delay_ms",
+    "vol_factor",
+    "order_time",
+    "order_side",
+    "order_reach_bps",
+    "order_size",
+    "order_informed",
+    "entry_latency_ms",
+    "response_latency_ms",
+    "latency_burst",
+)
 OTHER = Params(
     base_spread_bps=5.0,
     min_interval_ms=700,

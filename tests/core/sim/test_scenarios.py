@@ -35,7 +35,8 @@ def test_mixed_switches_regimes_across_iterations_and_repeats():
 def test_regimes_order_as_their_names_say():
     calm, volatile, spike = REGIMES["calm"], REGIMES["volatile"], REGIMES["latency_spike"]
     assert calm.sigma_bps < NORMAL.sigma_bps < volatile.sigma_bps
-    assert NORMAL.latency_median_ms < spike.latency_median_ms
+    assert NORMAL.entry_latency_median_ms < spike.entry_latency_median_ms
+    assert calm.arrival_rate < NORMAL.arrival_rate < volatile.arrival_rate
     assert volatile.impact_bps > NORMAL.impact_bps
 
 
