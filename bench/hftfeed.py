@@ -77,39 +77,51 @@ def to_events(book: BookPath, feed_delay_s: float) -> np.ndarray:
 
 
 def _level_updates(book: BookPath) -> np.ndarray:
-    """Per snapshot, the levels that left the book (size 0) and then the levels whose size changed."""
-    chunks = []
-    before: tuple[dict[int, float], dict[int, float]] = ({}, {})
-    for i, t in enumerate(book.book_time):
-        now = (
-            _levels(int(book.bid_tick[i]), -1, book.bid_size[i]),
-            _levels(int(book.ask_tick[i]), 1, book.ask_size[i]),
-        )
-        sides = list(zip(_SIDE_FLAGS, before, now, strict=True))
-        gone = [(flag, tick, 0.0) for flag, old, new in sides for tick in old if tick not in new]
-        changed = [
-            (flag, tick, size) for flag, old, new in sides for tick, size in new.items() if old.get(tick) != size
-        ]
-        if gone or changed:
-            chunks.append(_rows(t, DEPTH_EVENT, [*gone, *changed], book.tick_size))
-        before = now
-    return np.concatenate(chunks) if chunks else np.zeros(0, EVENT_DTYPE)
+    """Per snapshot, the levels that left the book (size 0), then the levels whose size changed."""
+    parts = [_side_updates(book.bid_tick, book.bid_size, -1), _side_updates(book.ask_tick, book.ask_size, 1)]
+    snapshot = np.concatenate([p[0] for p in parts])
+    phase = np.concatenate([p[1] for p in parts])  # 0: a level leaves, 1: a level is set
+    flag = np.concatenate([np.full(len(p[0]), f, dtype=np.uint64) for p, f in zip(parts, _SIDE_FLAGS, strict=True)])
+    tick = np.concatenate([p[2] for p in parts])
+    size = np.concatenate([p[3] for p in parts])
+    order = np.lexsort((phase, snapshot))
+    rows = np.zeros(len(order), EVENT_DTYPE)
+    rows["ev"] = DEPTH_EVENT | flag[order]
+    rows["exch_ts"] = np.round(book.book_time[snapshot[order]] * NS).astype(np.int64)
+    rows["px"] = tick[order] * book.tick_size
+    rows["qty"] = size[order]
+    return rows
 
 
 _SIDE_FLAGS = (BUY_EVENT, SELL_EVENT)
 
 
-def _levels(best: int, step: int, sizes: np.ndarray) -> dict[int, float]:
-    return {best + step * j: float(s) for j, s in enumerate(sizes) if s > 0}
-
-
-def _rows(t: float, kind: int, levels: list[tuple[int, int, float]], tick_size: float) -> np.ndarray:
-    rows = np.zeros(len(levels), EVENT_DTYPE)
-    rows["ev"] = [kind | flag for flag, _, _ in levels]
-    rows["exch_ts"] = round(t * NS)
-    rows["px"] = [tick * tick_size for _, tick, _ in levels]
-    rows["qty"] = [size for _, _, size in levels]
-    return rows
+def _side_updates(best: np.ndarray, sizes: np.ndarray, step: int) -> tuple[np.ndarray, ...]:
+    """(snapshot, phase, tick, size) of one side's updates. Level j of snapshot i is at tick
+    best[i] + step*j: the level j - shift[i] of snapshot i-1, where shift[i] = step*(best[i-1] - best[i])."""
+    n, depth = sizes.shape
+    j = np.arange(depth)
+    shift = np.zeros(n, dtype=np.int64)
+    shift[1:] = step * (best[:-1] - best[1:])
+    previous = np.zeros_like(sizes)  # each level's size in the snapshot before (0: none)
+    where = j[None, :] - shift[:, None]
+    inside = (where >= 0) & (where < depth)
+    inside[0] = False
+    rows, cols = np.nonzero(inside)
+    previous[rows, cols] = sizes[rows - 1, where[rows, cols]]
+    set_i, set_j = np.nonzero((sizes != previous) & (sizes > 0))
+    # A level of snapshot i-1 is gone when snapshot i has nothing at its tick.
+    back = j[None, :] + shift[1:, None]  # level of snapshot i at the tick of level j of i-1
+    held = (back >= 0) & (back < depth)
+    now = np.zeros((n - 1, depth))
+    rows, cols = np.nonzero(held)
+    now[rows, cols] = sizes[rows + 1, back[rows, cols]]
+    gone_i, gone_j = np.nonzero((sizes[:-1] > 0) & (now == 0))
+    snapshot = np.concatenate([gone_i + 1, set_i])
+    phase = np.concatenate([np.zeros(len(gone_i), dtype=np.int64), np.ones(len(set_i), dtype=np.int64)])
+    tick = np.concatenate([best[gone_i] + step * gone_j, best[set_i] + step * set_j])
+    size = np.concatenate([np.zeros(len(gone_i)), sizes[set_i, set_j]])
+    return snapshot, phase, tick.astype(np.int64), size
 
 
 def _trade_prints(book: BookPath) -> np.ndarray:

@@ -30,7 +30,8 @@ from hftbacktest import (
 )
 from numba import njit
 
-PARTIALLY_FILLED = 5  # hftbacktest.order.PARTIALLY_FILLED (not re-exported by the package)
+PARTIALLY_FILLED = 5  # hftbacktest.order's PARTIALLY_FILLED and REJECTED (not re-exported by the package)
+REJECTED = 6
 MAX_FILLS = 200_000
 MAX_ORDER_IDS = 1_000_000
 THROTTLE_SLOTS = 8192
@@ -109,7 +110,6 @@ class Fills:
     price: np.ndarray
     maker: np.ndarray
     counters: dict[str, int]
-    position: float  # hftbacktest's own position at the end, for the check against the fills
 
 
 def run(events: np.ndarray, rules: Rules, venue: Venue) -> Fills:
@@ -125,10 +125,9 @@ def run(events: np.ndarray, rules: Rules, venue: Venue) -> Fills:
     )
     _queue_model(asset, venue.queue)
     hbt = HashMapMarketDepthBacktest([asset])
-    out = np.zeros((MAX_FILLS, 5))
+    out = np.zeros((MAX_FILLS, 7))
     counters = np.zeros(len(COUNTERS), dtype=np.int64)
     n = _quote(hbt, rules.array(), out, counters)
-    position = hbt.position(0)
     hbt.close()
     if n >= MAX_FILLS:
         raise RuntimeError(f"more than {MAX_FILLS} fills in one window")
@@ -140,7 +139,6 @@ def run(events: np.ndarray, rules: Rules, venue: Venue) -> Fills:
         price=rows[:, 3],
         maker=rows[:, 4] > 0.5,
         counters=dict(zip(COUNTERS, counters.tolist(), strict=True)),
-        position=position,
     )
 
 
@@ -184,6 +182,9 @@ def _quote(hbt, cfg, out, counters):  # type: ignore[no-untyped-def]
     next_id = 1
     hedge_id = 0
     last_update = -(1 << 62)
+    # The position from the fills reported: hftbacktest's local state adds an order's fills only
+    # once it has filled completely, so a partly filled quote that is then replaced never counts.
+    known = 0.0
     n = 0
     # Before the first row the clock reads int64's maximum: step to the first row the strategy
     # sees (the book), with the timer on the window's grid from 0.
@@ -196,27 +197,30 @@ def _quote(hbt, cfg, out, counters):  # type: ignore[no-untyped-def]
         if refresh:
             next_tick += interval
         else:
-            rc = hbt.wait_next_feed(True, next_tick - now)
-            if rc == 1:
+            if hbt.wait_next_feed(True, next_tick - now) == 1:
                 break
-            if rc != 3:
-                continue
         # Fills reported since the last look: record them, hedge if inventory is past the trigger.
         maker_filled = False
         values = hbt.orders(0).values()
         while values.has_next():
             order = values.get()
             status = order.status
-            if status in (FILLED, PARTIALLY_FILLED) and order.exch_timestamp != seen_ts[order.order_id]:
+            # A rejected cancel or modify comes back with a new exchange time and the last fill's
+            # numbers: not a fill.
+            fresh = order.exch_timestamp != seen_ts[order.order_id] and order.req != REJECTED
+            if status in (FILLED, PARTIALLY_FILLED) and fresh:
                 seen_ts[order.order_id] = order.exch_timestamp
                 sign = 1 if order.side == BUY else -1
                 qty = order.exec_qty if order.order_type == LIMIT else order.qty - order.leaves_qty
+                known += sign * qty
                 out[n, 0] = order.exch_timestamp
                 out[n, 1] = sign
                 out[n, 2] = qty
                 out[n, 3] = order.exec_price
                 maker = order.arr[0].maker  # the Order wrapper has no property for it
                 out[n, 4] = 1.0 if maker else 0.0
+                out[n, 5] = order.order_id
+                out[n, 6] = status
                 n += 1
                 maker_filled = maker_filled or maker
                 if order.order_id == hedge_id and status == FILLED:
@@ -233,7 +237,7 @@ def _quote(hbt, cfg, out, counters):  # type: ignore[no-untyped-def]
                         wanted[side] = np.nan
                     oid[side] = 0
         hbt.clear_inactive_orders(0)
-        q = hbt.position(0)
+        q = known
         if hedge_id == 0 and abs(q) >= trigger * limit and n > 0:
             hedge_id = next_id
             next_id += 1

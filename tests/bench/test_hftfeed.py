@@ -1,7 +1,8 @@
 """The hftbacktest feed our market path is exported as (bench/hftfeed.py, bench/hftpath.py), read
 back without hftbacktest: rows in its layout, in exchange-time order, delivered in order after the
-feed delay, a book that replays to the path's snapshots and is never crossed, prints on the grid
-at or beyond the touch."""
+feed delay; a book that replays to the path's snapshots and is never crossed; one print per level
+a market order swept, on the grid from the touch out, the swept levels' whole size and the
+marginal level's share."""
 
 from __future__ import annotations
 
@@ -32,23 +33,28 @@ def replay_book(events: np.ndarray, tick_size: float) -> dict[int, tuple[dict[in
     bids: dict[int, float] = {}
     asks: dict[int, float] = {}
     seen = {}
-    for row in events[(events["ev"] & KIND_MASK) == DEPTH_EVENT]:
-        levels = bids if row["ev"] & BUY_EVENT else asks
-        tick = round(row["px"] / tick_size)
-        if row["qty"] > 0:
-            levels[tick] = float(row["qty"])
+    rows = events[(events["ev"] & KIND_MASK) == DEPTH_EVENT]
+    ticks = np.round(rows["px"] / tick_size).astype(int).tolist()
+    is_bid = ((rows["ev"] & BUY_EVENT) != 0).tolist()
+    times = rows["exch_ts"].tolist()
+    for k, (tick, bid, size, ts) in enumerate(zip(ticks, is_bid, rows["qty"].tolist(), times, strict=True)):
+        levels = bids if bid else asks
+        if size > 0:
+            levels[tick] = size
         else:
             levels.pop(tick, None)
-        seen[int(row["exch_ts"])] = (dict(bids), dict(asks))
+        if k + 1 == len(times) or times[k + 1] != ts:
+            seen[ts] = (dict(bids), dict(asks))
     return seen
+
+
+LEVELS = 30
 
 
 @pytest.fixture(scope="module")
 def exported():
-    regime = REGIMES["normal"]
-    market = generate_market(regime, streams(7, 1)[0], 20.0)
-    tick_size = market.mid[0] * 0.01 * 1e-4
-    book = book_path(market, regime, tick_size, touch_size=50.0)
+    market = generate_market(REGIMES["normal"], streams(7, 1)[0], 20.0)
+    book = book_path(market, LEVELS, churn_s=1.0)
     return market, book, to_events(book, feed_delay_s=0.04)
 
 
@@ -61,32 +67,47 @@ def test_rows_have_hftbacktests_layout_and_order(exported):
     assert np.all(events["ev"] & (EXCH_EVENT | LOCAL_EVENT) == EXCH_EVENT | LOCAL_EVENT)
     kinds = events["ev"] & KIND_MASK
     assert set(np.unique(kinds)) == {DEPTH_EVENT, TRADE_EVENT}
-    assert np.count_nonzero(kinds == TRADE_EVENT) == len(book.trade_time)
+    assert np.count_nonzero(kinds == TRADE_EVENT) == len(book.trade_time) > 0
     sides = events["ev"] & (BUY_EVENT | SELL_EVENT)
     assert np.all((sides == BUY_EVENT) | (sides == SELL_EVENT))
 
 
 def test_book_replays_to_the_paths_snapshots_and_is_never_crossed(exported):
-    _, book, events = exported
+    market, book, events = exported
     replayed = replay_book(events, book.tick_size)
-    assert len(replayed) == len(book.book_time)
-    for i, t in enumerate(book.book_time):
-        bids, asks = replayed[round(t * NS)]
+    last = {round(t * NS): i for i, t in enumerate(book.book_time)}  # the snapshot an instant ends on
+    assert sorted(replayed) == sorted(last)
+    for ts, i in last.items():
+        bids, asks = replayed[ts]
         assert bids == {int(book.bid_tick[i]) - j: s for j, s in enumerate(book.bid_size[i]) if s > 0}
         assert asks == {int(book.ask_tick[i]) + j: s for j, s in enumerate(book.ask_size[i]) if s > 0}
         assert max(bids) < min(asks)
+    churned = book.bid_size[:, 0] < market.depth_touch
+    assert churned.any() and np.allclose(
+        book.bid_size[churned, 0], market.depth_touch * np.exp(-market.queue_cancel_rate)
+    )
 
 
-def test_prints_are_on_the_grid_at_or_beyond_the_touch(exported):
+def test_each_order_prints_the_levels_it_swept(exported):
     market, book, events = exported
     trades = events[(events["ev"] & KIND_MASK) == TRADE_EVENT]
     ticks = trades["px"] / book.tick_size
     assert np.allclose(ticks, np.round(ticks), atol=1e-6)
-    assert np.array_equal(np.sort(trades["qty"]), np.sort(market.order_size))
     at = np.searchsorted(book.book_time * NS, trades["exch_ts"], side="right") - 1
     buys = (trades["ev"] & BUY_EVENT) != 0
     assert np.all(np.round(ticks[buys]) >= book.ask_tick[at[buys]])
     assert np.all(np.round(ticks[~buys]) <= book.bid_tick[at[~buys]])
+    # Per order: the levels from the touch out, each its whole size but the last, which is at
+    # most its whole size; the size adds up to what the order swept (within the published levels).
+    for k in range(len(market.order_time)):
+        mine = trades[trades["exch_ts"] == round(market.order_time[k] * NS)]
+        if not len(mine):
+            assert market.order_reach_bps[k] < market.half_spread_bps + market.tick_bps
+            continue
+        level = np.abs(np.round(mine["px"] / book.tick_size) - np.round(mine["px"][0] / book.tick_size))
+        assert np.array_equal(level, np.arange(len(mine)))
+        full = market.depth_touch + market.depth_slope * market.tick_bps * level
+        assert np.allclose(mine["qty"][:-1], full[:-1]) and 0 < mine["qty"][-1] <= full[-1] + 1e-12
 
 
 def test_a_level_that_leaves_is_removed_before_the_new_touch_is_set():
