@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from core.compat import Layer, older_environment
 from core.errors import ConfigError, ParamError
 from core.params import PARAM_SPECS, Params, describe_validation_error, load_profile
+from core.scenarios import get_fee_tier
 
 ENV_PREFIX = "SOAK_"
 DEFAULT_OUT = Path("artifacts/soak")
@@ -26,7 +27,7 @@ class RunSettings(BaseModel):
 
     iterations: int | None = Field(default=None, ge=1, le=1_000_000)
     hours: float | None = Field(default=None, gt=0, le=10_000)
-    window_s: float = Field(default=600.0, gt=0, le=86_400)
+    window_s: float = Field(default=600.0, ge=1, le=86_400)  # a shorter window holds no order's round trip
     seed: int = Field(default=42, ge=0, le=2**63 - 1)
     auto_tune: bool = True
     warmup: int = Field(default=0, ge=0, le=1_000_000)  # conservative iterations first (core/tuning/warmup.py)
@@ -34,6 +35,7 @@ class RunSettings(BaseModel):
     profile: str = "default"
     gate: str = "smoke"
     scenario: str = "normal"
+    fees: str | None = None  # a venue fee tier (core/scenarios.toml); None: the scenario's own
     pace: Pace = "fast"
     out: Path = DEFAULT_OUT
     json_events: bool = False
@@ -106,6 +108,8 @@ def build_config(
     env_settings, env_params = env_overrides(env or {})
     settings, sources = _merge_settings(env_settings, cli, older_environment(env or {}))
     _check_driver(settings.driver)
+    if settings.fees is not None:
+        get_fee_tier(settings.fees)
     params, param_sources = _merge_params(settings.profile, sources["profile"], env_params, cli_params or {})
     return SoakConfig(settings=settings, params=params, sources={**sources, **param_sources})
 

@@ -33,17 +33,19 @@ class Driver(Protocol):
 class SimDriver:
     """The seeded market simulation of DESIGN.md section 2."""
 
-    def __init__(self, scenario: str, seed: int, window_s: float) -> None:
+    def __init__(self, scenario: str, seed: int, window_s: float, fees: str | None = None) -> None:
         from core.scenarios import get_scenario
         from core.sim import simulate_iteration
 
-        get_scenario(scenario)  # fail before the run starts on an unknown name
+        first = get_scenario(scenario)  # fail before the run starts on an unknown name or a bad file
         self._simulate = simulate_iteration
-        self.name = f"sim/{scenario}"
-        self.scenario, self.seed, self.window_s = scenario, seed, window_s
+        self.name = f"sim/{first.name}"
+        self.scenario, self.seed, self.window_s, self.fees = scenario, seed, window_s, fees
+        # The fee tier the run trades at, for the manifest: the one asked for, or the scenario's.
+        self.fee_tier = fees or first.regimes[first.schedule[0]].fee_tier
 
     def run(self, params: Params, iteration: int, run_dir: Path) -> DriverResult:
-        result = self._simulate(params, self.scenario, self.seed, iteration, self.window_s)
+        result = self._simulate(params, self.scenario, self.seed, iteration, self.window_s, self.fees)
         return DriverResult(summary=result.summary.model_dump(mode="json"), runtime={"regime": result.regime})
 
 

@@ -23,7 +23,8 @@ PASS_SHARE = 0.75  # of the judged window, for a PASS run
 _COMPARE = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 _NEGATED = {">=": "<", ">": "<=", "<=": ">", "<": ">="}
 _OPS = (*_COMPARE, "present")
-_RULE_KEYS = {"op", "fail", "warn"}
+_RULE_KEYS = {"op", "fail", "warn", "missing"}
+_MISSING = {"pass": Verdict.PASS, "warn": Verdict.WARN, "fail": Verdict.FAIL}
 
 
 def asks_higher(op: str) -> bool:
@@ -33,12 +34,15 @@ def asks_higher(op: str) -> bool:
 
 @dataclass(frozen=True)
 class GateRule:
-    """`kpi op fail` must hold or the iteration FAILs; `kpi op warn` must hold or it WARNs."""
+    """`kpi op fail` must hold or the iteration FAILs; `kpi op warn` must hold or it WARNs. A KPI
+    that is missing (a window without fills has no edge) gets the `missing` verdict; for `present`
+    a missing KPI always FAILs."""
 
     kpi: str
     op: str
     fail: float | None = None
     warn: float | None = None
+    missing: Verdict = Verdict.WARN
 
 
 @dataclass(frozen=True)
@@ -66,36 +70,44 @@ def load_gate(name_or_path: str) -> GateProfile:
 
 
 def _parse_rules(data: dict[str, Any]) -> tuple[GateRule, ...]:
-    unknown = sorted(set(data) - {"kpi"})
+    unknown = sorted(set(data) - {"kpi", "missing"})
     if unknown:
-        raise GateError(f"unknown top-level key {unknown[0]!r}; allowed: [kpi.<name>] tables")
+        raise GateError(f"unknown top-level key {unknown[0]!r}; allowed: missing, [kpi.<name>] tables")
+    default = _missing_verdict("missing", data.get("missing", "warn"))
     table = data.get("kpi")
     if not isinstance(table, dict) or not table:
         raise GateError("no [kpi.<name>] rules")
-    return tuple(_parse_rule(kpi, spec) for kpi, spec in table.items())
+    return tuple(_parse_rule(kpi, spec, default) for kpi, spec in table.items())
 
 
-def _parse_rule(kpi: str, spec: Any) -> GateRule:
+def _missing_verdict(key: str, value: Any) -> Verdict:
+    if value not in _MISSING:
+        raise GateError(f"{key}={value!r}; allowed: {', '.join(_MISSING)}")
+    return _MISSING[value]
+
+
+def _parse_rule(kpi: str, spec: Any, default_missing: Verdict) -> GateRule:
     if kpi not in GATEABLE:
         raise GateError(f"unknown KPI {kpi!r}; allowed: {', '.join(GATEABLE)}")
     if not isinstance(spec, dict):
         raise GateError(f"kpi.{kpi} must be a table with op, fail and optional warn")
     extra = sorted(set(spec) - _RULE_KEYS)
     if extra:
-        raise GateError(f"kpi.{kpi}: unknown key {extra[0]!r}; allowed: op, fail, warn")
+        raise GateError(f"kpi.{kpi}: unknown key {extra[0]!r}; allowed: op, fail, warn, missing")
     op = spec.get("op")
     if op not in _OPS:
         raise GateError(f"kpi.{kpi}.op={op!r}; allowed: {', '.join(_OPS)}")
     if op == "present":
-        if "fail" in spec or "warn" in spec:
-            raise GateError(f"kpi.{kpi}: op 'present' takes no fail or warn")
+        if "fail" in spec or "warn" in spec or "missing" in spec:
+            raise GateError(f"kpi.{kpi}: op 'present' takes no fail, warn or missing")
         return GateRule(kpi, op)
+    missing = _missing_verdict(f"kpi.{kpi}.missing", spec["missing"]) if "missing" in spec else default_missing
     fail = _threshold(kpi, "fail", spec.get("fail"))
     warn = _threshold(kpi, "warn", spec["warn"]) if "warn" in spec else None
     passing_side = operator.ge if asks_higher(op) else operator.le
     if warn is not None and not passing_side(warn, fail):
         raise GateError(f"kpi.{kpi}: warn={warn:g} must lie on the passing side of fail={fail:g} ({op})")
-    return GateRule(kpi, op, fail, warn)
+    return GateRule(kpi, op, fail, warn, missing)
 
 
 def _threshold(kpi: str, key: str, value: Any) -> float:
@@ -129,6 +141,11 @@ def _check(rule: GateRule, raw: Any) -> tuple[GateCheck, str | None]:
     def record(value: float | None, status: Verdict) -> GateCheck:
         return GateCheck(kpi=rule.kpi, op=rule.op, value=value, fail=rule.fail, warn=rule.warn, status=status)
 
+    if raw is None and rule.op != "present":
+        if rule.missing == Verdict.PASS:
+            return record(None, Verdict.PASS), None
+        why = ": no fills" if rule.missing == Verdict.WARN else ""
+        return record(None, rule.missing), f"{rule.kpi} missing{why} ({rule.missing})"
     if not _is_number(raw):
         return record(None, Verdict.FAIL), f"{rule.kpi} {_describe_missing(raw)} (FAIL)"
     value = float(raw)

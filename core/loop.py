@@ -201,7 +201,7 @@ class SoakLoop:
         s = self.config.settings
         argv = self.config.driver_argv
         if argv is None:
-            return SimDriver(s.scenario, s.seed, s.window_s)
+            return SimDriver(s.scenario, s.seed, s.window_s, s.fees)
         return CommandDriver(argv, s.seed, s.window_s, self._cancelled)
 
     def _manifest(self, driver: Driver) -> dict[str, Any]:
@@ -212,6 +212,7 @@ class SoakLoop:
             "profile": s.profile,
             "gate": s.gate,
             "scenario": s.scenario,
+            "fees": getattr(driver, "fee_tier", None),  # the simulator's venue fee tier
             "window_s": s.window_s,
             "iterations": self.config.total_iterations,
             "config": {k: {"value": v, "source": self.config.sources.get(k, "default")} for k, v in values.items()},

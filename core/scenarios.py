@@ -50,6 +50,8 @@ class MarketRegime(BaseModel):
     depth_slope: float = Field(ge=0)
     queue_cancel_rate: float = Field(ge=0)
     impact_bps: float = Field(ge=0)
+    impact_permanent: float = Field(ge=0, le=1)
+    impact_decay_s: float = Field(gt=0)
     slippage_bps: float = Field(ge=0)
     entry_latency_median_ms: float = Field(ge=0)
     entry_latency_sigma: float = Field(ge=0)

@@ -48,9 +48,14 @@ def _run_choices() -> str:
     """What `soak run` can be given by name, from the code that defines each."""
     from core.gates import GATES
     from core.params import available_profiles
-    from core.scenarios import SCENARIOS
+    from core.scenarios import FEE_TIERS, SCENARIOS
 
-    named = {"scenarios (--scenario)": SCENARIOS, "profiles (--profile)": available_profiles(), "gates (--gate)": GATES}
+    named = {
+        "scenarios (--scenario)": SCENARIOS,
+        "fee tiers (--fees)": tuple(FEE_TIERS),
+        "profiles (--profile)": available_profiles(),
+        "gates (--gate)": GATES,
+    }
     return "".join(f"{what}: {', '.join(names)}\n" for what, names in named.items())
 
 
@@ -96,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="override one parameter (repeatable)",
     )
     run.add_argument("--gate", metavar="NAME", help="KPI gate: smoke or nightly or a .toml path (smoke)")
-    run.add_argument("--scenario", metavar="NAME", help="market scenario (normal)")
+    run.add_argument("--scenario", metavar="NAME", help="market scenario: name or .toml path (normal)")
+    run.add_argument("--fees", metavar="TIER", help="venue fee tier, e.g. vip0 or mm_program (the scenario's)")
     run.add_argument("--pace", metavar="fast|realtime|SECONDS", help="wait between iterations (fast)")
     run.add_argument("--out", metavar="DIR", help="artifact root (artifacts/soak)")
     run.add_argument("--no-ui", action="store_true", help="headless: progress lines, summary, exit code")
@@ -181,6 +187,7 @@ def _run(args: argparse.Namespace) -> int:
             "profile",
             "gate",
             "scenario",
+            "fees",
             "pace",
             "out",
             "json_events",

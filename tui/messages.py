@@ -27,6 +27,7 @@ class RunIdentity:
     run_id: str
     driver: str | None = None
     scenario: str | None = None
+    fees: str | None = None  # the simulator's venue fee tier
     seed: str | None = None
     profile: str | None = None
     gate: str | None = None
@@ -51,6 +52,7 @@ class RunIdentity:
             run_id=text("run_id") or (run_dir.name if run_dir else "?"),
             driver=text("driver"),
             scenario=text("scenario"),
+            fees=text("fees"),
             seed=text("seed"),
             profile=text("profile"),
             gate=text("gate"),

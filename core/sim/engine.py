@@ -7,7 +7,8 @@ rejects, fills) reaching the strategy after their response latency.
 
 The strategy keeps one quote per side and moves it with cancel-replace requests. It acts on what
 it has been told: its own fills and position arrive with the response latency, and a side with a
-request not yet acked cannot be cancelled or replaced. The exchange places an order at the back of
+request not yet acked cannot be cancelled or replaced (when the ack will arrive is drawn as the
+request is sent, so acks need no event of their own). The exchange places an order at the back of
 its level's queue (a replaced order loses its place), fills it whole when a market order sweeps
 through its level and, at the marginal level, with what the order has left after the queue ahead
 of us; the queue ahead shrinks with those trades and with cancels. The venue rejects requests over
@@ -36,9 +37,9 @@ EPS = 1e-12
 BID, ASK = 0, 1
 SIGN = (1, -1)  # +1: the side buys
 # Messages, in the order they are handled at equal times. Requests reach the exchange; answers
-# reach the strategy.
+# (rejects and fills; an ack carries nothing the strategy does not know) reach the strategy.
 NEW, REPLACE, CANCEL, HEDGE = 0, 1, 2, 3
-ACK, REJECTED, FILLED_PART, FILLED_ALL, HEDGED = 4, 5, 6, 7, 8
+REJECTED, FILLED_PART, FILLED_ALL, HEDGED = 4, 5, 6, 7
 Message = tuple[float, int, int, float, int, float]
 
 
@@ -60,17 +61,25 @@ class Session:
         self.burst = market.latency_burst.tolist()
         self.entry_ms = market.entry_latency_ms.tolist()
         self.response_ms = market.response_latency_ms.tolist()
+        self.draws = len(self.entry_ms)
         self.entries = self.responses = 0  # latency draws used
+        # The strategy's constants, in the units the loop uses.
         self.interval = params.min_interval_ms * 1e-3
+        self.half_spread = params.base_spread_bps * 1e-4
+        self.skew = params.inventory_skew_bps * 1e-4
+        self.limit = params.max_position
+        self.band = params.replace_threshold_bps * 1e-4
+        self.tail_age = params.tail_age_ms * 1e-3
+        self.queue_ms_per_rps = regime.queue_ms_per_rps
         # The strategy, per BID/ASK: the price it believes rests (None: no order), since when,
-        # the request it awaits an answer to (0: none), and what it knows of its position.
+        # until when it awaits the answer to its last request, and what it knows of its position.
         self.wanted: list[float | None] = [None, None]
         self.wanted_at = [0.0, 0.0]
-        self.pending = [0, 0]
+        self.pending_until = [0.0, 0.0]
         self.sent_gen = [0, 0]
         self.known_position = 0.0
         self.hedging = False
-        self.outstanding = 0  # requests without an answer yet
+        self.answers_due: list[float] = []  # when each request still unanswered is answered (a heap)
         self.last_update = -math.inf
         self.replaced: deque[float] = deque()  # replacement times, for the throttle
         self.refresh_now = False
@@ -83,10 +92,12 @@ class Session:
         self.live_gen = [0, 0]
         self.ahead = [0.0, 0.0]
         self.ahead_at = [0.0, 0.0]
+        self.rate_limit = regime.rate_limit_per_s
         self.tokens = regime.rate_limit_per_s
         self.tokens_at = 0.0
-        # Gateway: messages in flight as (time, kind, side, value, gen, sent_at: when the request
-        # was sent), and the request rate.
+        # Messages in flight as (time, kind, side, value, gen, answer_at): requests on their way
+        # to the exchange (answer_at: when its answer reaches the strategy, drawn on sending) and
+        # answers on their way back; and the recent request rate, for the gateway's queueing.
         self.in_flight: list[Message] = []
         self.rate = 0.0
         self.last_send = 0.0
@@ -100,27 +111,54 @@ class Session:
         in_flight, pop = self.in_flight, heapq.heappop
         live, live_px = self.live, self.live_px
         tick_bps = market.tick_bps
+        refresh, arrive, answer, requote = self.refresh, self.arrive, self.answer, self.requote
+        observed, wanted, wanted_at, pending_until = self.observed, self.wanted, self.wanted_at, self.pending_until
+        half_spread, skew, limit, tick_px = self.half_spread, self.skew, self.limit, self.tick_px
+        threshold, tail_age, floor, ceil = self.band, self.tail_age, math.floor, math.ceil
+        hedge_at = HEDGE_TRIGGER * limit
         next_tick = 0.0
         i = refreshes = 0
         while True:
             t = times[i]
             if in_flight and in_flight[0][0] <= t and in_flight[0][0] <= next_tick:
                 # Messages first: they may change what an order meets or what a refresh sees.
-                t = in_flight[0][0]
+                message = pop(in_flight)
+                t = message[0]
                 if t >= end:
                     break
-                self.handle(pop(in_flight))
-                if self.refresh_now:  # a fill was learnt: refresh at once
-                    self.refresh_now = False
-                    refreshes += 1
-                    self.refresh(t)
+                if message[1] < REJECTED:
+                    arrive(message)
+                else:
+                    answer(message)
+                    if self.refresh_now:  # a fill was learnt: refresh at once
+                        self.refresh_now = False
+                        refreshes += 1
+                        refresh(t)
             elif next_tick <= t:
                 t = next_tick
                 if t >= end:
                     break
                 next_tick = t + interval
                 refreshes += 1
-                self.refresh(t)
+                # refresh(t), inlined: the loop's most frequent event
+                m = observed[int(t * CELLS_PER_S)]
+                q = self.known_position
+                lean = skew * (q / limit if -limit < q < limit else (1.0 if q > 0 else -1.0))
+                band = threshold * m
+                if t >= pending_until[BID]:
+                    bid = floor(m * (1.0 - half_spread - lean) / tick_px) * tick_px
+                    now = wanted[BID]
+                    at_limit = q + QUOTE_SIZE > limit
+                    if at_limit or now is None or not -band <= bid - now <= band or t - wanted_at[BID] > tail_age:
+                        requote(t, BID, bid, at_limit)
+                if t >= pending_until[ASK]:
+                    ask = ceil(m * (1.0 + half_spread - lean) / tick_px) * tick_px
+                    now = wanted[ASK]
+                    at_limit = QUOTE_SIZE - q > limit
+                    if at_limit or now is None or not -band <= ask - now <= band or t - wanted_at[ASK] > tail_age:
+                        requote(t, ASK, ask, at_limit)
+                if (q >= hedge_at or -q >= hedge_at) and not self.hedging:
+                    self.after_fill(t)
             else:
                 if t >= end:
                     break
@@ -149,25 +187,22 @@ class Session:
     # --- strategy -------------------------------------------------------------------------
     def refresh(self, t: float) -> None:
         """Quote both sides around the (delayed) mid on the tick grid, leaning against inventory."""
-        p = self.p
         mid = self.observed[int(t * CELLS_PER_S)]
-        q, limit = self.known_position, p.max_position
-        lean = p.inventory_skew_bps * 1e-4 * (q / limit if -limit < q < limit else (1.0 if q > 0 else -1.0))
-        half_spread, tick_px = p.base_spread_bps * 1e-4, self.tick_px
-        band = p.replace_threshold_bps * 1e-4 * mid
-        tail_age = p.tail_age_ms * 1e-3
-        wanted, wanted_at, pending = self.wanted, self.wanted_at, self.pending
-        if not pending[BID]:
-            bid = math.floor(mid * (1.0 - half_spread - lean) / tick_px) * tick_px  # away from mid
+        q, limit = self.known_position, self.limit
+        lean = self.skew * (q / limit if -limit < q < limit else (1.0 if q > 0 else -1.0))
+        band = self.band * mid
+        wanted, wanted_at, pending_until = self.wanted, self.wanted_at, self.pending_until
+        if t >= pending_until[BID]:  # a side awaiting its answer cannot be touched
+            bid = math.floor(mid * (1.0 - self.half_spread - lean) / self.tick_px) * self.tick_px  # away from mid
             now = wanted[BID]
             at_limit = q + QUOTE_SIZE > limit
-            if at_limit or now is None or not -band <= bid - now <= band or t - wanted_at[BID] > tail_age:
+            if at_limit or now is None or not -band <= bid - now <= band or t - wanted_at[BID] > self.tail_age:
                 self.requote(t, BID, bid, at_limit)
-        if not pending[ASK]:
-            ask = math.ceil(mid * (1.0 + half_spread - lean) / tick_px) * tick_px
+        if t >= pending_until[ASK]:
+            ask = math.ceil(mid * (1.0 + self.half_spread - lean) / self.tick_px) * self.tick_px
             now = wanted[ASK]
             at_limit = QUOTE_SIZE - q > limit
-            if at_limit or now is None or not -band <= ask - now <= band or t - wanted_at[ASK] > tail_age:
+            if at_limit or now is None or not -band <= ask - now <= band or t - wanted_at[ASK] > self.tail_age:
                 self.requote(t, ASK, ask, at_limit)
         if not self.hedging and abs(q) >= HEDGE_TRIGGER * limit:
             self.after_fill(t)  # a hedge the venue rejected is tried again
@@ -191,7 +226,10 @@ class Session:
             if len(replaced) >= self.p.replace_rate_per_min:
                 tape.blocks["throttle"] += 1
                 return
-        if self.outstanding >= self.p.concurrency_limit:
+        due = self.answers_due
+        while due and due[0] <= t:
+            heapq.heappop(due)
+        if len(due) >= self.p.concurrency_limit:
             tape.blocks["concurrency"] += 1
             return
         if current is not None:
@@ -202,7 +240,7 @@ class Session:
     def after_fill(self, t: float) -> None:
         """Hedge as taker once known inventory passes the trigger, at most impact_cap of the limit."""
         q = self.known_position
-        limit = self.p.max_position
+        limit = self.limit
         if self.hedging or abs(q) < HEDGE_TRIGGER * limit:
             return
         self.hedging = True
@@ -212,48 +250,45 @@ class Session:
         self.send(t, HEDGE, ASK if q > 0 else BID, size)
 
     def answer(self, message: Message) -> None:
-        """The exchange's answer reaches the strategy."""
-        t, kind, side, value, gen, sent_at = message
-        if kind in (ACK, REJECTED, HEDGED):
-            self.tape.latencies_ms.append((t - sent_at) * 1e3)  # the round trip the strategy sees
-        if kind == HEDGED:
-            self.known_position += SIGN[side] * value
-            self.hedging = False
-            self.outstanding -= 1
-            self.after_fill(t)
+        """A reject or a fill reaches the strategy (acks need no event: see send)."""
+        t, kind, side, value, gen, _ = message
+        if kind == REJECTED:
+            if side < 0:  # a hedge
+                self.hedging = False
+            elif gen == self.sent_gen[side]:
+                self.wanted[side] = None
             return
-        if kind in (FILLED_PART, FILLED_ALL):
-            self.known_position += SIGN[side] * value
+        self.known_position += SIGN[side] * value
+        if kind == HEDGED:
+            self.hedging = False
+        else:
             if kind == FILLED_ALL and gen == self.sent_gen[side]:
                 self.wanted[side] = None
-            self.after_fill(t)
             self.refresh_now = True
-            return
-        self.outstanding -= 1
-        if side < 0:  # a rejected hedge
-            self.hedging = False
-            return
-        if self.pending[side] == gen:
-            self.pending[side] = 0
-        if kind == REJECTED and gen == self.sent_gen[side]:
-            self.wanted[side] = None
+        self.after_fill(t)
 
     # --- gateway --------------------------------------------------------------------------
     def send(self, t: float, kind: int, side: int, value: float) -> None:
-        """Send a request; `value` is the price of a NEW or REPLACE, the size of a HEDGE."""
+        """Send a request; `value` is the price of a NEW or REPLACE, the size of a HEDGE. Its
+        latencies are drawn now: the entry (plus queueing that grows with the recent request
+        rate, so a chattier strategy waits longer) and the answer's way back; both grow in
+        bursts. The side is untouchable until the answer is due."""
         tape = self.tape
-        # Queueing grows with the recent request rate: a chattier strategy waits longer.
-        decay = math.exp((self.last_send - t) / RATE_WINDOW_S)
-        rate = self.rate = self.rate * decay + 1.0 / RATE_WINDOW_S
+        rate = self.rate = self.rate * math.exp((self.last_send - t) / RATE_WINDOW_S) + 1.0 / RATE_WINDOW_S
         self.last_send = t
-        draw = self.entry_ms[self.entries % len(self.entry_ms)]
-        entry = draw * self.burst[int(t)] + self.regime.queue_ms_per_rps * rate
+        burst = self.burst[int(t)]
+        entry = self.entry_ms[self.entries % self.draws] * burst + self.queue_ms_per_rps * rate
+        back = self.response_ms[self.responses % self.draws] * burst
         self.entries += 1
-        self.outstanding += 1
+        self.responses += 1
+        tape.latencies_ms.append(entry + back)  # the round trip the strategy sees
+        arrival = t + entry * 1e-3
+        answer_at = arrival + back * 1e-3
+        heapq.heappush(self.answers_due, answer_at)
         gen = 0
         if kind != HEDGE:
             gen = self.sent_gen[side] = self.sent_gen[side] + 1
-            self.pending[side] = gen
+            self.pending_until[side] = answer_at
             if kind != NEW:
                 tape.cancels_sent += 1  # a cancel, or a replace: it cancels what it replaces
             if kind == CANCEL:
@@ -262,42 +297,32 @@ class Session:
                 tape.orders_sent += 1
                 self.wanted_at[side] = t
                 self.wanted[side] = value
-        heapq.heappush(self.in_flight, (t + entry * 1e-3, kind, side, value, gen, t))
+        heapq.heappush(self.in_flight, (arrival, kind, side, value, gen, answer_at))
 
-    def respond(self, t: float, kind: int, side: int, value: float, gen: int, sent_at: float) -> None:
-        """An answer from the exchange at `t`, on its way back to the strategy."""
-        delay = self.response_ms[self.responses % len(self.response_ms)] * self.burst[int(t)]
+    def notify(self, t: float, kind: int, side: int, qty: float, gen: int) -> None:
+        """A fill, on its way back to the strategy."""
+        delay = self.response_ms[self.responses % self.draws] * self.burst[int(t)]
         self.responses += 1
-        heapq.heappush(self.in_flight, (t + delay * 1e-3, kind, side, value, gen, sent_at))
-
-    def handle(self, message: Message) -> None:
-        if message[1] >= ACK:
-            self.answer(message)
-        else:
-            self.arrive(message)
+        heapq.heappush(self.in_flight, (t + delay * 1e-3, kind, side, qty, gen, 0.0))
 
     # --- exchange -------------------------------------------------------------------------
-    def admitted(self, t: float) -> bool:
-        """The venue's rate limit: a bucket of one second's requests, refilled continuously."""
-        limit = self.regime.rate_limit_per_s
-        self.tokens = min(limit, self.tokens + (t - self.tokens_at) * limit)
-        self.tokens_at = t
-        if self.tokens < 1.0:
-            self.tape.blocks["rate_limit"] += 1
-            self.tape.rejects += 1
-            return False
-        self.tokens -= 1.0
-        return True
-
     def arrive(self, request: Message) -> None:
-        t, kind, side, value, gen, sent_at = request
-        if not self.admitted(t):
-            self.respond(t, REJECTED, -1 if kind == HEDGE else side, 0.0, gen, sent_at)
-            return
-        if kind == HEDGE:
-            self.hedge_fill(t, side, value, sent_at)
-            return
+        t, kind, side, value, gen, answer_at = request
         tape = self.tape
+        # The venue's rate limit: a bucket of one second's requests, refilled continuously.
+        limit = self.rate_limit
+        tokens = min(limit, self.tokens + (t - self.tokens_at) * limit)
+        self.tokens_at = t
+        if tokens < 1.0:
+            self.tokens = tokens
+            tape.blocks["rate_limit"] += 1
+            tape.rejects += 1
+            heapq.heappush(self.in_flight, (answer_at, REJECTED, -1 if kind == HEDGE else side, 0.0, gen, 0.0))
+            return
+        self.tokens = tokens - 1.0
+        if kind == HEDGE:
+            self.hedge_fill(t, side, value, answer_at)
+            return
         if kind != NEW:
             if self.live[side]:
                 self.retire(t, side)  # the order this request cancels or replaces leaves the book
@@ -305,13 +330,11 @@ class Session:
             else:
                 tape.cancels_late += 1  # it filled before the request arrived
         if kind == CANCEL:
-            self.respond(t, ACK, side, 0.0, gen, sent_at)
             return
         sign = SIGN[side]
         mid = self.mid[int(t * CELLS_PER_S)]
-        touch = mid * (1.0 + sign * self.half_spread_frac)
-        if sign * (value - touch) >= 0.0:
-            self.cross(t, side, value, touch, gen, sent_at)
+        if sign * (value - mid * (1.0 + sign * self.half_spread_frac)) >= 0.0:
+            self.cross(t, side, value, mid * (1.0 + sign * self.half_spread_frac), gen, answer_at)
             return
         self.live[side] = True
         self.live_px[side] = value
@@ -320,13 +343,12 @@ class Session:
         self.live_gen[side] = gen
         self.ahead[side] = self.market.level_depth(sign * (mid - value) / mid * 1e4)  # the back of the queue
         self.ahead_at[side] = t
-        self.respond(t, ACK, side, 0.0, gen, sent_at)
 
-    def cross(self, t: float, side: int, limit: float, touch: float, gen: int, sent_at: float) -> None:
+    def cross(self, t: float, side: int, limit: float, touch: float, gen: int, answer_at: float) -> None:
         """A quote crosses the market on arrival: rejected if post-only, else a taker fill."""
         if self.p.post_only:
             self.tape.rejects += 1
-            self.respond(t, REJECTED, side, 0.0, gen, sent_at)
+            heapq.heappush(self.in_flight, (answer_at, REJECTED, side, 0.0, gen, 0.0))
             return
         sign = SIGN[side]
         price = self.taker_price(touch, sign, QUOTE_SIZE)
@@ -334,15 +356,15 @@ class Session:
             price = limit
         self.fill(t, sign, QUOTE_SIZE, price, touch, self.taker_fee, False)
         self.tape.crossings += 1
-        self.respond(t, ACK, side, 0.0, gen, sent_at)
-        self.respond(t, FILLED_ALL, side, QUOTE_SIZE, gen, sent_at)
+        heapq.heappush(self.in_flight, (answer_at, FILLED_ALL, side, QUOTE_SIZE, gen, 0.0))
 
     def maker_fill(self, t: float, side: int, beyond_bps: float, distance: float, tick_bps: float) -> None:
         """A market order reaches our resting quote: through our level it fills the quote whole;
         ending at our level, what it has left after the queue ahead of us."""
         qty = self.live_qty[side]
         if beyond_bps < tick_bps:
-            left = beyond_bps / tick_bps * self.market.level_depth(distance)
+            # The order takes its share of the level's size: the queue ahead of us, then ours.
+            left = beyond_bps / tick_bps * (self.market.level_depth(distance) + QUOTE_SIZE)
             ahead = self.ahead[side] * math.exp(self.market.queue_cancel_rate * (self.ahead_at[side] - t))
             self.ahead[side] = max(0.0, ahead - left)
             self.ahead_at[side] = t
@@ -356,13 +378,13 @@ class Session:
         gen = self.live_gen[side]
         if done:
             self.retire(t, side)
-        self.respond(t, FILLED_ALL if done else FILLED_PART, side, qty, gen, t)
+        self.notify(t, FILLED_ALL if done else FILLED_PART, side, qty, gen)
 
-    def hedge_fill(self, t: float, side: int, qty: float, sent_at: float) -> None:
+    def hedge_fill(self, t: float, side: int, qty: float, answer_at: float) -> None:
         sign = SIGN[side]
         touch = self.mid[int(t * CELLS_PER_S)] * (1.0 + sign * self.half_spread_frac)
         self.fill(t, sign, qty, self.taker_price(touch, sign, qty), touch, self.taker_fee, False)
-        self.respond(t, HEDGED, side, qty, 0, sent_at)
+        heapq.heappush(self.in_flight, (answer_at, HEDGED, side, qty, 0, 0.0))
 
     def taker_price(self, touch: float, sign: int, qty: float) -> float:
         """Square-root slippage beyond the touch."""

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -109,17 +110,19 @@ def _vol_factor(regime: MarketRegime, rng: np.random.Generator, seconds: int) ->
 
 def _hawkes(
     regime: MarketRegime, rng: np.random.Generator, window_s: float, vol: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Arrival times and sides of a self-exciting flow: immigrants at a rate that follows the
-    volatility factor, each order triggering Poisson(branching) more after Exp(decay) seconds,
-    on its side with probability side_persistence."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Arrival times, sides and informed flags of a self-exciting flow: immigrants at a rate that
+    follows the volatility factor, each order triggering Poisson(branching) more after
+    Exp(decay) seconds, on its side with probability side_persistence. An informed immigrant's
+    triggered orders are informed too (a meta-order worked in pieces)."""
     base = 2.0 * regime.arrival_rate * (1.0 - regime.branching)  # both sides
     peak = float(vol.max())
     candidates = rng.uniform(0.0, window_s, int(rng.poisson(base * peak * window_s)))
     keep = rng.uniform(0.0, peak, len(candidates)) < vol[candidates.astype(np.int64)]
     times = [candidates[keep]]
     sides = [rng.integers(0, 2, len(times[0])) * 2 - 1]
-    parents_t, parents_s = times[0], sides[0]
+    informed = [rng.uniform(size=len(times[0])) < regime.informed_share]
+    parents_t, parents_s, parents_i = times[0], sides[0], informed[0]
     for _ in range(MAX_GENERATIONS):
         if not len(parents_t) or regime.branching == 0.0:
             break
@@ -130,11 +133,29 @@ def _hawkes(
         child_s = np.where(flip, fresh, np.repeat(parents_s, children))
         inside = child_t < window_s
         parents_t, parents_s = child_t[inside], child_s[inside]
+        parents_i = np.repeat(parents_i, children)[inside]
         times.append(parents_t)
         sides.append(parents_s)
-    all_t, all_s = np.concatenate(times), np.concatenate(sides)
+        informed.append(parents_i)
+    all_t = np.concatenate(times)
     order = np.argsort(all_t, kind="stable")
-    return all_t[order], all_s[order].astype(np.int64)
+    return all_t[order], np.concatenate(sides)[order].astype(np.int64), np.concatenate(informed)[order]
+
+
+def _decaying(pulses: np.ndarray, decay_cells: float) -> np.ndarray:
+    """y[j] = sum over k <= j of pulses[k] * exp(-(j - k) / decay_cells), in blocks short enough
+    that the scaling stays finite."""
+    out = np.empty_like(pulses)
+    a = math.exp(-1.0 / decay_cells)
+    block = max(1, int(decay_cells * 300.0))  # a**-block stays below e**300
+    carry = 0.0
+    for start in range(0, len(pulses), block):
+        x = pulses[start : start + block]
+        scale = a ** np.arange(len(x))
+        y = scale * (carry + np.cumsum(x / scale))
+        out[start : start + block] = y
+        carry = float(y[-1]) * a
+    return out
 
 
 def _swept_size(regime: MarketRegime, reach_bps: np.ndarray) -> np.ndarray:
@@ -151,10 +172,9 @@ def generate_market(regime: MarketRegime, rng: np.random.Generator, window_s: fl
     # Draw everything first, in a fixed order, so the draws never depend on what follows.
     vol = _vol_factor(regime, rng, seconds)
     steps = rng.standard_normal(n)
-    order_time, order_side = _hawkes(regime, rng, window_s, vol)
+    order_time, order_side, informed = _hawkes(regime, rng, window_s, vol)
     count = len(order_time)
     reach_unit = rng.standard_exponential(count)
-    informed = rng.uniform(size=count) < regime.informed_share
     feed_z = rng.standard_normal(n // FEED_BLOCK_CELLS + 1)
     draws = max(MIN_LATENCY_DRAWS, LATENCY_DRAWS_PER_S * seconds)
     entry_z = rng.standard_normal(draws)
@@ -173,12 +193,16 @@ def generate_market(regime: MarketRegime, rng: np.random.Generator, window_s: fl
     reach = reach_unit / regime.depth_decay_k * np.where(informed, regime.informed_reach_ratio, 1.0)
     size = _swept_size(regime, reach)
 
-    # Permanent impact grows as the square root of the size swept; it moves the mid from the
-    # cell after the order's.
+    # Impact grows as the square root of the size swept and moves the mid from the cell after
+    # the order's. An informed order's impact is permanent; an uninformed order's decays to its
+    # permanent share (the book refills behind a sweep that carried no information).
     reference = float(_swept_size(regime, np.array([1.0 / regime.depth_decay_k]))[0])
     impact = order_side * regime.impact_bps * np.sqrt(size / reference)
-    mid_bps = np.bincount(order_cell + 1, weights=impact, minlength=n + 1)[: n + 1] + noise_bps
-    mid = START_PRICE * (1.0 + np.cumsum(mid_bps) * 1e-4)
+    keeps = np.where(informed, 1.0, regime.impact_permanent)
+    pulses = partial(np.bincount, order_cell + 1, minlength=n + 1)
+    permanent = np.cumsum(pulses(weights=impact * keeps)[: n + 1] + noise_bps)
+    transient = _decaying(pulses(weights=impact * (1.0 - keeps))[: n + 1], regime.impact_decay_s * CELLS_PER_S)
+    mid = START_PRICE * (1.0 + (permanent + transient) * 1e-4)
 
     burst = vol**regime.latency_burst
     block_second = (np.arange(len(feed_z)) * FEED_BLOCK_CELLS) // round(CELLS_PER_S)

@@ -14,7 +14,14 @@ from core.gates import GATES, GateProfile, GateRule, evaluate_iteration, load_ga
 from core.records import ExitCode
 from tests.support.strategies import GATE_KPIS, gate_and_tightening, kpi_value
 
-GOOD_NIGHTLY = {"maker_taker_ratio": 0.92, "net_bps": 3.4, "risk_ratio": 0.20, "p95_latency_ms": 180.0}
+GOOD_NIGHTLY = {
+    "maker_taker_ratio": 0.92,
+    "net_bps": 3.4,
+    "risk_ratio": 0.20,
+    "p95_latency_ms": 180.0,
+    "quote_presence": 0.95,
+    "pnl_per_hour": 120.0,
+}
 
 
 def nightly(**changes: object) -> dict[str, object]:
@@ -29,6 +36,8 @@ def test_builtin_gates_are_listed_and_carry_the_design_thresholds() -> None:
         "net_bps": (">=", 2.7),
         "risk_ratio": ("<=", 0.40),
         "p95_latency_ms": ("<=", 350.0),
+        "quote_presence": (">=", 0.90),
+        "pnl_per_hour": (">", 0.0),
     }
     smoke = {r.kpi: (r.op, r.fail) for r in load_gate("smoke").rules}
     assert smoke == {
@@ -70,7 +79,14 @@ def test_reasons_are_human_lines_and_the_worst_check_decides() -> None:
     assert record.verdict == "FAIL"
     assert record.reasons == ["maker_taker_ratio 0.86 < 0.88 (WARN)", "net_bps 1.93 < 2.7 (FAIL)"]
     statuses = {c.kpi: c.status for c in record.checks}
-    assert statuses == {"maker_taker_ratio": "WARN", "net_bps": "FAIL", "risk_ratio": "PASS", "p95_latency_ms": "PASS"}
+    assert statuses == {
+        "maker_taker_ratio": "WARN",
+        "net_bps": "FAIL",
+        "risk_ratio": "PASS",
+        "p95_latency_ms": "PASS",
+        "quote_presence": "PASS",
+        "pnl_per_hour": "PASS",
+    }
 
 
 def test_a_value_just_past_its_threshold_does_not_print_as_equal() -> None:
@@ -104,16 +120,33 @@ def test_smoke_latency_must_be_present_and_positive(value: object, reason: str) 
     assert record.checks[-1].value == (0.0 if value == 0.0 else None)  # never NaN in a record
 
 
-def test_an_absent_kpi_fails_with_a_reason_naming_it() -> None:
-    summary = {k: v for k, v in GOOD_NIGHTLY.items() if k != "risk_ratio"}
+def test_a_missing_kpi_warns_no_fills_by_default_never_reads_as_zero() -> None:
+    summary = nightly(net_bps=None, maker_taker_ratio=None)  # a window without fills has no edge
     record = evaluate_iteration(summary, load_gate("nightly"))
-    assert (record.verdict, record.reasons) == ("FAIL", ["risk_ratio missing (FAIL)"])
+    assert (record.verdict, record.reasons) == (
+        "WARN",
+        ["maker_taker_ratio missing: no fills (WARN)", "net_bps missing: no fills (WARN)"],
+    )
+    assert [c.value for c in record.checks if c.status == "WARN"] == [None, None]
+    absent = {k: v for k, v in GOOD_NIGHTLY.items() if k != "risk_ratio"}
+    assert evaluate_iteration(absent, load_gate("nightly")).reasons == ["risk_ratio missing: no fills (WARN)"]
 
 
-def test_an_empty_summary_fails_every_check_without_crashing() -> None:
+@pytest.mark.parametrize(("policy", "verdict"), [("pass", "PASS"), ("warn", "WARN"), ("fail", "FAIL")])
+def test_the_gate_profile_says_what_a_missing_kpi_gets(tmp_path: Path, policy: str, verdict: str) -> None:
+    per_rule = tmp_path / "per_rule.toml"
+    per_rule.write_text(f'[kpi.net_bps]\nop = ">="\nfail = 1.0\nmissing = "{policy}"\n')
+    default = tmp_path / "default.toml"
+    default.write_text(f'missing = "{policy}"\n[kpi.net_bps]\nop = ">="\nfail = 1.0\n')
+    for path in (per_rule, default):
+        assert evaluate_iteration({"net_bps": None}, load_gate(str(path))).verdict == verdict
+        assert evaluate_iteration({"net_bps": 0.5}, load_gate(str(path))).verdict == "FAIL"  # a measured value
+
+
+def test_an_empty_summary_warns_on_every_check_without_crashing() -> None:
     record = evaluate_iteration({}, load_gate("nightly"))
-    assert record.verdict == "FAIL"
-    assert len(record.reasons) == 4
+    assert record.verdict == "WARN"
+    assert len(record.reasons) == 6
 
 
 def test_unknown_gate_names_the_allowed_ones() -> None:
@@ -128,7 +161,7 @@ def test_a_gate_file_by_path_including_presence_checks(tmp_path: Path) -> None:
     gate = load_gate(str(path))
     assert gate == GateProfile("mine", (GateRule("cancel_ratio", "<", 0.9), GateRule("pnl", "present")))
     assert evaluate_iteration({"cancel_ratio": 0.5, "pnl": -3.0}, gate).verdict == "PASS"
-    assert evaluate_iteration({"cancel_ratio": 0.5}, gate).reasons == ["pnl missing (FAIL)"]
+    assert evaluate_iteration({"cancel_ratio": 0.5}, gate).reasons == ["pnl missing (FAIL)"]  # present: never WARN
 
 
 @pytest.mark.parametrize(
@@ -144,7 +177,7 @@ def test_a_gate_file_by_path_including_presence_checks(tmp_path: Path) -> None:
         ("[kpi.net_bps]\nop = '>='\nfail = 2\nwarn = 1", "warn=1 must lie on the passing side of fail=2"),
         ("[kpi.risk_ratio]\nop = '<='\nfail = 0.4\nwarn = 0.5", "warn=0.5 must lie on the passing side"),
         ("[kpi.net_bps]\nop = '>='\nfail = 2\nwran = 3", "unknown key 'wran'; allowed: op, fail, warn"),
-        ("[kpi.pnl]\nop = 'present'\nfail = 0", "op 'present' takes no fail or warn"),
+        ("[kpi.pnl]\nop = 'present'\nfail = 0", "op 'present' takes no fail, warn or missing"),
         ("kpi = 3", "no [kpi.<name>] rules"),
         ("kpi = {net_bps = 3}", "kpi.net_bps must be a table"),
         ("[gate]\nname = 'x'", "unknown top-level key 'gate'"),

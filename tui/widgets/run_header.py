@@ -29,7 +29,7 @@ MINOR_FROM = 3  # fields of this priority and after give way to a long run id
 BAR_CELLS = (10, 8)  # the progress bar, and in the bare form
 # Which labels a form of the header keeps: the full one, the one without the labels a value
 # speaks without (a run id, a gate's name, 14/24), the bare one.
-FULL = frozenset({"run", "gate", "profile", "seed", "iter", "mkt", "ETA"})
+FULL = frozenset({"run", "gate", "fees", "profile", "seed", "iter", "mkt", "ETA"})
 NEEDED = frozenset({"profile", "seed", "mkt", "ETA"})
 BARE = frozenset({"ETA"})
 STATUS_COLOURS: dict[str, str] = {
@@ -196,6 +196,7 @@ class RunHeader(Static):
             _labelled(0, "run", info.run_id, labels, elastic=True),
             _labelled(6, "", driver, labels),
             _labelled(1, "gate", info.gate, labels),
+            *([_labelled(9, "fees", info.fees, labels)] if info.fees else []),
             *([_labelled(7, "profile", info.profile, labels)] if "profile" in labels else []),
             *([_labelled(8, "seed", info.seed, labels)] if "seed" in labels else []),
         ]
