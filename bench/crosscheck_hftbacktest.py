@@ -172,6 +172,7 @@ def main() -> None:
     )
     worst: dict[str, list[float]] = {name: [] for name in TARGETS}
     for set_name, params in PARAM_SETS.items():
+        signed: list[tuple[float, float, float]] = []  # ours - hftbacktest: maker share, net bps, fills
         for seed in range(1, args.seeds + 1):
             ours = simulate_regime(params, ours_regime, seed, 1, args.window, regime_name)
             theirs, fills = replay(params, ours_regime, ours.market, args.queue)
@@ -191,6 +192,14 @@ def main() -> None:
                 f"{o.fills.maker_count:>6}/{h.fills.maker_count:<6}  {fills.counters['ack_wait']:>12}",
                 flush=True,
             )
+            if None not in (o.maker_taker_ratio, h.maker_taker_ratio, o.net_bps, h.net_bps):
+                fills_o, fills_h = sum(a for a, _ in sides), sum(b for _, b in sides)
+                signed.append((o.maker_taker_ratio - h.maker_taker_ratio, o.net_bps - h.net_bps, fills_o / fills_h - 1))
+        mean = np.mean(signed, axis=0) if signed else [math.nan] * 3
+        print(
+            f"{set_name}: mean ours - hftbacktest: maker share {mean[0]:+.3f}, net bps {mean[1]:+.2f}, "
+            f"fills {mean[2]:+.1%} (ours relative to hftbacktest's)"
+        )
     for name, values in worst.items():
         print(f"{name}={max(values, default=math.nan):.4f}  (target {TARGETS[name]:g}, over {len(values)})")
     print(f"crosscheck_wall_s={time.perf_counter() - started:.1f}")

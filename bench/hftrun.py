@@ -5,8 +5,10 @@ The rules are core/sim/engine.py's, spelled for hftbacktest's order API: refresh
 min_interval and at once after a maker fill; quote mid -/+ the half-spread leaning against
 inventory, on the tick grid away from mid; replace a side that moved more than the threshold or
 aged past tail_age; blocks for risk, min_interval, the replace throttle and concurrency; a taker
-hedge once inventory reaches HEDGE_TRIGGER of max_position. hftbacktest lets no request go to an
-order whose previous request is not acknowledged, so such a side waits (counted as `ack_wait`).
+hedge once inventory reaches HEDGE_TRIGGER of max_position. A replace is a cancel and a new whole
+quote sent together (as ours: the new quote goes to the back of its queue, and stands even if the
+old one filled meanwhile). Like ours, a side whose last request is not acknowledged waits (counted
+as `ack_wait`: hftbacktest refuses a cancel before the ack).
 """
 
 from __future__ import annotations
@@ -30,8 +32,7 @@ from hftbacktest import (
 )
 from numba import njit
 
-PARTIALLY_FILLED = 5  # hftbacktest.order's PARTIALLY_FILLED and REJECTED (not re-exported by the package)
-REJECTED = 6
+PARTIALLY_FILLED = 5  # hftbacktest.order's, not re-exported by the package
 MAX_FILLS = 200_000
 MAX_ORDER_IDS = 1_000_000
 THROTTLE_SLOTS = 8192
@@ -109,6 +110,7 @@ class Fills:
     qty: np.ndarray
     price: np.ndarray
     maker: np.ndarray
+    order_id: np.ndarray
     counters: dict[str, int]
 
 
@@ -125,7 +127,7 @@ def run(events: np.ndarray, rules: Rules, venue: Venue) -> Fills:
     )
     _queue_model(asset, venue.queue)
     hbt = HashMapMarketDepthBacktest([asset])
-    out = np.zeros((MAX_FILLS, 7))
+    out = np.zeros((MAX_FILLS, 6))
     counters = np.zeros(len(COUNTERS), dtype=np.int64)
     n = _quote(hbt, rules.array(), out, counters)
     hbt.close()
@@ -138,6 +140,7 @@ def run(events: np.ndarray, rules: Rules, venue: Venue) -> Fills:
         qty=rows[:, 2],
         price=rows[:, 3],
         maker=rows[:, 4] > 0.5,
+        order_id=rows[:, 5].astype(np.int64),
         counters=dict(zip(COUNTERS, counters.tolist(), strict=True)),
     )
 
@@ -176,7 +179,7 @@ def _quote(hbt, cfg, out, counters):  # type: ignore[no-untyped-def]
     wanted = np.full(2, np.nan)  # BID, ASK: the price last asked for (nan: no quote)
     wanted_at = np.zeros(2, dtype=np.int64)
     oid = np.zeros(2, dtype=np.int64)  # our order on each side (0: none)
-    seen_ts = np.full(MAX_ORDER_IDS, -1, dtype=np.int64)  # exchange time of the last fill recorded
+    filled = np.zeros(MAX_ORDER_IDS)  # per order: the quantity executed so far, as recorded
     replaced = np.zeros(THROTTLE_SLOTS, dtype=np.int64)
     head = tail = 0
     next_id = 1
@@ -205,13 +208,13 @@ def _quote(hbt, cfg, out, counters):  # type: ignore[no-untyped-def]
         while values.has_next():
             order = values.get()
             status = order.status
-            # A rejected cancel or modify comes back with a new exchange time and the last fill's
-            # numbers: not a fill.
-            fresh = order.exch_timestamp != seen_ts[order.order_id] and order.req != REJECTED
-            if status in (FILLED, PARTIALLY_FILLED) and fresh:
-                seen_ts[order.order_id] = order.exch_timestamp
+            # What filled since the last look: the order's executed quantity less what was seen
+            # (a sweep through our level fills it at the level's print and then whole, at one time).
+            done = order.qty - order.leaves_qty
+            if done - filled[order.order_id] > 1e-12:
+                qty = done - filled[order.order_id]
+                filled[order.order_id] = done
                 sign = 1 if order.side == BUY else -1
-                qty = order.exec_qty if order.order_type == LIMIT else order.qty - order.leaves_qty
                 known += sign * qty
                 out[n, 0] = order.exch_timestamp
                 out[n, 1] = sign
@@ -220,12 +223,9 @@ def _quote(hbt, cfg, out, counters):  # type: ignore[no-untyped-def]
                 maker = order.arr[0].maker  # the Order wrapper has no property for it
                 out[n, 4] = 1.0 if maker else 0.0
                 out[n, 5] = order.order_id
-                out[n, 6] = status
                 n += 1
                 maker_filled = maker_filled or maker
-                if order.order_id == hedge_id and status == FILLED:
-                    hedge_id = 0
-            elif order.order_id == hedge_id and status == EXPIRED:
+            if order.order_id == hedge_id and status in (FILLED, EXPIRED):
                 hedge_id = 0
         for side in range(2):
             if oid[side] != 0:
@@ -301,16 +301,15 @@ def _quote(hbt, cfg, out, counters):  # type: ignore[no-untyped-def]
             last_update = now
             price_tick = np.floor(price / tick) if side == 0 else np.ceil(price / tick)
             counters[6] += 1
-            if order is not None:
+            if order is not None:  # a replace: cancel, and a new whole quote at the back of its queue
                 counters[7] += 1
-                hbt.modify(0, oid[side], price_tick * tick, size, False)
+                hbt.cancel(0, oid[side], False)
+            oid[side] = next_id
+            next_id += 1
+            if side == 0:
+                hbt.submit_buy_order(0, oid[side], price_tick * tick, size, tif, LIMIT, False)
             else:
-                oid[side] = next_id
-                next_id += 1
-                if side == 0:
-                    hbt.submit_buy_order(0, oid[side], price_tick * tick, size, tif, LIMIT, False)
-                else:
-                    hbt.submit_sell_order(0, oid[side], price_tick * tick, size, tif, LIMIT, False)
+                hbt.submit_sell_order(0, oid[side], price_tick * tick, size, tif, LIMIT, False)
             wanted[side] = price
             wanted_at[side] = now
     return n
