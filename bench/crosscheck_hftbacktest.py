@@ -27,13 +27,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np
 
-from bench import hftrun
+try:
+    from bench import hftrun
+except ImportError as err:  # the validate extra is not installed in this interpreter
+    print(f"crosscheck_hftbacktest: {err}; install the validate extra (see docs/fidelity.md)", file=sys.stderr)
+    sys.exit(2)
 from bench.hftfeed import to_events
 from bench.hftpath import book_path
+from core.errors import SoakError
 from core.kpi import IterationKPIs
 from core.params import Params
 from core.scenarios import MarketRegime, regime_for, variant
-from core.sim import simulate_regime
+from core.sim import MIN_WINDOW_S, simulate_regime
 from core.sim.engine import HEDGE_TRIGGER, QUOTE_SIZE, THROTTLE_WINDOW_S
 from core.sim.ledger import summarise
 from core.sim.market import CELL_S, MarketPath, cells_of
@@ -158,8 +163,16 @@ def main() -> None:
     parser.add_argument("--scenario", default="normal")
     parser.add_argument("--queue", default="power3:3", help="hftbacktest queue model (power:N, power3:N, log2, ...)")
     args = parser.parse_args()
+    if args.seeds < 1 or not MIN_WINDOW_S <= args.window < math.inf:
+        parser.error(
+            f"--seeds={args.seeds} --window={args.window:g}: expected seeds >= 1 and window >= {MIN_WINDOW_S:g} s"
+        )
+    try:
+        regime_name, regime = regime_for(args.scenario, 1)
+        hftrun.check_queue(args.queue)
+    except (SoakError, ValueError) as err:
+        parser.error(str(err))
     started = time.perf_counter()
-    regime_name, regime = regime_for(args.scenario, 1)
     ours_regime = switched(regime)
     print(
         f"scenario={args.scenario} regime={regime_name} window={args.window:g}s seeds={args.seeds} queue={args.queue}"

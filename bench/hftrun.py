@@ -13,6 +13,7 @@ as `ack_wait`: hftbacktest refuses a cancel before the ack).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -145,24 +146,38 @@ def run(events: np.ndarray, rules: Rules, venue: Venue) -> Fills:
     )
 
 
-def _queue_model(asset: BacktestAsset, spec: str) -> None:
+QUEUE_MODELS = {
+    "power": "power_prob_queue_model",
+    "power2": "power_prob_queue_model2",
+    "power3": "power_prob_queue_model3",
+    "log": "log_prob_queue_model",
+    "log2": "log_prob_queue_model2",
+    "risk_averse": "risk_adverse_queue_model",
+}
+
+
+def check_queue(spec: str) -> tuple[str, float | None]:
+    """(BacktestAsset method, its n or None) of a queue spec: a name, `power*` ones with `:N`."""
     name, _, n = spec.partition(":")
-    powered = {
-        "power": asset.power_prob_queue_model,
-        "power2": asset.power_prob_queue_model2,
-        "power3": asset.power_prob_queue_model3,
-    }
-    plain = {
-        "log": asset.log_prob_queue_model,
-        "log2": asset.log_prob_queue_model2,
-        "risk_averse": asset.risk_adverse_queue_model,
-    }
-    if name in powered:
-        powered[name](float(n or 2.0))
-    elif name in plain:
-        plain[name]()
+    if name not in QUEUE_MODELS:
+        raise ValueError(f"--queue={spec!r}: expected one of {', '.join(QUEUE_MODELS)} (power*: name:N, N > 0)")
+    if not name.startswith("power"):
+        return QUEUE_MODELS[name], None
+    try:
+        power = float(n or 2.0)
+    except ValueError:
+        power = math.nan
+    if not power > 0:
+        raise ValueError(f"--queue={spec!r}: N must be a number > 0")
+    return QUEUE_MODELS[name], power
+
+
+def _queue_model(asset: BacktestAsset, spec: str) -> None:
+    method, n = check_queue(spec)
+    if n is None:
+        getattr(asset, method)()
     else:
-        raise ValueError(f"queue={spec!r}: expected one of {', '.join([*powered, *plain])} (power*: name:N)")
+        getattr(asset, method)(n)
 
 
 @njit
