@@ -272,13 +272,17 @@ def _quote(hbt, cfg, out, counters):  # type: ignore[no-untyped-def]
         tick = depth.tick_size
         mid = 0.5 * (depth.best_bid + depth.best_ask)
         lean = skew * (q / limit if -limit < q < limit else (1.0 if q > 0 else -1.0))
-        prices = (mid - mid * (half_spread + lean), mid + mid * (half_spread - lean))
+        # On the grid away from mid, and compared with the last price asked on the grid, as ours.
+        prices = (
+            np.floor(mid * (1.0 - half_spread - lean) / tick) * tick,
+            np.ceil(mid * (1.0 + half_spread - lean) / tick) * tick,
+        )
         at_limit = (q + size > limit, size - q > limit)
         band = threshold * mid
         for side in range(2):
             price = prices[side]
             current = wanted[side]
-            stale = np.isnan(current) or abs(price - current) > band or now - wanted_at[side] > tail_age
+            stale = np.isnan(current) or not -band <= price - current <= band or now - wanted_at[side] > tail_age
             if not (at_limit[side] or stale):
                 continue
             counters[0] += 1
@@ -314,7 +318,6 @@ def _quote(hbt, cfg, out, counters):  # type: ignore[no-untyped-def]
                 replaced[tail % THROTTLE_SLOTS] = now
                 tail += 1
             last_update = now
-            price_tick = np.floor(price / tick) if side == 0 else np.ceil(price / tick)
             counters[6] += 1
             if order is not None:  # a replace: cancel, and a new whole quote at the back of its queue
                 counters[7] += 1
@@ -322,9 +325,9 @@ def _quote(hbt, cfg, out, counters):  # type: ignore[no-untyped-def]
             oid[side] = next_id
             next_id += 1
             if side == 0:
-                hbt.submit_buy_order(0, oid[side], price_tick * tick, size, tif, LIMIT, False)
+                hbt.submit_buy_order(0, oid[side], price, size, tif, LIMIT, False)
             else:
-                hbt.submit_sell_order(0, oid[side], price_tick * tick, size, tif, LIMIT, False)
+                hbt.submit_sell_order(0, oid[side], price, size, tif, LIMIT, False)
             wanted[side] = price
             wanted_at[side] = now
     return n
