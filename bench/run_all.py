@@ -47,7 +47,7 @@ class Figure:
 
 
 FIGURES: tuple[Figure, ...] = (
-    Figure("sim_seconds_per_wall_second", "simulator throughput", "sim_throughput.py", "sim s / wall s", ">=", 20_000),
+    Figure("sim_seconds_per_wall_second", "simulator throughput", "sim_throughput.py", "sim s / wall s", ">=", 15_000),
     Figure("smoke_wall_s", "smoke soak, 3 iterations, wall time", "soak_wall.py", "s", "<=", 1.0),
     Figure("nightly24_wall_s", "nightly soak, 24 iterations, wall time", "soak_wall.py", "s", "<=", 2.0),
     Figure("watch_latency_ms_p50", "watch latency p50 (file lands -> monitor)", "watch_latency.py", "ms", "<", 100),
@@ -63,6 +63,12 @@ FIGURES: tuple[Figure, ...] = (
     Figure("quit_ms", "quit during a paced wait", "tui_stream.py", "ms"),
     Figure("tuned_pass", "nightly PASS with auto-tune", "tuning_effect.py", "share of seeds", ">=", 0.8),
     Figure("untuned_fail", "nightly FAIL without auto-tune", "tuning_effect.py", "share of seeds", ">=", 0.8),
+    Figure("tuned_pnl_per_hour", "PnL/h with auto-tune, last 8 iterations", "tuning_effect.py", "quote/h"),
+    Figure("untuned_pnl_per_hour", "PnL/h without auto-tune, last 8 iterations", "tuning_effect.py", "quote/h"),
+    Figure("tuned_earns_more", "auto-tune earns more, paired", "tuning_effect.py", "share of seeds", ">=", 0.8),
+    Figure("defaults_fail", "defaults FAIL nightly on normal", "calibration.py", "share of seeds", ">=", 0.8),
+    Figure("ready_pass", "nightly_ready PASSes nightly on normal", "calibration.py", "share of seeds", ">=", 0.8),
+    Figure("ready_earns_more", "nightly_ready earns more than defaults", "calibration.py", "share of seeds", ">=", 0.8),
     Figure("sweep_speedup", "sweep of 8 soaks on 2 local workers / serial", "sweep_scaling.py", "x", ">=", 1.7),
     Figure("sweep_startup_s", "sweep: cluster start to first soak running", "sweep_scaling.py", "s", "<=", 3.0),
     Figure("parallel_ceiling", "2 soak processes at once / one by one", "sweep_scaling.py", "x"),

@@ -27,7 +27,6 @@ class RunIdentity:
     run_id: str
     driver: str | None = None
     scenario: str | None = None
-    fees: str | None = None  # the simulator's venue fee tier
     seed: str | None = None
     profile: str | None = None
     gate: str | None = None
@@ -36,6 +35,7 @@ class RunIdentity:
     window_s: float | None = None  # market time per iteration
     started_utc: str | None = None
     finished_utc: str | None = None
+    fees: str | None = None  # the simulator's venue fee tier
 
     @classmethod
     def from_manifest(

@@ -29,7 +29,7 @@ from core.sim.market import CELLS_PER_S, MarketPath
 from core.sim.tape import Tape
 
 QUOTE_SIZE = 1.0  # units per quote
-HEDGE_TRIGGER = 0.5  # hedge once |inventory| reaches this share of max_position
+HEDGE_TRIGGER = 0.75  # hedge once |inventory| reaches this share of max_position
 THROTTLE_WINDOW_S = 60.0  # replace_rate_per_min counts replacements over this window
 RATE_WINDOW_S = 1.0  # gateway queueing follows the request rate averaged over about this long
 EPS = 1e-12

@@ -23,7 +23,14 @@ from tests.support.soak import FIXTURES
 NATIVE_RECORD = FIXTURES / "native" / "ITER_SUMMARY_3.json"
 NOW = datetime(2026, 11, 27, 14, 12, 3, tzinfo=UTC)
 # KPIs that pass the nightly gate with room.
-PASSING = {"maker_taker_ratio": 0.95, "net_bps": 4.0, "risk_ratio": 0.2, "p95_latency_ms": 150.0}
+PASSING = {
+    "maker_taker_ratio": 0.95,
+    "net_bps": 4.0,
+    "risk_ratio": 0.2,
+    "p95_latency_ms": 150.0,
+    "quote_presence": 0.95,
+    "pnl_per_hour": 100.0,
+}
 
 
 def make_record(iteration: int, **summary: Any) -> IterationRecord:

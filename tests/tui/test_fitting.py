@@ -24,7 +24,7 @@ def test_the_most_important_go_in_first_and_keep_their_order():
 
 def test_the_columns_come_from_the_registry_by_priority_and_the_verdict_always_fits():
     assert [column.key for column in KPI_COLUMNS] == list(BY_PRIORITY)
-    assert [column.heading for column in KPI_COLUMNS][:3] == ["maker share", "net bps", "pnl"]
+    assert [column.heading for column in KPI_COLUMNS][:4] == ["maker share", "net bps", "PnL/h", "vol/h"]
     for width in (40, 77, 117, 197):
         columns = columns_for(width)
         assert columns[0].key == "iteration" and columns[-1].key == "verdict"

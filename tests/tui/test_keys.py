@@ -120,9 +120,9 @@ async def test_c_chooses_the_columns_and_the_verdict_stays():
         keys = [column.key for column in table.columns]
         assert "pnl" not in keys and "net_bps" not in keys and keys[0] == "iteration" and keys[-1] == "verdict"
         heading = next(row for row in table_rows(app) if row[:1] == ["it"])
-        assert heading[:4] == ["it", "maker", "share", "risk"]
+        assert heading[:4] == ["it", "maker", "share", "PnL/h"]
         await pilot.press("c", "a", "enter")
-        assert table.chosen is None and "pnl" in [column.key for column in table.columns]
+        assert table.chosen is None and "pnl_per_hour" in [column.key for column in table.columns]
 
 
 async def test_t_turns_the_charts_to_the_next_kpis_and_round():

@@ -74,8 +74,9 @@ async def test_rows_match_the_records_and_missing_values_show_a_dash():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         rows = table_rows(app)
-        assert ["1", "0.900", "-0.25", "+2.00", "0.30", "201", "2.5", "1800", "0.40", "1.5", "PASS"] in rows
-        assert ["2", "0.420", *["—"] * 9] in rows
+        # the record holds no PnL/h, volume/h or presence: those cells say so
+        assert ["1", "0.900", "-0.25", "—", "—", "0.30", "—", "2.5", "201", "1800", "0.40", "PASS"] in rows
+        assert ["2", "0.420", *["—"] * 10] in rows
         assert "skipped: oscillation" in screen_text(app)
 
 

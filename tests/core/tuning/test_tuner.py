@@ -22,6 +22,8 @@ GOOD: dict[str, Any] = {
     "net_bps": 4.0,
     "risk_ratio": 0.2,
     "p95_latency_ms": 150.0,
+    "quote_presence": 0.95,
+    "pnl_per_hour": 100.0,
     "adverse_bps_p95": 1.0,
     "fills": {"taker_count": 0},
     "hedges": 0,
