@@ -13,6 +13,7 @@ from core.runs.views import IterationView
 from core.uplift import HEADLINE, describe, headline_interval
 
 VERDICT_COLOURS = {Verdict.PASS: "32", Verdict.WARN: "33", Verdict.FAIL: "31"}  # ANSI SGR
+CELL = 12  # a summary cell: _num's widest (999999.999, or 1.234e+06) and a space before it
 LINE_KPIS = ("maker_taker_ratio", "net_bps", "risk_ratio", "p95_latency_ms")  # the gate's, most watched
 
 
@@ -73,13 +74,13 @@ def tuning_text(view: IterationView) -> str:
 def summary_table(views: Iterable[IterationView]) -> list[str]:
     views = list(views)
     thresholds = views[-1].thresholds if views else {}
-    lines = [f"{'kpi':<20}{'last':>10}{'mean':>10}{'min':>10}{'max':>10}  gate"]
+    lines = [f"{'kpi':<20}" + "".join(f"{heading:>{CELL}}" for heading in ("last", "mean", "min", "max")) + "  gate"]
     for kpi in MONITORED:
         values = [v for v in (view.kpi(kpi) for view in views) if v is not None]
         last = views[-1].kpi(kpi) if views else None
         cells = [last, mean(values), min(values, default=None), max(values, default=None)]
         gate = " ".join(str(x) for x in thresholds.get(kpi, ()))
-        lines.append(f"{kpi:<20}" + "".join(f"{_num(c):>10}" for c in cells) + f"  {gate}")
+        lines.append(f"{kpi:<20}" + "".join(f"{_num(c):>{CELL}}" for c in cells) + f"  {gate}")
     return lines
 
 
