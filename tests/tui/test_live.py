@@ -125,14 +125,15 @@ async def test_quitting_mid_run_interrupts_the_pacing_wait(tmp_path: Path):
 
 async def test_the_header_names_the_run(tmp_path: Path):
     app, messages = live_app(tmp_path, iterations=1, gate="nightly", scenario="mixed"), AppMessages()
-    async with app.run_test(size=SIZE, message_hook=messages) as pilot:
+    async with app.run_test(size=(140, 40), message_hook=messages) as pilot:
         opened = await messages.wait_for(lambda m: isinstance(m, RunOpened))
         await messages.wait_for(lambda m: isinstance(m, RunEnded))
         await pilot.pause()
         top = app.screen._compositor.render_strips()[0].text
         words = top.split()
-        # At 120 columns a finished run's header holds every field; the labels a value speaks
-        # without (run, gate, iter) make way for the badges.
+        # At 140 columns a finished run's header holds every field (the fee tier and the uplift
+        # too); the labels a value speaks without (run, gate, iter) make way for the badges.
         assert words[:3] == [opened.identity.run_id, "sim/mixed", "nightly"]
         assert "seed 7" in top and "profile default" in top and " 1/1 " in top and "mkt 1m" in top
+        assert "mm_program" in top and "uplift +0.0/h" in top  # one window: tuning has not acted yet
         assert words[-2:] == ["COMPLETED", "FAIL"]
