@@ -180,6 +180,16 @@ class SoakApp(App[int]):
         self._set_status(message.status, message.verdict)
         if not message.history:
             self._alert(alerts.end_alert(message, self.run_dir, self.iterations_seen))
+        self._settle_moot_question()
+
+    def _settle_moot_question(self) -> None:
+        """Asked whether to stop a run that has since ended: nothing is left to stop, so the
+        question goes, and a quit that asked goes ahead (with the run's own exit code)."""
+        if isinstance(self.screen, ConfirmStop):
+            quitting = self.screen.key == "q"
+            self.screen.dismiss(False)
+            if quitting:
+                self._quit()
 
     def _alert(self, alert: alerts.Alert) -> None:
         banner = self.query_one(AlertBanner)

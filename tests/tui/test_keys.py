@@ -191,6 +191,30 @@ async def test_y_confirms_and_a_finished_run_quits_without_asking():
     assert ended.return_value == 0
 
 
+async def test_a_quit_asked_while_the_run_ends_goes_ahead_with_the_run_exit_code():
+    source = ScriptedSource([shown_record(1)])
+    app = quiet(SoakApp(source, clock=None))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("q")
+        assert isinstance(app.screen, ConfirmStop)
+        app.post_message(RunEnded("completed", 1, "FAIL"))
+        await wait_until(pilot, lambda: app.return_value is not None)
+    assert app.return_value == 1  # the run's own code, not 130
+
+
+async def test_a_stop_asked_while_the_run_ends_is_dropped():
+    source = ScriptedSource([shown_record(1)])
+    app = quiet(SoakApp(source, clock=None))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("s")
+        assert isinstance(app.screen, ConfirmStop)
+        app.post_message(RunEnded("completed", 0, "PASS"))
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmStop))
+        assert app.status == "completed" and "stop" not in source.calls
+
+
 async def test_the_replay_goes_faster_slower_steps_and_seeks(tmp_path: Path):
     run_dir = recorded_run(tmp_path, iterations=24)
     app, messages = create_replay_app(run_dir, 1.0, clock=None), AppMessages()
