@@ -39,7 +39,6 @@ from core.kpi import IterationKPIs
 from core.params import Params
 from core.scenarios import MarketRegime, regime_for, variant
 from core.sim import MIN_WINDOW_S, simulate_regime
-from core.sim.engine import HEDGE_TRIGGER, QUOTE_SIZE, THROTTLE_WINDOW_S
 from core.sim.ledger import summarise
 from core.sim.market import CELL_S, MarketPath, cells_of
 from core.sim.tape import Tape
@@ -80,24 +79,6 @@ def feed_delay_cells(market: MarketPath) -> int:
     raise ValueError("the feed delay is not constant: switch feed_latency_sigma off")
 
 
-def rules_of(params: Params) -> hftrun.Rules:
-    return hftrun.Rules(
-        interval_ns=params.min_interval_ms * 1_000_000,
-        half_spread=params.base_spread_bps * 1e-4,
-        skew=params.inventory_skew_bps * 1e-4,
-        max_position=params.max_position,
-        threshold=params.replace_threshold_bps * 1e-4,
-        tail_age_ns=params.tail_age_ms * 1_000_000,
-        replace_rate_per_min=params.replace_rate_per_min,
-        concurrency_limit=params.concurrency_limit,
-        post_only=params.post_only,
-        impact_cap_ratio=params.impact_cap_ratio,
-        quote_size=QUOTE_SIZE,
-        hedge_trigger=HEDGE_TRIGGER,
-        throttle_window_ns=round(THROTTLE_WINDOW_S * 1e9),
-    )
-
-
 def replay(params: Params, regime: MarketRegime, market: MarketPath, queue: str) -> tuple[IterationKPIs, hftrun.Fills]:
     farthest_bps = params.base_spread_bps + params.inventory_skew_bps + LEVELS_BEYOND_QUOTE_BPS
     levels = math.ceil((farthest_bps - market.half_spread_bps) / market.tick_bps) + 1
@@ -112,7 +93,7 @@ def replay(params: Params, regime: MarketRegime, market: MarketPath, queue: str)
         maker_fee=regime.maker_fee_bps * 1e-4,
         taker_fee=regime.taker_fee_bps * 1e-4,
     )
-    fills = hftrun.run(events, rules_of(params), venue)
+    fills = hftrun.run(events, hftrun.Rules.of(params, regime.presence_band_bps), venue)
     tape = tape_of(fills, regime, market)
     return summarise(tape, market, params.max_position, regime.presence_band_bps), fills
 
@@ -188,7 +169,11 @@ def main() -> None:
         signed: list[tuple[float, float, float]] = []  # ours - hftbacktest: maker share, net bps, fills
         for seed in range(1, args.seeds + 1):
             ours = simulate_regime(params, ours_regime, seed, 1, args.window, regime_name)
-            theirs, fills = replay(params, ours_regime, ours.market, args.queue)
+            try:
+                theirs, fills = replay(params, ours_regime, ours.market, args.queue)
+            except hftrun.HftbacktestError as err:  # counted out of the figures, and said
+                print(f"{set_name:<9}{seed:>5}  {err}", flush=True)
+                continue
             o, h = ours.summary, theirs
             sides = list(zip(per_side(ours.tape.fill_side), per_side(fills.side), strict=True))
             for name, value in (

@@ -20,8 +20,9 @@ import math
 
 import numpy as np
 
-from bench.hftfeed import BookPath
-from core.sim.market import CELL_S, MarketPath
+from bench.hftfeed import NS, BookPath, to_events
+from core.scenarios import regime_for
+from core.sim.market import CELL_S, MarketPath, generate_market, streams
 
 
 def book_path(market: MarketPath, levels: int, churn_s: float | None = 1.0) -> BookPath:
@@ -82,3 +83,22 @@ def _prints(
     beyond = reach[order] - (d0[order] + j * step[order])
     size = profile[j] * np.minimum(1.0, beyond / tick_bps)
     return market.order_time[order], side[order], touch[order] + side[order] * j, size
+
+
+def recorded_tape(scenario: str, seed: int, windows: int, window_s: float, reach_bps: float = 6.0) -> np.ndarray:
+    """`windows` windows of our market (iterations 1..windows of `seed`) as one hftbacktest tape:
+    window i's rows at [(i-1)*window_s, i*window_s) seconds, each window starting from a full
+    book, `reach_bps` of levels behind each touch. What a team's recorded data would be, for the
+    example driver (examples/hftbacktest_driver.py)."""
+    tapes = []
+    for iteration in range(1, windows + 1):
+        _, regime = regime_for(scenario, iteration)
+        market = generate_market(regime, streams(seed, iteration)[0], window_s)
+        levels = math.ceil(reach_bps / market.tick_bps) + 1
+        rows = to_events(book_path(market, levels), regime.feed_latency_median_ms * 1e-3)
+        rows = rows[rows["exch_ts"] < round(window_s * NS)]  # the path's end instant opens the next window
+        offset = round((iteration - 1) * window_s * NS)
+        rows["exch_ts"] += offset
+        rows["local_ts"] += offset
+        tapes.append(rows)
+    return np.concatenate(tapes)

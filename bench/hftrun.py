@@ -8,7 +8,8 @@ aged past tail_age; blocks for risk, min_interval, the replace throttle and conc
 hedge once inventory reaches HEDGE_TRIGGER of max_position. A replace is a cancel and a new whole
 quote sent together (as ours: the new quote goes to the back of its queue, and stands even if the
 old one filled meanwhile). Like ours, a side whose last request is not acknowledged waits (counted
-as `ack_wait`: hftbacktest refuses a cancel before the ack).
+as `ack_wait`: hftbacktest refuses a cancel before the ack). The loop also times how long both
+sides rested within the presence band of the mid it sees (`presence_ns`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ from hftbacktest import (
 )
 from numba import njit
 
+from core.params import Params
+from core.sim.engine import HEDGE_TRIGGER, QUOTE_SIZE, THROTTLE_WINDOW_S
+
 PARTIALLY_FILLED = 5  # hftbacktest.order's, not re-exported by the package
 MAX_FILLS = 200_000
 MAX_ORDER_IDS = 1_000_000
@@ -49,7 +53,23 @@ COUNTERS = (
     "cancels_sent",
     "rejects",
     "hedges",
+    "presence_ns",
+    "error",
 )
+# hftbacktest's error codes (py-hftbacktest/src/backtest.rs); its calls return them instead of raising.
+ERRORS = {
+    10: "OrderIdExist",
+    11: "OrderRequestInProcess",
+    12: "OrderNotFound",
+    13: "InvalidOrderRequest",
+    14: "InvalidOrderStatus",
+    15: "EndOfData",
+    100: "DataError",
+}
+
+
+class HftbacktestError(RuntimeError):
+    """hftbacktest stopped the replay with one of its error codes; the message is one line."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +89,26 @@ class Rules:
     quote_size: float
     hedge_trigger: float
     throttle_window_ns: int
+    presence_band: float  # both sides quoted within this fraction of mid count as present
+
+    @classmethod
+    def of(cls, params: Params, presence_band_bps: float) -> Rules:
+        return cls(
+            interval_ns=params.min_interval_ms * 1_000_000,
+            half_spread=params.base_spread_bps * 1e-4,
+            skew=params.inventory_skew_bps * 1e-4,
+            max_position=params.max_position,
+            threshold=params.replace_threshold_bps * 1e-4,
+            tail_age_ns=params.tail_age_ms * 1_000_000,
+            replace_rate_per_min=params.replace_rate_per_min,
+            concurrency_limit=params.concurrency_limit,
+            post_only=params.post_only,
+            impact_cap_ratio=params.impact_cap_ratio,
+            quote_size=QUOTE_SIZE,
+            hedge_trigger=HEDGE_TRIGGER,
+            throttle_window_ns=round(THROTTLE_WINDOW_S * 1e9),
+            presence_band=presence_band_bps * 1e-4,
+        )
 
     def array(self) -> np.ndarray:
         return np.array(
@@ -86,6 +126,7 @@ class Rules:
                 self.quote_size,
                 self.hedge_trigger,
                 self.throttle_window_ns,
+                self.presence_band,
             ],
             dtype=np.float64,
         )
@@ -132,6 +173,9 @@ def run(events: np.ndarray, rules: Rules, venue: Venue) -> Fills:
     counters = np.zeros(len(COUNTERS), dtype=np.int64)
     n = _quote(hbt, rules.array(), out, counters)
     hbt.close()
+    if counters[11]:
+        code = int(counters[11])
+        raise HftbacktestError(f"hftbacktest stopped the replay with error {code} ({ERRORS.get(code, 'unknown')})")
     if n >= MAX_FILLS:
         raise RuntimeError(f"more than {MAX_FILLS} fills in one window")
     rows = out[:n]
@@ -186,10 +230,31 @@ def _book_ok(depth) -> bool:  # type: ignore[no-untyped-def]
 
 
 @njit
+def _resting_price(hbt, order_id):  # type: ignore[no-untyped-def]
+    """The price of our order `order_id` while it rests on the book (nan: it does not)."""
+    order = hbt.orders(0).get(order_id) if order_id != 0 else None
+    if order is None or not (order.status == NEW or order.status == PARTIALLY_FILLED):
+        return np.nan
+    return order.price
+
+
+@njit
+def _present(hbt, oid, band) -> int:  # type: ignore[no-untyped-def]
+    """1 while both our quotes rest within `band` (a fraction) of the mid the feed shows."""
+    depth = hbt.depth(0)
+    if not _book_ok(depth):
+        return 0
+    mid = 0.5 * (depth.best_bid + depth.best_ask)
+    bid, ask = _resting_price(hbt, oid[0]), _resting_price(hbt, oid[1])
+    return int(mid - bid <= band * mid and ask - mid <= band * mid)  # nan compares False
+
+
+@njit
 def _quote(hbt, cfg, out, counters):  # type: ignore[no-untyped-def]
     interval, half_spread, skew, limit = int(cfg[0]), cfg[1], cfg[2], cfg[3]
     threshold, tail_age, rate_limit, concurrency = cfg[4], int(cfg[5]), int(cfg[6]), int(cfg[7])
     post_only, cap, size, trigger, throttle_window = cfg[8] > 0.5, cfg[9], cfg[10], cfg[11], int(cfg[12])
+    presence_band = cfg[13]
     tif = GTX if post_only else GTC
     wanted = np.full(2, np.nan)  # BID, ASK: the price last asked for (nan: no quote)
     wanted_at = np.zeros(2, dtype=np.int64)
@@ -209,13 +274,20 @@ def _quote(hbt, cfg, out, counters):  # type: ignore[no-untyped-def]
     if hbt.wait_next_feed(False, 1 << 62) == 1:
         return 0
     next_tick = 0
+    since = hbt.current_timestamp
     while True:
         now = hbt.current_timestamp
+        counters[10] += _present(hbt, oid, presence_band) * (now - since)
+        since = now
         refresh = now >= next_tick
         if refresh:
             next_tick += interval
         else:
-            if hbt.wait_next_feed(True, next_tick - now) == 1:
+            code = hbt.wait_next_feed(True, next_tick - now)
+            if code == 1:
+                break
+            if not (code == 0 or code == 2 or code == 3):
+                counters[11] = code
                 break
         # Fills reported since the last look: record them, hedge if inventory is past the trigger.
         maker_filled = False

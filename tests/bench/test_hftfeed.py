@@ -21,8 +21,8 @@ from bench.hftfeed import (
     BookPath,
     to_events,
 )
-from bench.hftpath import book_path
-from core.scenarios import REGIMES
+from bench.hftpath import book_path, recorded_tape
+from core.scenarios import REGIMES, regime_for
 from core.sim import generate_market, streams
 
 KIND_MASK = 0xFF
@@ -131,3 +131,18 @@ def test_a_level_that_leaves_is_removed_before_the_new_touch_is_set():
     print_row = events[(events["ev"] & KIND_MASK) == TRADE_EVENT][0]
     assert (print_row["exch_ts"], print_row["px"], print_row["qty"]) == (NS // 2, 4.5, 5.0)
     assert print_row["ev"] & SELL_EVENT
+
+
+def test_a_recorded_tape_holds_each_window_in_its_slot_each_starting_from_a_full_book():
+    window_s, windows = 5.0, 3
+    tape = recorded_tape("normal", 7, windows, window_s)
+    slot = tape["exch_ts"] // round(window_s * NS)
+    assert np.all(np.diff(tape["exch_ts"]) >= 0) and set(slot.tolist()) == set(range(windows))
+    for i in range(windows):
+        rows = tape[slot == i]
+        market = generate_market(regime_for("normal", i + 1)[1], streams(7, i + 1)[0], window_s)
+        first = replay_book(rows, market.tick_px)[int(rows["exch_ts"][0])]
+        # At the window's first instant both sides hold every level (6 bp of book behind the touch).
+        assert all(len(side) == round(6.0 / market.tick_bps) + 1 for side in first)
+        trades = np.count_nonzero((rows["ev"] & KIND_MASK) == TRADE_EVENT)
+        assert trades == len(book_path(market, len(first[0])).trade_time)
