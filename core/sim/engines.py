@@ -2,11 +2,13 @@
 (DESIGN.md section 2, Engines). Nothing here imports numba: only core.sim.engine_numba does,
 and only once that engine is chosen.
 
-`auto` picks numba when it is installed and the run is long enough to pay for its start-up:
-importing numba and loading the compiled loop from the on-disk cache costs about half a second
-(bench/sim_throughput.py: numba_warm_start_s), and each 600 s window it runs saves about 15 ms
-against the Python loop, counting the control arm's replay of every window as well: about
-AUTO_NUMBA_MIN_SIM_S simulated seconds of the run (iterations * window_s) to break even.
+`auto` picks numba when it is installed and the run is long enough to pay for its start-up. Measured
+with bench/sim_throughput.py (load 1.5 on 2 cores): a process that runs one window takes 0.69 s on
+numba with a warm cache against 0.32 s on Python, so numba's start-up is about 0.4 s; a 600 s
+window takes 8 ms on numba against 24 ms on Python, 16 ms saved per window simulated. That breaks
+even after about 25 windows simulated, about 12 iterations of 600 s with the control arm's replay
+of each (the what-if tuner replays more). AUTO_NUMBA_MIN_SIM_S, 20 windows of 600 s of run, keeps
+a margin for a loaded machine, and keeps the smoke soak (3 windows) off numba.
 """
 
 from __future__ import annotations
