@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from core.compat import Layer, older_environment
 from core.errors import ConfigError, ParamError
 from core.params import PARAM_SPECS, Params, describe_validation_error, load_profile, shown
-from core.records import Tuners
+from core.records import Engines, Tuners
 from core.reporting.files import check_output_path
 from core.scenarios import get_fee_tier
 
@@ -36,6 +36,7 @@ class RunSettings(BaseModel):
     tuner: Tuners | None = None  # None: whatif when the driver can replay, else rules (core/tuning/arms.py)
     control: str | None = None  # the control arm's profile; None: the run's starting parameters
     driver: str = "sim"
+    engine: Engines = Engines.AUTO  # the simulator's loop (core/sim/engines.py)
     driver_timeout_s: float | None = Field(default=None, gt=0, le=604_800)  # None: core.drivers.default_timeout_s
     driver_replay: bool = False  # the external driver promises one market path per {seed} and {iteration}
     profile: str = "default"
@@ -69,6 +70,15 @@ class SoakConfig(BaseModel):
         if s.hours is not None:
             return max(1, math.ceil(s.hours * 3600 / s.window_s))
         return DEFAULT_ITERATIONS
+
+    @property
+    def engine(self) -> Literal["python", "numba"] | None:
+        """The engine the simulator runs with (None: an external driver)."""
+        if self.driver_argv is not None:
+            return None
+        from core.sim.engines import choose_engine
+
+        return choose_engine(self.settings.engine.value, self.total_iterations * self.settings.window_s)
 
     @property
     def driver_argv(self) -> list[str] | None:
@@ -119,8 +129,17 @@ def build_config(
             check_output_path(output)
     if settings.fees is not None:
         get_fee_tier(settings.fees)
+    if settings.engine is Engines.NUMBA:
+        _check_numba()
     params, param_sources = _merge_params(settings.profile, sources["profile"], env_params, cli_params or {})
     return SoakConfig(settings=settings, params=params, sources={**sources, **param_sources})
+
+
+def _check_numba() -> None:
+    from core.sim.engines import NUMBA_MISSING, numba_installed
+
+    if not numba_installed():
+        raise ConfigError(NUMBA_MISSING)
 
 
 def _check_driver(driver: str) -> None:

@@ -8,7 +8,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from core.driver_process import Ended, StopRequests, run_command
 from core.errors import DriverError
@@ -16,6 +16,9 @@ from core.kpi import KPIS
 from core.params import Params
 from core.runs.layout import DRIVER_DIR, OVERRIDES_FILE, metrics_file_name
 from core.text import escape_controls
+
+if TYPE_CHECKING:
+    from core.sim.engines import Engine  # the simulator is imported only when it is the driver
 
 STDERR_TAIL = 200  # characters of the driver's last stderr line in an error
 MAX_METRICS_BYTES = 1024 * 1024
@@ -36,22 +39,30 @@ class Driver(Protocol):
 
 
 class SimDriver:
-    """The seeded market simulation of DESIGN.md section 2."""
+    """The seeded market simulation of DESIGN.md section 2, its loop run by `engine`."""
 
-    def __init__(self, scenario: str, seed: int, window_s: float, fees: str | None = None) -> None:
+    def __init__(
+        self, scenario: str, seed: int, window_s: float, fees: str | None = None, engine: Engine = "python"
+    ) -> None:
         from core.scenarios import get_scenario
-        from core.sim import simulate_iteration
+        from core.sim import Simulator
 
         first = get_scenario(scenario)  # fail before the run starts on an unknown name or a bad file
-        self._simulate = simulate_iteration
+        self.simulator = Simulator(scenario, seed, window_s, fees, engine)
         self.name = f"sim/{first.name}"
-        self.scenario, self.seed, self.window_s, self.fees = scenario, seed, window_s, fees
+        self.engine = engine
         # The fee tier the run trades at, for the manifest: the one asked for, or the scenario's.
         self.fee_tier = fees or first.regimes[first.schedule[0]].fee_tier
 
     def run(self, params: Params, iteration: int, run_dir: Path) -> DriverResult:
-        result = self._simulate(params, self.scenario, self.seed, iteration, self.window_s, self.fees)
-        return DriverResult(summary=result.summary.model_dump(mode="json"), runtime={"regime": result.regime})
+        return self.run_many([params], iteration)[0]
+
+    def run_many(self, params: list[Params], iteration: int) -> list[DriverResult]:
+        """Several parameter sets on the one market path of `iteration` (generated once)."""
+        return [
+            DriverResult(summary=result.summary.model_dump(mode="json"), runtime={"regime": result.regime})
+            for result in self.simulator.run_many(params, iteration)
+        ]
 
 
 class DriverStopped(Exception):

@@ -221,7 +221,7 @@ class SoakLoop:
         s = self.config.settings
         argv = self.config.driver_argv
         if argv is None:
-            return SimDriver(s.scenario, s.seed, s.window_s, s.fees)
+            return SimDriver(s.scenario, s.seed, s.window_s, s.fees, self.config.engine or "python")
         timeout_s = s.driver_timeout_s or default_timeout_s(s.window_s)
         return CommandDriver(argv, s.seed, s.window_s, StopRequests(self._cancelled, self._at_once), timeout_s)
 
@@ -235,6 +235,7 @@ class SoakLoop:
             "gate": s.gate,
             "scenario": s.scenario,
             "fees": getattr(driver, "fee_tier", None),  # the simulator's venue fee tier
+            "engine": getattr(driver, "engine", None),  # ... and who runs its loop
             "window_s": s.window_s,
             "iterations": self.config.total_iterations,
             "config": {k: {"value": v, "source": self.config.sources.get(k, "default")} for k, v in values.items()},

@@ -183,6 +183,14 @@ class Tuners(_Words):
     WHATIF = "whatif"  # the best of the proposal's neighbourhood, replayed on the last finished windows
 
 
+class Engines(_Words):
+    """`--engine` (DESIGN.md section 2, Engines): who runs the simulator's event loop."""
+
+    AUTO = "auto"  # numba when installed and the run is long enough to pay for its start-up
+    PYTHON = "python"  # the reference
+    NUMBA = "numba"  # the compiled one (the extra `fast`)
+
+
 class CandidateRecord(BaseModel):
     """One row of the what-if table: a candidate change, replayed on the last finished windows."""
 

@@ -112,6 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--control", metavar="PROFILE", help="the control arm's parameters (default: the run's starting values)"
     )
+    run.add_argument(
+        "--engine",
+        metavar="auto|python|numba",
+        help="the simulator's loop: python (the reference) or numba (extra fast); auto: numba on long runs",
+    )
     run.add_argument("--profile", metavar="NAME", help="parameter profile: name or .toml path (default)")
     run.add_argument(
         "--set",
@@ -210,6 +215,7 @@ def _run(args: argparse.Namespace) -> int:
             "tuner",
             "control",
             "driver",
+            "engine",
             "driver_timeout_s",
             "driver_replay",
             "profile",
@@ -228,6 +234,10 @@ def _run(args: argparse.Namespace) -> int:
     notes += run_notes(os.environ, config.sources, config.settings.model_dump(), config.total_iterations)
     for note in notes:
         print(f"soak: note: {note}", file=sys.stderr)
+    if config.engine == "numba":  # before the monitor: the line is read on the terminal
+        from core.sim.engines import start_numba
+
+        start_numba(lambda line: print(f"soak: note: {line}", file=sys.stderr, flush=True))
     soak = SoakRun(config)
     if args.no_ui or config.settings.json_events or not _monitor_possible():
         from core.console.run import run_headless

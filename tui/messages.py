@@ -36,6 +36,7 @@ class RunIdentity:
     started_utc: str | None = None
     finished_utc: str | None = None
     fees: str | None = None  # the simulator's venue fee tier
+    engine: str | None = None  # who ran the simulator's loop (python, numba)
 
     @classmethod
     def from_manifest(
@@ -53,6 +54,7 @@ class RunIdentity:
             driver=text("driver"),
             scenario=text("scenario"),
             fees=text("fees"),
+            engine=text("engine"),
             seed=text("seed"),
             profile=text("profile"),
             gate=text("gate"),

@@ -37,8 +37,9 @@ class HeadlessPrinter:
         if isinstance(event, RunStarted):
             self.total, self.run_dir = event.total_iterations, event.run_dir
             m = event.manifest
+            engine = f"  engine {m['engine']}" if m.get("engine") else ""
             self._print(
-                f"soak run {event.run_id}  driver {m['driver']}  seed {m['seed']}  "
+                f"soak run {event.run_id}  driver {m['driver']}{engine}  seed {m['seed']}  "
                 f"profile {m['profile']}  gate {m['gate']}  -> {event.run_dir}"
             )
         elif isinstance(event, RunNotice):

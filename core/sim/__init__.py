@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
+
+import numpy as np
 
 from core.kpi import IterationKPIs
 from core.params import Params
 from core.scenarios import MarketRegime, get_fee_tier, regime_for, variant
-from core.sim.engine import run_window
+from core.sim.engines import Engine, WindowRunner, window_runner
 from core.sim.ledger import summarise
 from core.sim.market import MarketPath, generate_market, streams
 from core.sim.tape import Tape
@@ -30,15 +33,18 @@ class IterationResult:
 
 
 def simulate_iteration(
-    params: Params, scenario: str, seed: int, iteration: int, window_s: float = 600.0, fees: str | None = None
+    params: Params,
+    scenario: str,
+    seed: int,
+    iteration: int,
+    window_s: float = 600.0,
+    fees: str | None = None,
+    engine: Engine = "python",
 ) -> IterationResult:
     """One iteration window of `scenario` (random stream: SeedSequence([seed, iteration])), at
-    the fee tier `fees` (None: the scenario's own)."""
-    regime_name, regime = regime_for(scenario, iteration)
-    if fees is not None:
-        get_fee_tier(fees)
-        regime = variant(regime, fee_tier=fees)
-    return simulate_regime(params, regime, seed, iteration, window_s, regime_name)
+    the fee tier `fees` (None: the scenario's own), its loop run by `engine`."""
+    regime_name, regime = _regime(scenario, iteration, fees)
+    return simulate_regime(params, regime, seed, iteration, window_s, regime_name, engine)
 
 
 def simulate_regime(
@@ -48,11 +54,71 @@ def simulate_regime(
     iteration: int,
     window_s: float = 600.0,
     regime_name: str = "custom",
+    engine: Engine = "python",
 ) -> IterationResult:
     """One window in explicit market constants (what simulate_iteration runs underneath)."""
     _check(params, seed, iteration, window_s)
     market_rng, strategy_rng = streams(seed, iteration)
     market = generate_market(regime, market_rng, window_s)
+    return _trade(window_runner(engine), params, regime, regime_name, market, strategy_rng)
+
+
+class Simulator:
+    """One scenario's windows at one seed, for many parameter sets: the market of the last
+    `keep` iterations is kept, so that other parameters on a window already run (the what-if
+    tuner's candidates, the control arm) trade the very same path without generating it again.
+    The results are those of simulate_iteration, bit for bit."""
+
+    def __init__(
+        self,
+        scenario: str,
+        seed: int,
+        window_s: float,
+        fees: str | None = None,
+        engine: Engine = "python",
+        keep: int = 4,
+    ) -> None:
+        self.scenario, self.seed, self.window_s, self.fees = scenario, seed, window_s, fees
+        self.run_window = window_runner(engine)
+        self.keep = keep
+        self._markets: dict[int, tuple[str, MarketRegime, MarketPath]] = {}
+
+    def run_many(self, params: Sequence[Params], iteration: int) -> list[IterationResult]:
+        """Each parameter set on the market of `iteration` (generated once)."""
+        for each in params:
+            _check(each, self.seed, iteration, self.window_s)
+        regime_name, regime, market = self._market(iteration)
+        return [
+            _trade(self.run_window, each, regime, regime_name, market, streams(self.seed, iteration)[1])
+            for each in params
+        ]
+
+    def _market(self, iteration: int) -> tuple[str, MarketRegime, MarketPath]:
+        if iteration not in self._markets:
+            regime_name, regime = _regime(self.scenario, iteration, self.fees)
+            market = generate_market(regime, streams(self.seed, iteration)[0], self.window_s)
+            self._markets[iteration] = (regime_name, regime, market)
+            while len(self._markets) > self.keep:
+                del self._markets[min(self._markets)]
+        return self._markets[iteration]
+
+
+def _regime(scenario: str, iteration: int, fees: str | None) -> tuple[str, MarketRegime]:
+    regime_name, regime = regime_for(scenario, iteration)
+    if fees is not None:
+        get_fee_tier(fees)
+        regime = variant(regime, fee_tier=fees)
+    return regime_name, regime
+
+
+def _trade(
+    run_window: WindowRunner,
+    params: Params,
+    regime: MarketRegime,
+    regime_name: str,
+    market: MarketPath,
+    strategy_rng: np.random.Generator,
+) -> IterationResult:
     tape = run_window(params, regime, market, strategy_rng)
     summary = summarise(tape, market, params.max_position, regime.presence_band_bps)
     return IterationResult(summary, regime_name, market, tape)
@@ -71,6 +137,7 @@ def _check(params: Params, seed: int, iteration: int, window_s: float) -> None:
 __all__ = [
     "IterationResult",
     "SimInputError",
+    "Simulator",
     "generate_market",
     "simulate_iteration",
     "simulate_regime",

@@ -26,7 +26,7 @@ import numpy as np
 from core.params import Params
 from core.scenarios import MarketRegime
 from core.sim.market import CELLS_PER_S, MarketPath
-from core.sim.tape import Tape
+from core.sim.tape import Recorder, Tape
 
 QUOTE_SIZE = 1.0  # units per quote
 HEDGE_TRIGGER = 0.75  # hedge once |inventory| reaches this share of max_position
@@ -55,7 +55,7 @@ class Session:
         self.taker_fee = regime.taker_fee_bps * 1e-4
         self.half_spread_frac = regime.half_spread_bps * 1e-4
         self.tick_px = market.tick_px
-        self.tape = Tape()
+        self.tape = Recorder()
         self.mid = market.mid.tolist()
         self.observed = market.observed_mid.tolist()
         self.burst = market.latency_burst.tolist()
@@ -173,16 +173,11 @@ class Session:
                 self.retire(end, side)
         tape.position = self.position
         tape.actions += refreshes
-        return tape
+        return tape.tape()
 
     def market_orders(self) -> tuple[list[float], list[int], list[float], list[float]]:
-        """Per market order: time (then a sentinel), our side it can hit, the price it reaches
-        to, and how far that is from the pre-trade mid (bps)."""
-        m = self.market
-        reach = m.mid[m.order_cell()] * (1.0 + m.order_side * m.order_reach_bps * 1e-4)
-        hit_side = np.where(m.order_side > 0, ASK, BID)
-        times = [*m.order_time.tolist(), math.inf]
-        return times, hit_side.tolist(), reach.tolist(), m.order_reach_bps.tolist()
+        times, hit_side, reach_px, reach_bps = market_orders(self.market)
+        return times.tolist(), hit_side.tolist(), reach_px.tolist(), reach_bps.tolist()
 
     # --- strategy -------------------------------------------------------------------------
     def refresh(self, t: float) -> None:
@@ -410,6 +405,14 @@ class Session:
         tape.quote_end.append(t)
         tape.quote_price.append(self.live_px[side])
         self.live[side] = False
+
+
+def market_orders(m: MarketPath) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per market order: time (then a sentinel), our side it can hit, the price it reaches
+    to, and how far that is from the pre-trade mid (bps)."""
+    reach = m.mid[m.order_cell()] * (1.0 + m.order_side * m.order_reach_bps * 1e-4)
+    hit_side = np.where(m.order_side > 0, ASK, BID)
+    return np.append(m.order_time, math.inf), hit_side, reach, m.order_reach_bps
 
 
 def run_window(params: Params, regime: MarketRegime, market: MarketPath, rng: np.random.Generator) -> Tape:

@@ -27,6 +27,7 @@ A market path holds (all numpy arrays, shapes fixed by the window and the draws)
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from functools import partial
@@ -151,11 +152,19 @@ def _decaying(pulses: np.ndarray, decay_cells: float) -> np.ndarray:
     carry = 0.0
     for start in range(0, len(pulses), block):
         x = pulses[start : start + block]
-        scale = a ** np.arange(len(x))
+        scale = _powers(a, len(x))
         y = scale * (carry + np.cumsum(x / scale))
         out[start : start + block] = y
         carry = float(y[-1]) * a
     return out
+
+
+@functools.lru_cache(maxsize=8)
+def _powers(a: float, count: int) -> np.ndarray:
+    """a ** 0, 1, ..., count - 1: the same for every window of a regime (and the costliest step)."""
+    powers = a ** np.arange(count)
+    powers.flags.writeable = False
+    return powers
 
 
 def _swept_size(regime: MarketRegime, reach_bps: np.ndarray) -> np.ndarray:
@@ -181,9 +190,9 @@ def generate_market(regime: MarketRegime, rng: np.random.Generator, window_s: fl
     response_z = rng.standard_normal(draws)
 
     # The diffusion not caused by trades, its variance following the volatility factor.
-    cell_second = np.arange(1, n + 1) // round(CELLS_PER_S)
+    per_cell = np.repeat(np.sqrt(vol), round(CELLS_PER_S))[1 : n + 1]  # cell j: second j // CELLS_PER_S
     noise_bps = np.zeros(n + 1)
-    noise_bps[1:] = regime.sigma_bps * math.sqrt(CELL_S) * np.sqrt(vol[cell_second]) * steps
+    noise_bps[1:] = regime.sigma_bps * math.sqrt(CELL_S) * per_cell * steps
     noise_path = np.cumsum(noise_bps)
     # Informed orders trade the way the diffusion is about to go.
     order_cell = cells_of(order_time)

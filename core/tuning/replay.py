@@ -6,7 +6,9 @@ what-if on the very path the strategy just traded. The simulator always can; an 
 command declares it with `--driver-replay`, and is then run with the same {seed} and {iteration}
 and its own overrides file: `replays/<signature>/runtime_overrides.json` under the run directory,
 its output beside it. A replay of the parameters an iteration ran with is that iteration's own
-result (remembered, not run again), and any replay is run once per (parameters, iteration).
+result (remembered, not run again), and any replay is run once per (parameters, iteration). The
+simulator keeps the market of its last few windows (core.sim.Simulator), so a replay trades the
+very path again without generating it again.
 """
 
 from __future__ import annotations

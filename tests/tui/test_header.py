@@ -81,3 +81,14 @@ async def test_a_watched_run_shows_the_time_its_run_json_records():
         header.show_progress(10)
         header.show_status("completed", "PASS")
         assert "50:00" in header.line(118).plain  # not the 00:00 the monitor's own clock would say
+
+
+@pytest.mark.parametrize(("engine", "shown"), [("numba", True), ("python", False), (None, False)])
+async def test_the_header_names_the_compiled_engine(engine: str | None, shown: bool):
+    app = HeaderApp(None)
+    async with app.run_test(size=(142, 3)):
+        header = app.query_one(RunHeader)
+        header.show_run(RunIdentity("r1", "sim/normal", "normal", "42", "default", "nightly", engine=engine))
+        header.show_status("running")
+        words = header.line(140).plain.split()
+        assert ("numba" in words) is shown and "python" not in words

@@ -214,6 +214,8 @@ class RunHeader(Static):
             _labelled(6, "", driver, labels),
             _labelled(1, "gate", info.gate, labels),
             *([_labelled(9, "fees", info.fees, labels)] if info.fees else []),
+            # the compiled engine; the Python one is the reference, and says nothing
+            *([_labelled(10, "", info.engine, labels)] if info.engine not in (None, "python") else []),
             *([_labelled(7, "profile", info.profile, labels)] if "profile" in labels else []),
             *([_labelled(8, "seed", info.seed, labels)] if "seed" in labels else []),
         ]

@@ -1,0 +1,85 @@
+"""Which engine runs the simulator's event loop: the pure-Python reference or the numba one
+(DESIGN.md section 2, Engines). Nothing here imports numba: only core.sim.engine_numba does,
+and only once that engine is chosen.
+
+`auto` picks numba when it is installed and the run is long enough to pay for its start-up. Measured
+with bench/sim_throughput.py (load 1.5 on 2 cores): a process that runs one window takes 0.69 s on
+numba with a warm cache against 0.32 s on Python, so numba's start-up is about 0.4 s; a 600 s
+window takes 8 ms on numba against 24 ms on Python, 16 ms saved per window simulated. That breaks
+even after about 25 windows simulated, about 12 iterations of 600 s with the control arm's replay
+of each (the what-if tuner replays more). AUTO_NUMBA_MIN_SIM_S, 20 windows of 600 s of run, keeps
+a margin for a loaded machine, and keeps the smoke soak (3 windows) off numba.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from core.params import Params
+from core.scenarios import MarketRegime
+from core.sim.market import MarketPath
+from core.sim.tape import Tape
+
+Engine = Literal["python", "numba"]
+WindowRunner = Callable[[Params, MarketRegime, MarketPath, np.random.Generator], Tape]
+AUTO_NUMBA_MIN_SIM_S = 12_000.0
+NUMBA_MISSING = "engine=numba needs numba, the extra `fast`: pip install 'mm-soak[fast]'"
+
+
+class EngineUnavailable(RuntimeError):
+    """The numba engine was asked for where numba is not installed; the message is one line."""
+
+
+def numba_installed() -> bool:
+    return importlib.util.find_spec("numba") is not None
+
+
+def choose_engine(choice: str, sim_seconds: float) -> Engine:
+    """The engine `choice` (auto, python or numba) means for a run of `sim_seconds` of market."""
+    if choice == "python":
+        return "python"
+    if choice == "numba":
+        return "numba"
+    return "numba" if sim_seconds >= AUTO_NUMBA_MIN_SIM_S and numba_installed() else "python"
+
+
+def cache_dir() -> Path:
+    """Where numba keeps what it compiled: per user, outside the package (XDG's cache)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "mm-soak" / "numba"
+
+
+def use_numba_cache() -> None:
+    """Points numba's on-disk cache at cache_dir(), unless NUMBA_CACHE_DIR already names one;
+    before numba is imported, which reads it once."""
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_dir()))
+
+
+def start_numba(say: Callable[[str], None]) -> None:
+    """Imports the numba engine and loads its compiled loop, or compiles it (the first run on a
+    machine, or after an upgrade), saying so in one line first."""
+    if not numba_installed():
+        raise EngineUnavailable(NUMBA_MISSING)
+    from core.sim import engine_numba
+
+    if not engine_numba.compiled():
+        say(f"compiling the numba engine, once for this machine (cache: {os.environ['NUMBA_CACHE_DIR']})")
+    engine_numba.warm_up()
+
+
+def window_runner(engine: Engine) -> WindowRunner:
+    if engine == "python":
+        from core.sim.engine import run_window
+
+        return run_window
+    if not numba_installed():
+        raise EngineUnavailable(NUMBA_MISSING)
+    from core.sim.engine_numba import run_window as run_compiled
+
+    return run_compiled
