@@ -21,6 +21,11 @@
    drawn). Not pilot.pause() for the first: while the scan goes on the process is never idle,
    and pause() then waits its full second. watch_2000_runs_max_stall_ms: between the two, the
    longest the event loop was kept from a 10 ms timer (what a key press would wait at most).
+4. watch_2000_runs_headless_first_line_s / _landed_s: the same root with one running run more
+   (the newest), watched by `soak watch ROOT --no-ui` in a fresh process: time from the start
+   of the process to its first line (it follows the running run), and from the moment an
+   iteration of that run is put in place, just after that line, until its line is printed
+   (the rest of the scan comes first).
 """
 
 from __future__ import annotations
@@ -254,12 +259,37 @@ def measure_ingest(args: argparse.Namespace) -> None:
 
 def measure_runs(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        for n in range(args.runs):
-            make_run(Path(tmp), f"20261127-{n:06d}-s1", RUNS_ITERATIONS, "completed")
+        make_runs(Path(tmp), args.runs)
         first_paint, full_load, stall = in_child("--runs-root", tmp, "--runs", str(args.runs))
+        going = make_run(Path(tmp), "20261128-000000-s1", RUNS_ITERATIONS, "running")
+        first_line, landed = headless(Path(tmp), going)
     print(f"watch_{args.runs}_runs_first_paint_s={float(first_paint):.2f}")
     print(f"watch_{args.runs}_runs_full_load_s={float(full_load):.2f}")
     print(f"watch_{args.runs}_runs_max_stall_ms={float(stall) * 1000:.0f}")
+    print(f"watch_{args.runs}_runs_headless_first_line_s={first_line:.2f}")
+    print(f"watch_{args.runs}_runs_headless_landed_s={landed:.2f}")
+
+
+def make_runs(root: Path, runs: int) -> None:
+    for n in range(runs):
+        make_run(root, f"20261127-{n:06d}-s1", RUNS_ITERATIONS, "completed")
+
+
+def headless(root: Path, going: Path) -> tuple[float, float]:
+    command = [sys.executable, "-m", "tui.cli", "watch", str(root), "--no-ui", "--timeout", "60"]
+    started = time.perf_counter()
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT) as watch:
+        assert watch.stdout is not None
+        first_line = watch.stdout.readline()
+        assert first_line.startswith(f"soak watch: following run {going.name}"), first_line
+        first_line_s = time.perf_counter() - started
+        landed = land(going, RUNS_ITERATIONS + 1, random.Random(1))
+        for line in watch.stdout:
+            if line.startswith("iter") and line.split()[1].startswith(f"{RUNS_ITERATIONS + 1}/"):
+                break
+        landed_s = time.perf_counter() - landed
+        watch.terminate()
+    return first_line_s, landed_s
 
 
 PARTS = {"latency": measure_latency, "ingest": measure_ingest, "runs": measure_runs}
