@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -16,6 +17,7 @@ from tests.support.runs import finish, manifest, native_run, record, write_itera
 from tests.support.screen import wait_for_screen
 from tests.support.soak import FIXTURES
 from tests.support.waiting import AppMessages
+from tui.closing import after_exit
 from tui.factory import create_watch_app
 from tui.messages import (
     FilesUnreadable,
@@ -282,3 +284,27 @@ async def test_a_watched_directory_deleted_and_created_again_shows_the_new_run_o
         await messages.wait_for(lambda m: isinstance(m, RunSwitched))
         await messages.wait_for(lambda m: list(table_rows(app)) == [1])
         assert table_rows(app)[1][-1] == "WARN" and app.status == "legacy"
+
+
+async def test_quitting_a_watch_leaves_the_run_going_and_exits_0(tmp_path: Path):
+    going = native_run(tmp_path, "20261127-090000-s1", written=2)
+    app, messages = watch_app(tmp_path), AppMessages()
+    async with app.run_test(size=SIZE, message_hook=messages) as pilot:
+        await shown(pilot, messages, going, 2)
+        await pilot.press("question_mark")
+        await wait_for_screen(pilot, "the runs go on (exit code 0, or the followed run's once ended)")
+        assert "exit code 130" not in screen_text(app)  # the run's q, which stops a soak of this process
+        await pilot.press("escape", "q")  # no question: nothing is stopped
+    assert app.return_value == 0
+    assert after_exit(app, 0)[-1] == "run running: 2 iteration(s)  exit 0"
+    assert json.loads((going / RUN_FILE).read_text(encoding="utf-8"))["status"] == "running"
+
+
+async def test_quitting_a_watch_of_an_ended_run_exits_with_the_run_s_code(tmp_path: Path):
+    failed = native_run(tmp_path, "20261127-090000-s1", written=2)
+    finish(failed, "completed", "FAIL")
+    app, messages = watch_app(failed), AppMessages()
+    async with app.run_test(size=SIZE, message_hook=messages) as pilot:
+        await messages.wait_for(lambda m: isinstance(m, RunEnded))
+        await pilot.press("q")
+    assert app.return_value == 1
