@@ -58,6 +58,9 @@ FIGURES: tuple[Figure, ...] = (
         "watch_2000_runs_first_paint_s", "watch a root of 2000 runs: list on screen", "watch_latency.py", "s", "<=", 1.0
     ),
     Figure("watch_2000_runs_full_load_s", "watch a root of 2000 runs: every run read", "watch_latency.py", "s"),
+    Figure("watch_2000_runs_max_stall_ms", "watch a root of 2000 runs: longest UI stall", "watch_latency.py", "ms"),
+    Figure("watch_2000_runs_headless_first_line_s", "watch --no-ui, 2000 runs: first line", "watch_latency.py", "s"),
+    Figure("watch_2000_runs_headless_landed_s", "watch --no-ui, 2000 runs: iteration lands", "watch_latency.py", "s"),
     Figure("headless_iterations_per_second", "headless soak rate (1000 iterations)", "tui_stream.py", "iterations/s"),
     Figure("iterations_per_second", "TUI stream rate (same run in the monitor)", "tui_stream.py", "iterations/s"),
     Figure("ratio_to_headless", "TUI stream rate / headless rate", "tui_stream.py", "ratio", ">=", 0.7),

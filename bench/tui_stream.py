@@ -9,8 +9,10 @@
 3. While it streams (charts on, as the monitor always has them), keys go in through the driver
    like keystrokes: every 0.5 s a move in the table (up, then end back to the newest row), every
    2.5 s the charts turned to the next KPIs (t) and every 5 s a pause and a resume (p, p).
-   max_key_latency_ms (and the median) is the time from a key entering the app until its action
-   has run (the state it sets is seen).
+   max_key_latency_ms (and the median) is the time from a key entering the app until the action
+   its binding names has run (App.run_action returned, its effect checked). Every key sent is
+   counted: one whose action has not run within KEY_TIMEOUT_S is counted as lost, not waited for
+   (the state a key sets cannot tell: the cursor is on the newest row before `end` too).
 4. After the run ends, the app sits idle: idle_cpu_percent is the process's CPU time over
    --idle seconds of wall time, as a percentage of one core.
 5. A run paced an hour per iteration, quit (q, and q again to confirm) while it waits after its
@@ -28,6 +30,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from typing import Any
 
 from textual import events
 
@@ -43,6 +46,7 @@ from tui.widgets.trends import TrendPanel
 
 SIZE = (120, 40)
 KEY_EVERY_S = 0.5
+KEY_TIMEOUT_S = 5.0
 PAUSE_EVERY = 10  # key rounds: a pause and a resume every 5 s
 CHARTS_EVERY = 5  # key rounds: the next charts every 2.5 s
 
@@ -73,15 +77,44 @@ class Stopwatch:
             self.ended = time.perf_counter()
 
 
-async def key_latency(app: SoakApp, key: str, handled: Callable[[], bool]) -> float | None:
-    """None if the run ended first (the key then has nothing to act on)."""
-    start = time.perf_counter()
-    app._driver.send_message(events.Key(key, key))
-    while not handled():
-        if app.exit_code is not None:
+class KeyProbe:
+    """Keys sent as a terminal sends them, each timed until the app has run its binding's action."""
+
+    def __init__(self, app: SoakApp) -> None:
+        self.app = app
+        self.sent = 0
+        self.lost: list[str] = []  # keys whose action did not run in time
+        self.idle: list[str] = []  # keys whose action ran and changed nothing
+        self._ran: list[tuple[str, float]] = []  # (action, when it returned)
+        self._arrived = asyncio.Event()
+        run_action = app.run_action
+
+        async def timed(action: Any, *args: Any, **kwargs: Any) -> bool:
+            result = await run_action(action, *args, **kwargs)
+            self._ran.append((str(action), time.perf_counter()))
+            self._arrived.set()
+            return result
+
+        app.run_action = timed  # type: ignore[method-assign]  # the bindings call it on the app
+
+    async def press(self, key: str, action: str, effect: Callable[[], bool]) -> float | None:
+        """Seconds from `key` entering the app until `action` has run (and `effect` is seen, else
+        the key is counted idle); None when it did not run within KEY_TIMEOUT_S (lost)."""
+        self._ran.clear()
+        self.sent += 1
+        start = time.perf_counter()
+        self.app._driver.send_message(events.Key(key, key if len(key) == 1 else None))
+        try:
+            async with asyncio.timeout(KEY_TIMEOUT_S):
+                while not (done := [when for ran, when in self._ran if ran == action]):
+                    self._arrived.clear()
+                    await self._arrived.wait()
+        except TimeoutError:
+            self.lost.append(key)
             return None
-        await asyncio.sleep(0.001)
-    return time.perf_counter() - start
+        if not effect():
+            self.idle.append(key)
+        return done[0] - start
 
 
 async def stream(args: argparse.Namespace, out: str) -> dict[str, float]:
@@ -89,13 +122,17 @@ async def stream(args: argparse.Namespace, out: str) -> dict[str, float]:
     watch = Stopwatch()
     latencies: dict[str, list[float]] = {"move": [], "pause": [], "charts": []}
     async with app.run_test(size=SIZE, message_hook=watch) as pilot:
+        probe = KeyProbe(app)
         table = app.query_one(IterationTable)
         trends = app.query_one(TrendPanel)
         moves = (
-            ("up", lambda: table.cursor_row < table.row_count - 1),
-            ("end", lambda: table.cursor_row == table.row_count - 1),
+            ("up", "move(-1)", lambda: table.cursor_row < table.row_count - 1),
+            ("end", "move_to(-1)", lambda: table.cursor_row == table.row_count - 1),
         )
-        pauses = (("p", lambda: app.status in ("pausing", "paused")), ("p", lambda: app.status == "running"))
+        pauses = (
+            ("p", "toggle_pause", lambda: app.status in ("pausing", "paused")),
+            ("p", "toggle_pause", lambda: app.status == "running"),
+        )
         rounds = 0
         while watch.ended is None:
             await asyncio.sleep(KEY_EVERY_S)
@@ -103,9 +140,9 @@ async def stream(args: argparse.Namespace, out: str) -> dict[str, float]:
                 continue
             rounds += 1
             kind = "pause" if rounds % PAUSE_EVERY == 0 else "charts" if rounds % CHARTS_EVERY == 0 else "move"
-            charts = (("t", lambda was=trends.first: trends.first != was),)
-            for key, handled in {"pause": pauses, "move": moves, "charts": charts}[kind]:
-                if (latency := await key_latency(app, key, handled)) is not None:
+            charts = (("t", "charts", lambda was=trends.first: trends.first != was),)
+            for key, action, effect in {"pause": pauses, "move": moves, "charts": charts}[kind]:
+                if (latency := await probe.press(key, action, effect)) is not None:
                     latencies[kind].append(latency)
         await pilot.pause()
         cpu_before, wall_before = time.process_time(), time.perf_counter()
@@ -122,6 +159,9 @@ async def stream(args: argparse.Namespace, out: str) -> dict[str, float]:
         "max_pause_ms": max(latencies["pause"], default=float("nan")) * 1000,
         "max_charts_ms": max(latencies["charts"], default=float("nan")) * 1000,
         "key_presses": len(every),
+        "keys_sent": probe.sent,
+        "keys_lost": len(probe.lost),
+        "keys_idle": len(probe.idle),
         "idle_cpu_percent": idle_cpu * 100,
     }
 
@@ -161,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         f"worst move {figures['max_move_ms']:.1f}, worst pause/resume {figures['max_pause_ms']:.1f}, "
         f"worst next charts {figures['max_charts_ms']:.1f})"
     )
+    print(f"keys_sent={figures['keys_sent']} keys_lost={figures['keys_lost']} keys_idle={figures['keys_idle']}")
     print(f"idle_cpu_percent={figures['idle_cpu_percent']:.2f}")
     print(f"quit_ms={quit_s * 1000:.0f}")
     return 0

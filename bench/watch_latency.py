@@ -1,6 +1,7 @@
 """How fast `soak watch` shows what lands on disk (issue 5's speed figures; a benchmark, not a test).
 
-    python bench/watch_latency.py [--landings 200] [--iterations 10000]
+    python bench/watch_latency.py [--landings 200] [--iterations 10000] [--runs 2000]
+                                  [--only latency|ingest|runs]
 
 1. watch_latency_ms_p50 / _p95: the monitor (headless, 120x40) watches a root with a running run;
    iterations land one by one, each written to a temporary file and fsynced first, then put in
@@ -15,8 +16,16 @@
 3. watch_2000_runs_first_paint_s / watch_2000_runs_full_load_s: a root of --runs finished runs
    (RUNS_ITERATIONS iterations each) is built first; then a fresh process opens the monitor on it:
    time from before the app is built until the run list is on screen with its first rows (the
-   first RunsChanged that has rows, handled and drawn), and until the scan is done (the
-   RunsChanged that says it is no longer scanning, with every run in it).
+   first frame the app hands its driver in which the run list shows a run), and until the scan
+   is done (the RunsChanged that says it is no longer scanning, with every run in it, handled and
+   drawn). Not pilot.pause() for the first: while the scan goes on the process is never idle,
+   and pause() then waits its full second. watch_2000_runs_max_stall_ms: between the two, the
+   longest the event loop was kept from a 10 ms timer (what a key press would wait at most).
+4. watch_2000_runs_headless_first_line_s / _landed_s: the same root with one running run more
+   (the newest), watched by `soak watch ROOT --no-ui` in a fresh process: time from the start
+   of the process to its first line (it follows the running run), and from the moment an
+   iteration of that run is put in place, just after that line, until its line is printed
+   (the rest of the scan comes first).
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -40,7 +50,11 @@ sys.path.insert(0, str(ROOT))
 from core.runs.jsonio import atomic_write_json
 from core.runs.layout import RUN_FILE, RUNS_DIR, iter_file_name, utc_stamp
 
+if TYPE_CHECKING:
+    from tui.widgets.run_list import RunList
+
 SIZE = (120, 40)
+TICK_S = 0.01
 RUNS_ITERATIONS = 5
 TEMPLATE = ROOT / "tests" / "fixtures" / "native" / "ITER_SUMMARY_3.json"
 
@@ -151,27 +165,52 @@ async def ingest(root: str, iterations: int) -> float:
         return elapsed
 
 
-async def open_root(root: str, runs: int) -> tuple[float, float]:
+async def open_root(root: str, runs: int) -> tuple[float, float, float]:
     from tui.factory import create_watch_app
     from tui.messages import RunsChanged
+    from tui.widgets.run_list import RunList
 
     painted, loaded = asyncio.Event(), asyncio.Event()
+    first_paint = 0.0
 
     def hook(message: object) -> None:
-        if isinstance(message, RunsChanged) and message.runs:
-            painted.set()
-            if not message.scanning and len(message.runs) == runs:
-                loaded.set()
+        if isinstance(message, RunsChanged) and not message.scanning and len(message.runs) == runs:
+            loaded.set()
 
     started = time.perf_counter()
     app = create_watch_app(root, clock=None)
+    display = app._display  # what a screen calls with each frame it has rendered
+
+    def frame(screen: object, update: object) -> None:
+        nonlocal first_paint
+        display(screen, update)
+        if not painted.is_set() and shows_a_run(app.query_one(RunList)):
+            first_paint = time.perf_counter() - started
+            painted.set()
+
+    app._display = frame  # type: ignore[method-assign]
     async with app.run_test(size=SIZE, message_hook=hook) as pilot:
         await asyncio.wait_for(painted.wait(), 60)
-        await pilot.pause()  # handled and drawn
-        first_paint = time.perf_counter() - started
+        stall = asyncio.create_task(longest_stall(loaded))
         await asyncio.wait_for(loaded.wait(), 600)
-        await pilot.pause()
-        return first_paint, time.perf_counter() - started
+        await pilot.pause()  # handled and drawn
+        return first_paint, time.perf_counter() - started, await stall
+
+
+async def longest_stall(until: asyncio.Event) -> float:
+    longest = 0.0
+    while not until.is_set():
+        before = time.perf_counter()
+        await asyncio.sleep(TICK_S)
+        longest = max(longest, time.perf_counter() - before - TICK_S)
+    return longest
+
+
+def shows_a_run(run_list: RunList) -> bool:
+    """The run list's region of the screen, as last drawn, holds a run's id."""
+    region = run_list.region
+    lines = [strip.text for strip in run_list.screen._compositor.render_strips()[region.y : region.bottom]]
+    return any(run.info.run_id in line for line in lines for run in run_list.runs)
 
 
 def in_child(*args: str) -> list[str]:
@@ -185,12 +224,13 @@ def main() -> None:
     parser.add_argument("--landings", type=int, default=200)
     parser.add_argument("--iterations", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=2000)
+    parser.add_argument("--only", choices=PARTS, help="measure this part alone")
     parser.add_argument("--ingest-root", help=argparse.SUPPRESS)  # the measuring child process
     parser.add_argument("--runs-root", help=argparse.SUPPRESS)  # the measuring child process
     args = parser.parse_args()
     if args.runs_root:
-        first_paint, full_load = asyncio.run(open_root(args.runs_root, args.runs))
-        print(f"{first_paint:.3f} {full_load:.3f}")
+        first_paint, full_load, stall = asyncio.run(open_root(args.runs_root, args.runs))
+        print(f"{first_paint:.3f} {full_load:.3f} {stall:.4f}")
         return
     if args.ingest_root:
         seconds = asyncio.run(ingest(args.ingest_root, args.iterations))
@@ -198,21 +238,61 @@ def main() -> None:
         print(f"{seconds:.3f} {rss_mb:.1f}")
         return
 
+    for part in [args.only] if args.only else PARTS:
+        PARTS[part](args)
+
+
+def measure_latency(args: argparse.Namespace) -> None:
     values = asyncio.run(latencies(args.landings))
     print(f"watch_latency_ms_p50={statistics.median(values):.1f}")
     print(f"watch_latency_ms_p95={statistics.quantiles(values, n=20)[-1]:.1f}")
+
+
+def measure_ingest(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         make_run(Path(tmp), "big", args.iterations, "completed")
         seconds, rss_mb = in_child("--ingest-root", tmp, "--iterations", str(args.iterations))
     label = "10k" if args.iterations == 10_000 else str(args.iterations)
     print(f"ingest_{label}_s={float(seconds):.2f}")
     print(f"ingest_{label}_rss_mb={float(rss_mb):.0f}")
+
+
+def measure_runs(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        for n in range(args.runs):
-            make_run(Path(tmp), f"20261127-{n:06d}-s1", RUNS_ITERATIONS, "completed")
-        first_paint, full_load = in_child("--runs-root", tmp, "--runs", str(args.runs))
+        make_runs(Path(tmp), args.runs)
+        first_paint, full_load, stall = in_child("--runs-root", tmp, "--runs", str(args.runs))
+        going = make_run(Path(tmp), "20261128-000000-s1", RUNS_ITERATIONS, "running")
+        first_line, landed = headless(Path(tmp), going)
     print(f"watch_{args.runs}_runs_first_paint_s={float(first_paint):.2f}")
     print(f"watch_{args.runs}_runs_full_load_s={float(full_load):.2f}")
+    print(f"watch_{args.runs}_runs_max_stall_ms={float(stall) * 1000:.0f}")
+    print(f"watch_{args.runs}_runs_headless_first_line_s={first_line:.2f}")
+    print(f"watch_{args.runs}_runs_headless_landed_s={landed:.2f}")
+
+
+def make_runs(root: Path, runs: int) -> None:
+    for n in range(runs):
+        make_run(root, f"20261127-{n:06d}-s1", RUNS_ITERATIONS, "completed")
+
+
+def headless(root: Path, going: Path) -> tuple[float, float]:
+    command = [sys.executable, "-m", "tui.cli", "watch", str(root), "--no-ui", "--timeout", "60"]
+    started = time.perf_counter()
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT) as watch:
+        assert watch.stdout is not None
+        first_line = watch.stdout.readline()
+        assert first_line.startswith(f"soak watch: following run {going.name}"), first_line
+        first_line_s = time.perf_counter() - started
+        landed = land(going, RUNS_ITERATIONS + 1, random.Random(1))
+        for line in watch.stdout:
+            if line.startswith("iter") and line.split()[1].startswith(f"{RUNS_ITERATIONS + 1}/"):
+                break
+        landed_s = time.perf_counter() - landed
+        watch.terminate()
+    return first_line_s, landed_s
+
+
+PARTS = {"latency": measure_latency, "ingest": measure_ingest, "runs": measure_runs}
 
 
 if __name__ == "__main__":

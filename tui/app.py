@@ -48,7 +48,8 @@ class StopSignalled(Message):
 
 
 class SoakApp(App[int]):
-    """Returns the exit code: the run's (from its gate) once it has ended, 130 if quit before."""
+    """Returns the exit code: the run's (from its gate) once it has ended, QUIT_CODE if quit
+    before (130: the quit stopped the run), 130 on a stop signal."""
 
     CSS_PATH = "app.tcss"
     TITLE = "mm-soak"
@@ -76,6 +77,7 @@ class SoakApp(App[int]):
         ),
         Binding("q", "quit", "quit", tooltip="Quit; a live run is stopped (asks first; exit code 130)"),
     ]
+    QUIT_CODE = ExitCode.INTERRUPTED
 
     def __init__(
         self, source: RunSource, *, clock: Clock | None = time.monotonic, screenshot_dir: Path | None = None
@@ -251,7 +253,7 @@ class SoakApp(App[int]):
     def _quit(self) -> None:
         if self.exit_code is None:
             self.source.stop()
-        self.exit(ExitCode.INTERRUPTED if self.exit_code is None else self.exit_code)
+        self.exit(self.QUIT_CODE if self.exit_code is None else self.exit_code)
 
     def on_stop_signalled(self, _: StopSignalled) -> None:
         """Quit as a confirmed `q` does, always with 130."""
@@ -335,16 +337,18 @@ class SoakApp(App[int]):
 
     def help_bindings(self) -> list[Binding]:
         """The keys that act now: the app's (its mode's included) and the table's."""
-        own = [b for b in bindings(self._bindings_of_app()) if self.check_action(b.action.split("(")[0], ()) is True]
+        own = [b for b in self._bindings_of_app() if self.check_action(b.action.split("(")[0], ()) is True]
         return [*own, *bindings(IterationTable.BINDINGS)]
 
-    def _bindings_of_app(self) -> list[BindingType]:
-        """BINDINGS of this class and its bases (a subclass's first), as Textual merges them."""
-        declared: list[BindingType] = []
+    def _bindings_of_app(self) -> list[Binding]:
+        """BINDINGS of this class and its bases, as Textual merges them: a key a subclass binds is
+        its own (watch's q), the others in order, a subclass's first."""
+        declared: dict[str, Binding] = {}
         for cls in type(self).__mro__:
             if issubclass(cls, SoakApp):
-                declared += cls.__dict__.get("BINDINGS", [])
-        return declared
+                for binding in bindings(cls.__dict__.get("BINDINGS", [])):
+                    declared.setdefault(binding.key, binding)
+        return list(declared.values())
 
     def action_details(self) -> None:
         view = self.query_one(IterationTable).selected_view()

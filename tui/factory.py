@@ -59,7 +59,8 @@ def create_replay_app(
 
 def run_app(app: SoakApp, out: TextIO = sys.stdout) -> int:
     """Runs the monitor until the user quits, then prints the closing lines: its exit code (the
-    followed run's, 130 when quit before a live run ended), or 2 when the app itself failed."""
+    run's once it has ended; quit before: 130 for a run of this process, which the quit stopped,
+    0 for a watched one, which goes on), or 2 when the app itself failed."""
     code = app.run()
     code = code if code is not None else (app.return_code or ExitCode.ERROR)
     if isinstance(app.source, LiveLoopSource):

@@ -1,7 +1,8 @@
 """The monitor of runs this process does not run (`soak watch`): the run list above the monitor.
 Pick a run to follow it; `r` shows or hides the list. A run that starts while another is
 followed is announced, not jumped to (core/runs/follow.py); an empty root says where it looks.
-`--read-only` (what `soak serve` serves) offers no key that changes anything."""
+`--read-only` (what `soak serve` serves) offers no key that changes anything. Quitting stops
+the watching only: exit code 0, or the followed run's once it has ended (a stop signal: 130)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 
+from core.records import ExitCode
 from tui import format as fmt
 from tui.app import SoakApp, bindings
 from tui.messages import FilesUnreadable, RunAnnounced, RunsChanged
@@ -28,7 +30,11 @@ CHANGING_ACTIONS = ("toggle_pause", "stop", "screenshot_to_file")
 
 
 class WatchApp(SoakApp):
-    BINDINGS = [Binding("r", "runs", "runs", tooltip="Show or hide the run list")]
+    BINDINGS = [
+        Binding("r", "runs", "runs", tooltip="Show or hide the run list"),
+        Binding("q", "quit", "quit", tooltip="Quit; the runs go on (exit code 0, or the followed run's once ended)"),
+    ]
+    QUIT_CODE = ExitCode.OK  # the runs belong to other processes: nothing was interrupted
 
     source: WatchSource
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from core.runs import watcher
 from core.runs.jsonio import atomic_write_json
 from core.runs.layout import RUN_FILE, iter_file_name
 from core.runs.views import read_iteration
@@ -14,6 +17,7 @@ from tests.support.runs import finish, manifest, native_run, record, write_itera
 from tests.support.screen import wait_for_screen
 from tests.support.soak import FIXTURES
 from tests.support.waiting import AppMessages
+from tui.closing import after_exit
 from tui.factory import create_watch_app
 from tui.messages import (
     FilesUnreadable,
@@ -32,6 +36,7 @@ from tui.widgets.run_list import FileProblems, RunList
 pytestmark = pytest.mark.asyncio
 SIZE = (120, 40)
 LEGACY = FIXTURES / "legacy"
+RUNS = 30  # a root of many runs, as few as show the cost of each batch
 
 HOSTILE = "[red]x[/]"
 ESCAPE = "\x1b[31mred\x1b[0m"
@@ -122,6 +127,43 @@ async def test_a_new_run_appears_in_the_list_without_restart_and_the_followed_ru
         assert announced.info.path == new
 
 
+def count_writes(monkeypatch, table: type) -> Counter[str]:
+    """How many rows `table` adds and how many cells it rewrites, from now on."""
+    written: Counter[str] = Counter()
+    for name in ("add_row", "update_cell"):
+        real = getattr(table, name)
+
+        def spy(self, *args, real=real, name=name, **kwargs):
+            written[name] += 1
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(table, name, spy)
+    return written
+
+
+async def test_the_run_list_writes_a_run_again_only_when_its_row_changes(tmp_path: Path, monkeypatch):
+    """A scan posts the list after each batch: rewritten whole, 2000 runs took minutes to load."""
+    runs = [native_run(tmp_path, f"20261127-{n:06d}-s1", written=3) for n in range(RUNS)]
+    for run in runs:
+        finish(run)
+    monkeypatch.setattr(watcher, "CHUNK", 4)  # a scan of many batches
+    written = count_writes(monkeypatch, RunList)
+    app, messages = watch_app(tmp_path), AppMessages()
+    async with app.run_test(size=SIZE, message_hook=messages) as pilot:
+        await messages.wait_for(lambda m: isinstance(m, RunsChanged) and not m.scanning)
+        await pilot.pause()
+        assert len(messages.of(RunsChanged)) > RUNS  # every batch posted the list
+        assert written["add_row"] <= 2 * RUNS  # once, and once more if the first width was not the last
+        assert written["update_cell"] <= 4 * RUNS  # its count as each of its 3 iterations came, the mark
+        assert list(run_list(app)) == [run.name for run in reversed(runs)]  # newest first
+        written.clear()
+        new = native_run(tmp_path, "20261128-000000-s1", written=1)
+        await messages.wait_for(lambda m: isinstance(m, RunsChanged) and len(m.runs) == RUNS + 1)
+        await pilot.pause()
+        assert list(run_list(app)) == [new.name, *(run.name for run in reversed(runs))]  # in its place
+        assert written["add_row"] == 1
+
+
 async def test_an_empty_root_says_where_it_looks(tmp_path: Path):
     app, messages = watch_app(tmp_path), AppMessages()
     async with app.run_test(size=(140, 30), message_hook=messages) as pilot:
@@ -171,6 +213,7 @@ async def test_picking_another_run_shows_its_rows_and_status(tmp_path: Path):
         assert app.query_one(RunHeader).info.run_id == "old"
         assert app.status == "legacy"
         assert run_list(app)["old"]["followed"] == "▶"
+        assert [runs.get_cell(str(run), "run").style for run in (legacy, going)] == ["bold", ""]
         write_iteration(going, 3)  # the run no longer followed goes on in the list only
         await messages.wait_for(lambda m: isinstance(m, RunsChanged) and run_list(app)[going.name]["iterations"] == "3")
         assert table_rows(app) == expected_rows(legacy)
@@ -241,3 +284,27 @@ async def test_a_watched_directory_deleted_and_created_again_shows_the_new_run_o
         await messages.wait_for(lambda m: isinstance(m, RunSwitched))
         await messages.wait_for(lambda m: list(table_rows(app)) == [1])
         assert table_rows(app)[1][-1] == "WARN" and app.status == "legacy"
+
+
+async def test_quitting_a_watch_leaves_the_run_going_and_exits_0(tmp_path: Path):
+    going = native_run(tmp_path, "20261127-090000-s1", written=2)
+    app, messages = watch_app(tmp_path), AppMessages()
+    async with app.run_test(size=SIZE, message_hook=messages) as pilot:
+        await shown(pilot, messages, going, 2)
+        await pilot.press("question_mark")
+        await wait_for_screen(pilot, "the runs go on (exit code 0, or the followed run's once ended)")
+        assert "exit code 130" not in screen_text(app)  # the run's q, which stops a soak of this process
+        await pilot.press("escape", "q")  # no question: nothing is stopped
+    assert app.return_value == 0
+    assert after_exit(app, 0)[-1] == "run running: 2 iteration(s)  exit 0"
+    assert json.loads((going / RUN_FILE).read_text(encoding="utf-8"))["status"] == "running"
+
+
+async def test_quitting_a_watch_of_an_ended_run_exits_with_the_run_s_code(tmp_path: Path):
+    failed = native_run(tmp_path, "20261127-090000-s1", written=2)
+    finish(failed, "completed", "FAIL")
+    app, messages = watch_app(failed), AppMessages()
+    async with app.run_test(size=SIZE, message_hook=messages) as pilot:
+        await messages.wait_for(lambda m: isinstance(m, RunEnded))
+        await pilot.press("q")
+    assert app.return_value == 1

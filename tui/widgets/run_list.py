@@ -10,7 +10,7 @@ run, and the `sweep` column appears once any run has one."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,7 +64,10 @@ COLUMNS: tuple[RunColumn, ...] = (
 )
 
 
-def ordered(runs: Iterable[WatchedRun]) -> list[tuple[SweepProgress | None, list[WatchedRun]]]:
+Groups = list[tuple[SweepProgress | None, list[WatchedRun]]]
+
+
+def ordered(runs: Iterable[WatchedRun]) -> Groups:
     """Newest first; the runs of a sweep together, where its newest run would be, after its row."""
     newest_first = sorted(runs, key=lambda run: run.info.start_key(), reverse=True)
     return group_by_sweep(newest_first, lambda run: run.info)
@@ -78,6 +81,35 @@ def columns_for(width: int, runs: list[WatchedRun]) -> tuple[list[RunColumn], in
     shown = fit_by_priority(wanted, room, lambda c: c.width + CELL_GAP, lambda c: c.priority)
     used = 2 + sum(column.width + CELL_GAP for column in shown) + CELL_GAP
     return shown, max(RUN_ID_MIN, min(width - used, RUN_ID_MAX))
+
+
+@dataclass(frozen=True)
+class RunRow:
+    run: WatchedRun
+    followed: bool
+
+    def cells(self, columns: Iterable[RunColumn], id_width: int) -> list[Text]:
+        return run_cells(self.run, self.followed, columns, id_width)
+
+
+@dataclass(frozen=True)
+class SweepRow:
+    sweep: SweepProgress
+
+    def cells(self, columns: Iterable[RunColumn], id_width: int) -> list[Text]:
+        return sweep_cells(self.sweep, columns, id_width)
+
+
+ListRow = RunRow | SweepRow
+
+
+def list_rows(groups: Groups, followed: Path | None) -> Iterator[tuple[str, ListRow]]:
+    """The list's rows in order, each with its key: a sweep's row above its runs."""
+    for sweep, members in groups:
+        if sweep is not None:
+            yield SWEEP_ROW + sweep.sweep_id, SweepRow(sweep)
+        for run in members:
+            yield str(run.info.path), RunRow(run, run.info.path == followed)
 
 
 class RunList(DataTable):
@@ -95,38 +127,67 @@ class RunList(DataTable):
         self.runs: list[WatchedRun] = []  # as last shown
         self.followed: Path | None = None
         self._layout: tuple[tuple[str, ...], int] = ((), 0)
+        self._shown: dict[str, ListRow] = {}  # each row's key -> what it shows, in the table's order
 
     def on_resize(self) -> None:
         self.show_runs(self.runs, self.followed)
 
     def show_runs(self, runs: Iterable[WatchedRun], followed: Path | None) -> None:
-        """Rebuilt whole: a few rows, and new runs take their place by start time. The selected
-        run stays selected (the followed one at first) and in view."""
+        """Only the rows that changed are written: a scan of 2000 runs posts the list after every
+        batch, and a row costs DataTable a measure of each cell. New runs take their place by
+        start time. The selected run stays selected (the followed one at first) and in view."""
         selected = self._selected()
         groups = ordered(runs)
         self.runs, self.followed = [run for _, members in groups for run in members], followed
         columns, id_width = columns_for(self.content_region.width - self.styles.scrollbar_size_vertical, self.runs)
         layout = (tuple(column.key for column in columns), id_width)
-        self.clear(columns=layout != self._layout)
         if layout != self._layout:
-            self._layout = layout
-            self.add_column(" ", key="followed", width=1)
-            for column in columns:
-                heading = Text(column.heading, justify="right") if column.key in ("iterations", "problems") else None
-                self.add_column(heading or column.heading, key=column.key, width=column.width)
-            self.add_column("run", key="run", width=id_width)
-        for sweep, members in groups:
-            if sweep is not None:
-                self.add_row(*sweep_cells(sweep, columns, id_width), key=SWEEP_ROW + sweep.sweep_id)
-            for run in members:
-                self.add_row(*run_cells(run, run.info.path == followed, columns, id_width), key=str(run.info.path))
-        keep = selected or followed
-        if keep is not None:
-            try:
-                row = self.get_row_index(str(keep))
-            except RowDoesNotExist:  # the selected run was removed
-                return
-            self.call_after_refresh(self.move_cursor, row=row, animate=False, scroll=True)
+            self._set_columns(layout, columns, id_width)
+        wanted = dict(list_rows(groups, followed))
+        for key in self._shown.keys() - wanted.keys():
+            self.remove_row(key)
+        for key, row in wanted.items():
+            if key not in self._shown:
+                self.add_row(*row.cells(columns, id_width), key=key)
+            elif row != self._shown[key]:
+                for column_key, cell in zip(self._column_keys(), row.cells(columns, id_width), strict=True):
+                    if not same_cell(cell, self.get_cell(key, column_key)):
+                        self.update_cell(key, column_key, cell)
+        kept = [key for key in self._shown if key in wanted]
+        order = [*kept, *(key for key in wanted if key not in self._shown)]  # the table's, now
+        if order != list(wanted):
+            self._arrange(list(wanted))
+        if order != list(self._shown):  # rows came, went or moved
+            self._keep_in_view(selected or followed)
+        self._shown = wanted
+
+    def _set_columns(self, layout: tuple[tuple[str, ...], int], columns: list[RunColumn], id_width: int) -> None:
+        """A new set of columns: every row is written again."""
+        self.clear(columns=True)
+        self._layout, self._shown = layout, {}
+        self.add_column(" ", key="followed", width=1)
+        for column in columns:
+            heading = Text(column.heading, justify="right") if column.key in ("iterations", "problems") else None
+            self.add_column(heading or column.heading, key=column.key, width=column.width)
+        self.add_column("run", key="run", width=id_width)
+
+    def _column_keys(self) -> list[str]:
+        return ["followed", *self._layout[0], "run"]
+
+    def _arrange(self, keys: list[str]) -> None:
+        """Put the rows in the order of `keys` without writing them again. DataTable.sort hands
+        its key only cells: a row is known by its first cell, a Text of its own."""
+        place = {id(self.get_cell(key, "followed")): index for index, key in enumerate(keys)}
+        self.sort("followed", key=lambda mark: place[id(mark)])
+
+    def _keep_in_view(self, run: Path | None) -> None:
+        if run is None:
+            return
+        try:
+            row = self.get_row_index(str(run))
+        except RowDoesNotExist:  # the selected run was removed
+            return
+        self.call_after_refresh(self.move_cursor, row=row, animate=False, scroll=True)
 
     def _selected(self) -> Path | None:
         if self.row_count == 0:
@@ -154,6 +215,12 @@ def sweep_cells(sweep: SweepProgress, columns: Iterable[RunColumn], id_width: in
     title = fmt.literal(f"{sweep.counts_text()}  {sweep.sweep_id}", style="bold")
     title.truncate(id_width, overflow="ellipsis")
     return [Text(" "), *(shown.get(column.key, Text("")) for column in columns), title]
+
+
+def same_cell(cell: Text, shown: object) -> bool:
+    """Text's == looks at the characters and their spans, not the style of the whole (the
+    followed run's id is bold)."""
+    return isinstance(shown, Text) and cell == shown and cell.style == shown.style
 
 
 class FileProblems(DataTable, can_focus=False):
