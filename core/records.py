@@ -186,7 +186,7 @@ class Tuners(_Words):
 class CandidateRecord(BaseModel):
     """One row of the what-if table: a candidate change, replayed on the last finished windows."""
 
-    label: str  # what the candidate is: "proposal", "half", "only base_spread_bps", "no change", ...
+    label: str  # what the candidate is: "proposal", "opposite base_spread_bps", "cautious", "no change", ...
     deltas: dict[str, float]  # clamped to bounds and max step
     kpis: dict[str, float | None]  # the objective's and the constraints' KPIs, averaged over the windows
     objective: float | None

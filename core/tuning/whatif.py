@@ -1,13 +1,17 @@
 """The what-if tuner (DESIGN.md section 5): the rules' proposal and a small neighbourhood of it,
 replayed on the market paths of the last W finished windows and scored by the objective under
-the gate (core/tuning/objective.py); the best goes to the guards, as the rules' proposal does in the rules
-tuner.
+the gate (core/tuning/objective.py); the best goes to the guards, as the rules' proposal does in the
+rules tuner.
 
-The neighbourhood: the proposal, half of it, each parameter's part alone (when it moves more than
-one), the opposite of each part a rule was unsure of, the cautious proposal (the rules reading,
-per KPI, the worst of the W windows replayed with the current values: the last window alone may
-have passed where the ones before did not), and no change. Every candidate is clamped to
-the bounds and the maximum step from the current values, so it is a change the tuner could apply.
+The neighbourhood: the proposal, the opposite of each part a rule was unsure of, the cautious
+proposal (the rules reading, per KPI, the worst of the W windows replayed with the current values:
+the last window alone may have passed where the ones before did not), and no change. Fewer but
+better candidates: on `normal`, nightly, 24 iterations, seeds 1-10, a neighbourhood that also
+held the proposal's half and each of its parts alone chose one of those in 15 of 153 decisions,
+and without them 9 of the 10 seeds PASS as with them, on 44% fewer simulated windows (1798, not
+3227). Every candidate is clamped to the bounds and the maximum step from the current values, so
+it is a change the tuner could apply.
+
 The windows are the decided iteration and the W - 1 before it: all finished, so the next window,
 where the choice is judged, is out of sample.
 """
@@ -29,7 +33,6 @@ from core.tuning.rules import Observation, Proposed, propose
 from core.tuning.tuner import Choice, Tuner, apply_deltas, clamp_step, finite_kpis
 
 WINDOWS = 3  # W: finished windows each candidate is replayed on
-HALF = 0.5
 PROPOSAL, CAUTIOUS, NO_CHANGE = "proposal", "cautious", "no change"
 
 
@@ -49,9 +52,7 @@ def neighbourhood(params: Params, proposed: Proposed, cautious: Proposed | None 
         return Candidate(label, {name: step for name, step in steps.items() if step})
 
     full = proposed.deltas
-    candidates = [clamped(PROPOSAL, full), clamped("half", {k: HALF * v for k, v in full.items()})]
-    if len(full) > 1:
-        candidates += [clamped(f"only {name}", {name: delta}) for name, delta in full.items()]
+    candidates = [clamped(PROPOSAL, full)]
     candidates += [clamped(f"opposite {name}", {name: -full[name]}) for name in full if name in proposed.unsure]
     if cautious is not None:
         candidates.append(clamped(CAUTIOUS, cautious.deltas))

@@ -87,24 +87,25 @@ def test_the_decision_uses_only_finished_windows(tmp_path: Path) -> None:
         )
 
 
-def test_the_neighbourhood_scales_splits_reverses_the_unsure_and_keeps_no_change() -> None:
+def test_the_neighbourhood_reverses_the_unsure_adds_the_cautious_and_keeps_no_change() -> None:
     proposed = Proposed({"base_spread_bps": 0.4, "min_interval_ms": 60.0}, [], frozenset({"min_interval_ms"}))
-    candidates = {c.label: c.deltas for c in neighbourhood(Params(), proposed)}
+    cautious = Proposed({"base_spread_bps": 0.7}, [], frozenset())
+    candidates = {c.label: c.deltas for c in neighbourhood(Params(), proposed, cautious)}
     assert candidates == {
         PROPOSAL: {"base_spread_bps": 0.4, "min_interval_ms": 60.0},
-        "half": {"base_spread_bps": 0.2, "min_interval_ms": 30.0},
-        "only base_spread_bps": {"base_spread_bps": 0.4},
-        "only min_interval_ms": {"min_interval_ms": 60.0},
         "opposite min_interval_ms": {"min_interval_ms": -60.0},
+        CAUTIOUS: {"base_spread_bps": 0.5},  # clamped to the max step
         NO_CHANGE: {},
     }
+    same = {c.label for c in neighbourhood(Params(), proposed, proposed)}
+    assert CAUTIOUS not in same  # the same deltas as the proposal: one candidate
 
 
 def test_integer_candidates_move_in_whole_steps_and_duplicates_are_dropped() -> None:
     at_lower = Params(concurrency_limit=1)
     proposed = Proposed({"concurrency_limit": -0.6}, [], frozenset({"concurrency_limit"}))
     candidates = {c.label: c.deltas for c in neighbourhood(at_lower, proposed)}
-    # The proposal clamps to nothing at the bound (so does half): that is "no change"; the opposite is a whole step.
+    # The proposal clamps to nothing at the bound: that is "no change"; the opposite is a whole step.
     assert candidates == {"opposite concurrency_limit": {"concurrency_limit": 1.0}, NO_CHANGE: {}}
 
 
