@@ -133,7 +133,7 @@ def describe(check: GateCheck) -> str:
         return describe_miss(check)
     assert check.value is not None
     edge = check.warn if check.warn is not None else check.fail
-    return f"{check.kpi} {check.value:.3g} passes {edge:g} by less than its WARN band"
+    return f"{check.kpi} {check.value:.3g} passes {edge:g} by less than {AT_RISK_BANDS:g} widths of its WARN band"
 
 
 def maker_share_low(obs: Observation) -> Iterator[Proposal]:
