@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.gates import GateProfile, GateRule, asks_higher, evaluate_iteration
-from core.kpi import KPIS, Better, lookup
+from core.kpi import KPIS, Better, lookup, paired
 from core.records import GateCheck, Verdict
 
 PASS_CHANCE = 0.85  # the chance of passing the next window that a candidate must reach
@@ -56,9 +56,9 @@ class Score:
 class Objective:
     def __init__(self, gate: GateProfile) -> None:
         self.kpi = gate.objective
-        self.constraints = GateProfile(
+        self.constraints = GateProfile(  # a replay has no control arm: rules on control.* and uplift.* are the gate's
             name=f"{gate.name}:constraints",
-            rules=tuple(r for r in gate.rules if r.op != "present" and r.fail is not None),
+            rules=tuple(r for r in gate.rules if r.op != "present" and r.fail is not None and not paired(r.kpi)),
         )
         self._sign = 1.0 if KPIS[self.kpi].better is Better.HIGHER else -1.0
 

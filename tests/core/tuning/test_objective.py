@@ -95,3 +95,11 @@ def test_an_unknown_objective_is_one_clear_error(tmp_path: Path) -> None:
     gate.write_text('objective = "happiness"\n[kpi.net_bps]\nop = ">="\nfail = 1.0\n')
     with pytest.raises(GateError, match="objective='happiness'; allowed: a KPI of the registry"):
         load_gate(str(gate))
+
+
+def test_rules_on_the_control_arm_or_the_uplift_are_the_gates_alone(tmp_path: Path) -> None:
+    gate = tmp_path / "paired.toml"
+    gate.write_text('[kpi.net_bps]\nop = ">="\nfail = 1.0\n[kpi."uplift.pnl_per_hour"]\nop = ">="\nfail = 0.0\n')
+    objective = Objective(load_gate(str(gate)))  # a replay has no control arm to pair with
+    assert [rule.kpi for rule in objective.constraints.rules] == ["net_bps"]
+    assert objective.score([{"net_bps": 3.0}]).met
