@@ -64,8 +64,7 @@ def closing_lines(
 
 def tuning_text(view: IterationView) -> str:
     if view.applied and view.applied_deltas:
-        # By name: the record on disk has its keys sorted, the one in memory in the tuner's order.
-        deltas = ", ".join(f"{k} {v:+g}" for k, v in sorted(view.applied_deltas.items()) if v)
+        deltas = ", ".join(f"{k} {v:+g}" for k, v in view.applied_deltas.items() if v)
         return f"tuned: {deltas}"
     if view.skip_reason:
         return f"skipped: {view.skip_reason}"

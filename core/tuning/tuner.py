@@ -138,6 +138,7 @@ class Tuner:
         rationale: list[str],
     ) -> TuningRecord:
         fired = {*status.values(), *skip_reasons}
+        applied = dict(sorted(applied.items()))  # by name, as the record on disk has them (JSON sorted keys)
         return TuningRecord(
             proposed_deltas=proposed,
             applied_deltas=applied,
