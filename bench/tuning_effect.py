@@ -7,10 +7,12 @@ interval RUN.json records. Prints the table (seed x arm: verdict, PnL over the l
 volume over the last 8, uplift/h and its interval, wall seconds), then the counts as name=value
 lines: whatif_pass, whatif_pnl_wins (PnL last 8 above the untuned run's), rules_pass,
 rules_pnl_wins (at least the untuned run's), untuned_fail, and the mean uplift/h per arm with the
-interval over the per-seed means (uplift_whatif_per_h, uplift_rules_per_h).
+interval over the per-seed means (uplift_whatif_per_h, uplift_rules_per_h). `--jobs N` runs N seeds
+at a time (one process each; the rows still come in seed order).
 """
 
 import argparse
+import concurrent.futures
 import json
 import sys
 import tempfile
@@ -58,6 +60,11 @@ def run_arm(seed: int, arm: str, iterations: int, scenario: str, out: str) -> Ar
     return Arm(verdict, sum(s["pnl"] for s in last), volume, uplift, wall)
 
 
+def run_seed(seed: int, iterations: int, scenario: str) -> dict[str, Arm]:
+    with tempfile.TemporaryDirectory() as out:
+        return {arm: run_arm(seed, arm, iterations, scenario, out) for arm in ARMS}
+
+
 def shown(uplift: dict) -> str:
     if uplift["low"] is None:
         return f"{uplift['mean']:+8.1f}"
@@ -69,14 +76,16 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--iterations", type=int, default=24)
     parser.add_argument("--scenario", default="normal")
+    parser.add_argument("--jobs", type=int, default=1, help="seeds run at a time")
     args = parser.parse_args()
     headings = f"{'seed':>4} {'arm':>8} {'verdict':>7} {'pnl last8':>10} {'volume last8':>13}"
     print(f"{headings} {'uplift/h [90% CI]':>29} {'wall s':>7}")
     results: dict[str, list[Arm]] = {arm: [] for arm in ARMS}
-    with tempfile.TemporaryDirectory() as out:
-        for seed in range(1, args.seeds + 1):
-            for arm in ARMS:
-                r = run_arm(seed, arm, args.iterations, args.scenario, out)
+    seeds = range(1, args.seeds + 1)
+    with concurrent.futures.ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        runs = pool.map(run_seed, seeds, [args.iterations] * len(seeds), [args.scenario] * len(seeds))
+        for seed, arms in zip(seeds, runs, strict=True):
+            for arm, r in arms.items():
                 results[arm].append(r)
                 print(
                     f"{seed:>4} {arm:>8} {r.verdict:>7} {r.pnl_last:>10.2f} {r.volume_last:>13.0f} "
@@ -93,10 +102,10 @@ def main() -> None:
     print(f"rules_pnl_wins={rules_wins}/{args.seeds}")
     print(f"untuned_fail={sum(r.verdict == 'FAIL' for r in untuned)}/{args.seeds}")
     for arm in ("whatif", "rules"):
-        seeds = mean_interval([r.uplift["mean"] for r in results[arm]])
-        assert seeds is not None
-        low, high = ("-", "-") if seeds.low is None else (f"{seeds.low:+.1f}", f"{seeds.high:+.1f}")
-        print(f"uplift_{arm}_per_h={seeds.mean:+.1f} ci90={low}..{high}")
+        per_seed = mean_interval([r.uplift["mean"] for r in results[arm]])
+        assert per_seed is not None
+        low, high = ("-", "-") if per_seed.low is None else (f"{per_seed.low:+.1f}", f"{per_seed.high:+.1f}")
+        print(f"uplift_{arm}_per_h={per_seed.mean:+.1f} ci90={low}..{high}")
         print(f"uplift_{arm}_nonneg={sum(r.uplift['mean'] >= 0 for r in results[arm])}/{args.seeds}")
         print(f"{arm}_wall_s_mean={sum(r.wall_s for r in results[arm]) / args.seeds:.2f}")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import GateError
-from core.kpi import GATEABLE, lookup
+from core.kpi import GATEABLE, KPIS, lookup
 from core.records import GateCheck, GateRecord, RunVerdict, Verdict
 
 GATE_DIR = Path(__file__).parent / "gate_profiles"
@@ -84,8 +84,8 @@ def _parse_rules(data: dict[str, Any]) -> tuple[GateRule, ...]:
 
 def _parse_objective(data: dict[str, Any]) -> str:
     objective = data.get("objective", DEFAULT_OBJECTIVE)
-    if objective not in GATEABLE:
-        raise GateError(f"objective={objective!r}; allowed: a KPI of the registry ({', '.join(GATEABLE)})")
+    if objective not in KPIS:
+        raise GateError(f"objective={objective!r}; allowed: a KPI of the registry ({', '.join(KPIS)})")
     return str(objective)
 
 

@@ -59,11 +59,18 @@ KPIS: dict[str, Kpi] = _load(REGISTRY_FILE)
 MONITORED: tuple[str, ...] = tuple(name for name, kpi in KPIS.items() if kpi.monitored)
 # The monitor's order: its table's columns left to right, its charts in turn.
 BY_PRIORITY: tuple[str, ...] = tuple(sorted(MONITORED, key=lambda name: KPIS[name].priority))
-GATEABLE: tuple[str, ...] = tuple(KPIS)  # a gate rule may name any of them
 # The control arm (DESIGN.md section 4): `summary.control` holds the control parameters' KPIs on
 # the same market path, `summary.uplift` the paired differences (ours - control) of these.
 CONTROL, UPLIFT = "control", "uplift"
 UPLIFT_KPIS: tuple[str, ...] = tuple(name.removeprefix(f"{UPLIFT}.") for name in KPIS if name.startswith(f"{UPLIFT}."))
+# A gate rule may name any KPI of the registry, and `control.<kpi>`: the control arm's value of it.
+CONTROL_KPIS: tuple[str, ...] = tuple(f"{CONTROL}.{name}" for name in KPIS if not name.startswith(f"{UPLIFT}."))
+GATEABLE: tuple[str, ...] = (*KPIS, *CONTROL_KPIS)
+
+
+def paired(name: str) -> bool:
+    """A KPI of the control arm or of the uplift over it: a run's own parameters do not make it alone."""
+    return name.startswith((f"{CONTROL}.", f"{UPLIFT}."))
 
 
 def lookup(summary: Mapping[str, Any], name: str) -> Any:

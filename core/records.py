@@ -194,12 +194,13 @@ class Engines(_Words):
 class CandidateRecord(BaseModel):
     """One row of the what-if table: a candidate change, replayed on the last finished windows."""
 
-    label: str  # what the candidate is: "proposal", "half", "only base_spread_bps", "no change", ...
+    label: str  # what the candidate is: "proposal", "opposite base_spread_bps", "cautious", "no change", ...
     deltas: dict[str, float]  # clamped to bounds and max step
     kpis: dict[str, float | None]  # the objective's and the constraints' KPIs, averaged over the windows
     objective: float | None
-    constraints_met: bool
-    failed: list[str]  # the constraints (KPI names) it misses
+    constraints_met: bool  # its chance of passing the next window reaches the objective's PASS_CHANCE
+    failed: list[str]  # the constraints (KPI names) whose chance falls short of it
+    pass_chance: float | None = None  # of the next window passing the gate, from the replays (older records: none)
     chosen: bool = False
 
 

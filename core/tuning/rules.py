@@ -4,15 +4,21 @@ proposes deltas, with a line of rationale that says what the change costs.
 Rules react only to KPIs against the gate's thresholds (and a few raw KPIs: adverse p95, crossings,
 hedges, blocked actions); none knows a target parameter set. A rule pushes a parameter by a share
 of its max_step that grows with how far the KPI misses: a quarter at the WARN edge, a half at the
-FAIL threshold, more further out.
+FAIL threshold, more further out; and less than a quarter while the KPI passes by less than
+AT_RISK_BANDS widths of its WARN band: a KPI swings by about one band's width from one window to
+the next, so one that only just passed misses the next window about half of the time, and the run
+PASSes only when most of its iterations pass every KPI.
 
 Every change has a price, and the rules know it: widening the spread buys edge per fill with
-volume (and with PnL, where the edge already paid), so the spread is given back as soon as the
-edge has room again, whatever else misses; slowing the quotes buys latency with presence and order
-age, so the latency rule loosens as well as tightens: when the last tightening did not lower the
-latency (it is the venue's, not ours), and when the latency has room while the throttle blocks
-many actions. A proposal the rule is unsure of (a trade-off, not a fix) is marked so: the what-if
-tuner also tries its opposite.
+volume (and with PnL, where the edge already paid), and tightening buys volume with edge and with
+quote presence (more fills, and a side is empty from each fill until its new quote lands), so the
+spread is given back as soon as the edge and the presence have room again, whatever else misses; slowing the quotes buys
+latency with presence and order age, so the latency rule loosens as well as tightens: when the
+last tightening did not lower the latency (it is the venue's, not ours), and when the latency has
+room while the throttle blocks many actions; and it does not slow while the presence misses.
+Room for inventory (max_position) buys fewer hedges (taker volume) and fewer sides pulled at the
+limit with a larger position carried. A proposal the rule is unsure of (a trade-off, not a fix) is
+marked so: the what-if tuner also tries its opposite.
 
 `post_only` is a switch: a rule may only turn it on (delta +1), when maker share misses and some
 taker fills came from quotes crossing the market. It never turns it off: that can only add taker
@@ -34,9 +40,11 @@ MAX_RULE_SHARE = 0.7  # one rule alone stays below a cooldown-sized step; rules 
 TIGHTEN_SHARE = 0.2  # share of max_step the spread tightens by when everything passes with room
 TIGHTEN_MARGIN_JUMPS = 1.0  # "with room": this many of the KPI's min_jump away from its FAIL threshold
 ADVERSE_P95_SPREADS = 3.0  # adverse p95 above this many half-spreads is "high"
+AT_RISK_BANDS = 2.0  # a KPI that passes by less than this many WARN-band widths is still pushed, gently
 THROTTLED_SHARE = 0.15  # actions blocked by min_interval or concurrency above this share: the throttle bites
 UNHELPED_STEPS = 3.0  # min_interval raised by this many max_steps with the latency down by less than its min_jump
 DELTA_DIGITS = 6
+ROUNDING = 1e-9  # float error in a KPI's distance from its threshold
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,7 @@ SLOWING_COSTS = "presence, order age"
 QUICKENING_COSTS = "request rate, latency"
 STICKY_COSTS = "order age, adverse selection"
 SKEW_COSTS = "volume on the heavy side"
+ROOM_COSTS = "a larger position carried"
 
 
 @dataclass(frozen=True)
@@ -70,12 +79,17 @@ class Observation:
     latency_since: Observation | None = None
 
     def missing(self, kpi: str) -> GateCheck | None:
-        """The check of `kpi` when it misses a gate rule that wants it better (a rule that asks
-        the other way, "latency above zero", is no reason to move a parameter)."""
+        """The check of `kpi` when it misses a gate rule that wants it better, or passes it by less
+        than AT_RISK_BANDS (a rule that asks the other way, "latency above zero", is no reason to
+        move a parameter)."""
         check = self.checks.get(kpi)
-        if check is None or check.status == Verdict.PASS:
+        if check is None or (check.status == Verdict.PASS and bands_inside(check) >= AT_RISK_BANDS):
             return None
         return check if asks_higher(check.op) == (KPIS[kpi].better is Better.HIGHER) else None
+
+    def room(self, kpi: str) -> bool:
+        """The gate does not judge `kpi`, or it is comfortable and not at risk (see missing)."""
+        return kpi not in self.checks or (self.comfortable(kpi) and self.missing(kpi) is None)
 
     def comfortable(self, kpi: str) -> bool:
         """`kpi` passes, and a jump of TIGHTEN_MARGIN_JUMPS times its min_jump (the smallest change
@@ -91,7 +105,8 @@ class Observation:
             return False
         assert check.value is not None and check.fail is not None
         passing_side = 1 if asks_higher(check.op) else -1
-        return passing_side * (check.value - check.fail) >= TIGHTEN_MARGIN_JUMPS * KPIS[kpi].min_jump
+        margin = TIGHTEN_MARGIN_JUMPS * KPIS[kpi].min_jump
+        return passing_side * (check.value - check.fail) >= margin - ROUNDING  # 0.95 - 0.90 is a whole 0.05
 
 
 def bands_inside(check: GateCheck) -> float:
@@ -106,8 +121,19 @@ def bands_inside(check: GateCheck) -> float:
 
 def miss_share(check: GateCheck) -> float:
     """How hard to push for a KPI that misses its gate, as a share of max_step: a quarter at the
-    WARN edge, a half at the FAIL threshold, more further out, up to MAX_RULE_SHARE."""
-    return min(MAX_RULE_SHARE, WARN_EDGE_SHARE * (1 - bands_inside(check)))
+    WARN edge, a half at the FAIL threshold, more further out, up to MAX_RULE_SHARE; less inside
+    the PASS band, nothing AT_RISK_BANDS inside it."""
+    inside = bands_inside(check)
+    return min(MAX_RULE_SHARE, WARN_EDGE_SHARE * (1 - (inside / AT_RISK_BANDS if inside > 0 else inside)))
+
+
+def describe(check: GateCheck) -> str:
+    """What a rule saw: the miss ("net_bps 1.93 < 2.7 (FAIL)"), or how little it passed by."""
+    if check.status != Verdict.PASS:
+        return describe_miss(check)
+    assert check.value is not None
+    edge = check.warn if check.warn is not None else check.fail
+    return f"{check.kpi} {check.value:.3g} passes {edge:g} by less than {AT_RISK_BANDS:g} widths of its WARN band"
 
 
 def maker_share_low(obs: Observation) -> Iterator[Proposal]:
@@ -115,7 +141,7 @@ def maker_share_low(obs: Observation) -> Iterator[Proposal]:
     check = obs.missing("maker_taker_ratio")
     if check is None:
         return
-    share, why = miss_share(check), describe_miss(check)
+    share, why = miss_share(check), describe(check)
     hedges = obs.kpis.get("hedges", 0)
     crossings = obs.kpis.get("crossings", obs.kpis.get("taker_count", 0) - hedges)
     if crossings > 0:
@@ -123,8 +149,9 @@ def maker_share_low(obs: Observation) -> Iterator[Proposal]:
             yield Proposal("post_only", 1, f"{why}, {crossings:.0f} quotes crossed", "fills that would have crossed")
         yield Proposal("replace_threshold_bps", share, why, STICKY_COSTS)
         yield Proposal("replace_rate_per_min", -share, why, STICKY_COSTS)
-    if hedges > 0:  # less inventory to hedge, and smaller hedges
+    if hedges > 0:  # less inventory to hedge, more room before a hedge, and smaller hedges
         yield Proposal("inventory_skew_bps", share, f"{why}, {hedges:.0f} hedges", SKEW_COSTS)
+        yield Proposal("max_position", share, f"{why}, {hedges:.0f} hedges", ROOM_COSTS)
         yield Proposal("impact_cap_ratio", -share, f"{why}, {hedges:.0f} hedges", "slower hedging, more risk")
 
 
@@ -133,7 +160,7 @@ def net_edge_low(obs: Observation) -> Iterator[Proposal]:
     check = obs.missing("net_bps")
     if check is not None:
         earned = obs.kpis.get("pnl", 0.0) > 0
-        yield Proposal("base_spread_bps", miss_share(check), describe_miss(check), WIDENING_COSTS, unsure=earned)
+        yield Proposal("base_spread_bps", miss_share(check), describe(check), WIDENING_COSTS, unsure=earned)
 
 
 def adverse_p95_high(obs: Observation) -> Iterator[Proposal]:
@@ -144,15 +171,32 @@ def adverse_p95_high(obs: Observation) -> Iterator[Proposal]:
         yield Proposal("base_spread_bps", WARN_EDGE_SHARE, why, WIDENING_COSTS)
 
 
+def presence_low(obs: Observation) -> Iterator[Proposal]:
+    """A side is off the book from each fill until its new quote lands, and while it is pulled at
+    the position limit: fewer fills (wider), a quicker requote, more room."""
+    check = obs.missing("quote_presence")
+    if check is None:
+        return
+    share, why = miss_share(check), describe(check)
+    earned = obs.kpis.get("pnl", 0.0) > 0
+    yield Proposal("base_spread_bps", share, f"{why}: fewer fills to requote after", WIDENING_COSTS, unsure=earned)
+    if obs.blocked.get("min_interval", 0.0) > 0:
+        yield Proposal("min_interval_ms", -share, f"{why}, requotes wait for min_interval", QUICKENING_COSTS)
+    if obs.blocked.get("risk", 0.0) > 0:
+        yield Proposal("max_position", share, f"{why}, sides pulled at the position limit", ROOM_COSTS)
+
+
 def latency(obs: Observation) -> Iterator[Proposal]:
     """Slower quoting lowers the latency we cause, and costs presence and order age: tighten while
-    it helps, loosen when it did not help or is no longer needed."""
+    it helps and the presence can pay, loosen when it did not help or is no longer needed."""
     check = obs.missing("p95_latency_ms")
     if check is not None:
-        share, why = miss_share(check), describe_miss(check)
+        share, why = miss_share(check), describe(check)
         if (unhelped := _tightening_unhelped(obs)) is not None:
             yield from _quicken(share, f"{why}, {unhelped}")
             return
+        if obs.missing("quote_presence") is not None:
+            return  # slowing would cost the presence, which misses too
         yield Proposal("min_interval_ms", share, why, SLOWING_COSTS, unsure=True)
         yield Proposal("concurrency_limit", -share, why, SLOWING_COSTS, unsure=True)
     elif obs.comfortable("p95_latency_ms"):
@@ -186,14 +230,17 @@ def _quicken(share: float, why: str) -> Iterator[Proposal]:
 def risk_high(obs: Observation) -> Iterator[Proposal]:
     check = obs.missing("risk_ratio")
     if check is not None:
-        share, why = miss_share(check), describe_miss(check)
+        share, why = miss_share(check), describe(check)
         yield Proposal("inventory_skew_bps", share, why, SKEW_COSTS)
 
 
 def edge_to_spare(obs: Observation) -> Iterator[Proposal]:
     """Width the edge no longer needs is volume given away: take it back, whatever else misses
-    (no other rule moves the spread while the edge has room)."""
-    if obs.comfortable("net_bps") and obs.comfortable("risk_ratio") and not any(adverse_p95_high(obs)):
+    (no other rule moves the spread while the edge has room), unless what it costs (edge, risk,
+    presence) has no room: comfortable and not at risk."""
+    judged = obs.comfortable("net_bps") and obs.comfortable("risk_ratio")
+    costs_room = all(obs.room(kpi) for kpi in ("net_bps", "risk_ratio", "quote_presence"))
+    if judged and costs_room and not any(adverse_p95_high(obs)):
         why = f"net_bps {obs.kpis['net_bps']:.3g} and risk_ratio {obs.kpis['risk_ratio']:.3g} pass with room"
         yield Proposal("base_spread_bps", -TIGHTEN_SHARE, why, TIGHTENING_COSTS, unsure=True)
 
@@ -202,6 +249,7 @@ RULES: tuple[Callable[[Observation], Iterator[Proposal]], ...] = (
     maker_share_low,
     net_edge_low,
     adverse_p95_high,
+    presence_low,
     latency,
     risk_high,
     edge_to_spare,

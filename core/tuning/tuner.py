@@ -2,7 +2,8 @@
 and held where a guard says so. The what-if tuner (core/tuning/whatif.py) is this one with another
 `choose`: what goes to the guards is the best of the proposal's neighbourhood.
 
-Per proposed parameter, `param_status` is APPLIED, AT_BOUND (its delta clamps to zero) or the
+Integer parameters move in whole steps, and the rationale ends with the step each one applied
+(DESIGN.md section 3). Per proposed parameter, `param_status` is APPLIED, AT_BOUND (its delta clamps to zero) or the
 guard that held it. `skip_reasons`, when nothing applies, is ["freeze"], ["no_op"] (every delta
 clamps to zero, or no rule proposed anything), or the guards that held the parameters. In deltas
 and bounds the `post_only` switch counts as 0/1.
@@ -120,7 +121,8 @@ class Tuner:
                 applied[name] = step
                 self.guards.record(name, step, max_step, iteration, soak_elapsed_s)
         skip = _skip_reasons(applied, status, bool(proposed.deltas) and not choice.deltas)
-        record = self._record(choice.deltas, applied, status, skip, choice.rationale)
+        whole = [f"{name} {step:+g} applied (whole steps)" for name, step in applied.items() if spec_of(name).integer]
+        record = self._record(choice.deltas, applied, status, skip, [*choice.rationale, *whole])
         return record.model_copy(update=choice.evidence)
 
     def choose(self, iteration: int, params: Params, proposed: Proposed) -> Choice:
@@ -136,6 +138,7 @@ class Tuner:
         rationale: list[str],
     ) -> TuningRecord:
         fired = {*status.values(), *skip_reasons}
+        applied = dict(sorted(applied.items()))  # by name, as the record on disk has them (JSON sorted keys)
         return TuningRecord(
             proposed_deltas=proposed,
             applied_deltas=applied,

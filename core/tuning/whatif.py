@@ -1,11 +1,17 @@
 """The what-if tuner (DESIGN.md section 5): the rules' proposal and a small neighbourhood of it,
 replayed on the market paths of the last W finished windows and scored by the objective under
-the gate's FAIL constraints; the best goes to the guards, as the rules' proposal does in the rules
-tuner.
+the gate (core/tuning/objective.py); the best goes to the guards, as the rules' proposal does in the
+rules tuner.
 
-The neighbourhood: the proposal, half of it, each parameter's part alone (when it moves more than
-one), the opposite of each part a rule was unsure of, and no change. Every candidate is clamped to
-the bounds and the maximum step from the current values, so it is a change the tuner could apply.
+The neighbourhood: the proposal, the opposite of each part a rule was unsure of, the cautious
+proposal (the rules reading, per KPI, the worst of the W windows replayed with the current values:
+the last window alone may have passed where the ones before did not), and no change. Fewer but
+better candidates: on `normal`, nightly, 24 iterations, seeds 1-10, a neighbourhood that also
+held the proposal's half and each of its parts alone chose one of those in 15 of 153 decisions,
+and without them 9 of the 10 seeds PASS as with them, on 44% fewer simulated windows (1798, not
+3227). Every candidate is clamped to the bounds and the maximum step from the current values, so
+it is a change the tuner could apply.
+
 The windows are the decided iteration and the W - 1 before it: all finished, so the next window,
 where the choice is judged, is out of sample.
 """
@@ -13,18 +19,21 @@ where the choice is judged, is out of sample.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from core.gates import evaluate_iteration
+from core.kpi import KPIS, Better
 from core.params import Params
 from core.records import CandidateRecord, Tuners
 from core.tuning.objective import Objective, Score
-from core.tuning.replay import Replay
-from core.tuning.rules import Proposed
-from core.tuning.tuner import Choice, Tuner, apply_deltas, clamp_step
+from core.tuning.replay import Replay, Summary
+from core.tuning.rules import Observation, Proposed, propose
+from core.tuning.tuner import Choice, Tuner, apply_deltas, clamp_step, finite_kpis
 
 WINDOWS = 3  # W: finished windows each candidate is replayed on
-HALF = 0.5
-PROPOSAL, NO_CHANGE = "proposal", "no change"
+PROPOSAL, CAUTIOUS, NO_CHANGE = "proposal", "cautious", "no change"
 
 
 @dataclass(frozen=True)
@@ -33,7 +42,7 @@ class Candidate:
     deltas: dict[str, float]
 
 
-def neighbourhood(params: Params, proposed: Proposed) -> list[Candidate]:
+def neighbourhood(params: Params, proposed: Proposed, cautious: Proposed | None = None) -> list[Candidate]:
     """The candidates, without duplicates (the first label of equal deltas is kept; a candidate
     that clamps to nothing is "no change")."""
     current = params.model_dump()
@@ -43,10 +52,10 @@ def neighbourhood(params: Params, proposed: Proposed) -> list[Candidate]:
         return Candidate(label, {name: step for name, step in steps.items() if step})
 
     full = proposed.deltas
-    candidates = [clamped(PROPOSAL, full), clamped("half", {k: HALF * v for k, v in full.items()})]
-    if len(full) > 1:
-        candidates += [clamped(f"only {name}", {name: delta}) for name, delta in full.items()]
+    candidates = [clamped(PROPOSAL, full)]
     candidates += [clamped(f"opposite {name}", {name: -full[name]}) for name in full if name in proposed.unsure]
+    if cautious is not None:
+        candidates.append(clamped(CAUTIOUS, cautious.deltas))
     unique: dict[tuple[tuple[str, float], ...], Candidate] = {}
     for candidate in [c for c in candidates if c.deltas] + [Candidate(NO_CHANGE, {})]:
         unique.setdefault(tuple(sorted(candidate.deltas.items())), candidate)
@@ -63,11 +72,16 @@ class WhatIfTuner(Tuner):
     def choose(self, iteration: int, params: Params, proposed: Proposed) -> Choice:
         windows = list(range(max(1, iteration - self.windows + 1), iteration + 1))
         self.replay.forget_before(windows[0])
-        candidates = neighbourhood(params, proposed)
-        scores = [self._score(apply_deltas(params, c.deltas), windows) for c in candidates]
+        current = [self.replay.summary(params, w) for w in windows]
+        cautious = propose(self._worst(params, current))
+        candidates = neighbourhood(params, proposed, cautious)
+        spreads = self.objective.spreads(current)
+        scores = [self._score(apply_deltas(params, c.deltas), windows, spreads) for c in candidates]
         best = self.objective.best(scores)
         table = [_row(c, s, i == best) for i, (c, s) in enumerate(zip(candidates, scores, strict=True))]
-        rationale = [*proposed.rationale, self._why(candidates[best], scores[best], len(windows))]
+        why = [f"worst of the last {len(windows)} windows: {line}" for line in cautious.rationale]
+        rationale = [*proposed.rationale, *(why if candidates[best].label == CAUTIOUS else [])]
+        rationale.append(self._why(candidates[best], scores[best], len(windows)))
         evidence = {
             "objective": self.objective.kpi,
             "windows": windows,
@@ -76,8 +90,19 @@ class WhatIfTuner(Tuner):
         }
         return Choice(candidates[best].deltas, rationale, evidence)
 
-    def _score(self, params: Params, windows: list[int]) -> Score:
-        return self.objective.score([self.replay.summary(params, w) for w in windows])
+    def _worst(self, params: Params, summaries: list[Summary]) -> Observation:
+        """What the rules read for the cautious proposal: per KPI the worst of the windows' values
+        (by the KPI's `better`; counts such as hedges, and shares of blocked actions: the most)."""
+        flat = [finite_kpis(s) for s in summaries]
+        worst = {k: _worst_value(k, [f[k] for f in flat if k in f]) for k in dict.fromkeys(k for f in flat for k in f)}
+        ratios = [finite_kpis(_block_ratios(s)) for s in summaries]
+        blocked = {k: max(r.get(k, 0.0) for r in ratios) for k in dict.fromkeys(k for r in ratios for k in r)}
+        gate = evaluate_iteration(worst, self.objective.constraints)
+        checks = {c.kpi: c for c in gate.checks if c.value is not None and c.fail is not None}
+        return Observation(worst, gate.verdict, checks, params, blocked)
+
+    def _score(self, params: Params, windows: list[int], spreads: dict[str, float]) -> Score:
+        return self.objective.score([self.replay.summary(params, w) for w in windows], spreads)
 
     def _gave_up(self, scores: list[Score], best: int) -> float | None:
         """What the constraints cost: the best objective of any candidate, met or not, less the chosen's."""
@@ -88,8 +113,21 @@ class WhatIfTuner(Tuner):
 
     def _why(self, candidate: Candidate, score: Score, windows: int) -> str:
         shown = "-" if score.objective is None else f"{score.objective:.4g}"
-        met = "constraints met" if score.met else f"misses {', '.join(score.failed)}"
-        return f"what-if: {candidate.label} is best on the last {windows} windows ({self.objective.kpi} {shown}, {met})"
+        met = "" if score.met else f", short on {', '.join(score.failed)}"
+        return (
+            f"what-if: {candidate.label} is best on the last {windows} windows ({self.objective.kpi} {shown}, "
+            f"chance to pass {score.pass_chance:.0%}{met})"
+        )
+
+
+def _worst_value(kpi: str, values: list[float]) -> float:
+    return min(values) if kpi in KPIS and KPIS[kpi].better is Better.HIGHER else max(values)
+
+
+def _block_ratios(summary: Summary) -> Mapping[str, Any]:
+    blocks = summary.get("blocks")
+    ratios = blocks.get("ratios") if isinstance(blocks, Mapping) else None
+    return ratios if isinstance(ratios, Mapping) else {}
 
 
 def _row(candidate: Candidate, score: Score, chosen: bool) -> CandidateRecord:
@@ -100,5 +138,6 @@ def _row(candidate: Candidate, score: Score, chosen: bool) -> CandidateRecord:
         objective=score.objective,
         constraints_met=score.met,
         failed=list(score.failed),
+        pass_chance=score.pass_chance,
         chosen=chosen,
     )

@@ -256,3 +256,16 @@ def test_a_stricter_threshold_never_turns_a_fail_into_a_pass(
     before = evaluate_iteration(summary, gate).verdict
     after = evaluate_iteration(summary, stricter).verdict
     assert after.severity >= before.severity
+
+
+def test_a_gate_may_judge_the_control_arm_and_the_uplift_over_it(tmp_path: Path) -> None:
+    path = tmp_path / "paired.toml"
+    path.write_text('[kpi."uplift.pnl_per_hour"]\nop = ">="\nfail = 0\n[kpi."control.net_bps"]\nop = ">="\nfail = 1\n')
+    gate = load_gate(str(path))
+    summary = {"net_bps": 4.0, "uplift": {"pnl_per_hour": 5.0}, "control": {"net_bps": 0.5}}
+    record = evaluate_iteration(summary, gate)
+    assert record.verdict == "FAIL" and record.reasons == ["control.net_bps 0.5 < 1 (FAIL)"]
+    assert evaluate_iteration({"uplift": {"pnl_per_hour": 5.0}, "control": {"net_bps": 2.0}}, gate).verdict == "PASS"
+    path.write_text('[kpi."control.happiness"]\nop = ">="\nfail = 1\n')
+    with pytest.raises(GateError, match=r"unknown KPI 'control\.happiness'"):
+        load_gate(str(path))

@@ -59,9 +59,13 @@ def test_latency_that_slowing_lowered_keeps_being_tightened() -> None:
 
 def test_latency_with_room_while_the_throttle_blocks_many_actions_loosens() -> None:
     blocks = {"counts": {}, "ratios": {"min_interval": 0.3, "concurrency": 0.0}}
-    record = decide(Tuner(), 1, Params(min_interval_ms=800), blocks=blocks, net_bps=3.2)
+    record = decide(Tuner(), 1, Params(min_interval_ms=800), blocks=blocks, net_bps=3.65)
     assert record.proposed_deltas == {"min_interval_ms": -20.0, "concurrency_limit": 0.4}
     applied = apply_deltas(Params(min_interval_ms=800), record.applied_deltas)
     assert applied.min_interval_ms == 780 and applied.concurrency_limit == 9  # whole steps
-    quiet = decide(Tuner(), 1, Params(), blocks={"counts": {}, "ratios": {"min_interval": 0.05}}, net_bps=3.2)
+    assert record.rationale[-2:] == [  # and the rationale shows the step each one applied
+        "min_interval_ms -20 applied (whole steps)",
+        "concurrency_limit +1 applied (whole steps)",
+    ]
+    quiet = decide(Tuner(), 1, Params(), blocks={"counts": {}, "ratios": {"min_interval": 0.05}}, net_bps=3.65)
     assert "min_interval_ms" not in quiet.proposed_deltas

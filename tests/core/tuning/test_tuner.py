@@ -22,7 +22,7 @@ GOOD: dict[str, Any] = {
     "net_bps": 4.0,
     "risk_ratio": 0.2,
     "p95_latency_ms": 150.0,
-    "quote_presence": 0.95,
+    "quote_presence": 0.97,
     "pnl_per_hour": 100.0,
     "adverse_bps_p95": 1.0,
     "fills": {"taker_count": 0},
@@ -54,20 +54,27 @@ def directions(record: Any) -> dict[str, int]:
                 "replace_threshold_bps": 1,
                 "replace_rate_per_min": -1,
                 "inventory_skew_bps": 1,
+                "max_position": 1,
                 "impact_cap_ratio": -1,
                 "base_spread_bps": -1,
             },
         ),
-        (
+        (  # hedges are taker volume: lean harder, hedge less at a time, and leave more room before one
             {"maker_taker_ratio": 0.6, "crossings": 0, "hedges": 10},
-            {"inventory_skew_bps": 1, "impact_cap_ratio": -1, "base_spread_bps": -1},
+            {"inventory_skew_bps": 1, "max_position": 1, "impact_cap_ratio": -1, "base_spread_bps": -1},
         ),
         (  # without a crossings count, taker fills that are not hedges crossed
             {"maker_taker_ratio": 0.6, "fills": {"taker_count": 50}, "hedges": 0},
             {"post_only": 1, "replace_threshold_bps": 1, "replace_rate_per_min": -1, "base_spread_bps": -1},
         ),
         ({}, {"base_spread_bps": -1}),  # everything passes with room: tighten a little
-        ({"net_bps": 3.2}, {}),  # passes, but without room to tighten
+        ({"net_bps": 3.65}, {}),  # passes, safely, but without room to tighten
+        ({"net_bps": 3.2}, {"base_spread_bps": 1}),  # passes by less than two WARN bands: widen a little
+        ({"quote_presence": 0.91}, {"base_spread_bps": 1}),  # fewer fills, fewer empty sides
+        (  # and, when the quotes wait for min_interval, a quicker requote; no slowing for the latency
+            {"quote_presence": 0.91, "p95_latency_ms": 320.0, "blocks": {"ratios": {"min_interval": 0.02}}},
+            {"base_spread_bps": 1, "min_interval_ms": -1},
+        ),
     ],
 )
 def test_each_rule_pushes_the_right_way(changes: dict[str, Any], expected: dict[str, int]) -> None:
@@ -129,9 +136,13 @@ def test_apply_deltas_rejects_unknown_keys_and_non_finite_deltas() -> None:
 
 def test_changed_keys_are_the_applied_non_zero_deltas() -> None:
     lowest_cap = Params(impact_cap_ratio=PARAM_SPECS["impact_cap_ratio"].lower)
-    record = decide(lowest_cap, maker_taker_ratio=0.6, hedges=10, net_bps=3.2)  # no edge to spare
-    assert record.param_status == {"inventory_skew_bps": "applied", "impact_cap_ratio": "at_bound"}
-    assert record.changed_keys == ["inventory_skew_bps"] == list(record.applied_deltas)
+    record = decide(lowest_cap, maker_taker_ratio=0.6, hedges=10, net_bps=3.65)  # no edge to spare
+    assert record.param_status == {
+        "inventory_skew_bps": "applied",
+        "max_position": "applied",
+        "impact_cap_ratio": "at_bound",
+    }
+    assert record.changed_keys == ["inventory_skew_bps", "max_position"] == list(record.applied_deltas)
 
 
 FAR_OFF = {**GOOD, "net_bps": -5.0, "adverse_bps_p95": 10.0}  # two rules widen: a large step

@@ -18,7 +18,7 @@ from core.sim import simulate_iteration
 from core.tuning.objective import Objective
 from core.tuning.rules import Proposed
 from core.tuning.tuner import apply_deltas
-from core.tuning.whatif import NO_CHANGE, PROPOSAL, WINDOWS, WhatIfTuner, neighbourhood
+from core.tuning.whatif import CAUTIOUS, NO_CHANGE, PROPOSAL, WINDOWS, WhatIfTuner, neighbourhood
 from tests.support.runs import kpis
 
 NIGHTLY = load_gate("nightly")
@@ -45,18 +45,23 @@ def test_whatif_is_the_default_on_the_simulator_and_decides_on_the_last_w_window
         assert tuning.windows == list(range(max(1, record.iteration - WINDOWS + 1), record.iteration + 1))
         assert [c.label for c in tuning.candidates][-1] == NO_CHANGE
         params = Params(**record.params)
+        spreads = objective.spreads(replayed(params, tuning.windows))  # every candidate: the current values' spread
         scores = []
         for candidate in tuning.candidates:  # each row is its candidate replayed on those windows' paths
-            tried = apply_deltas(params, candidate.deltas)
-            replayed = [simulate_iteration(tried, "normal", SEED, w, WINDOW_S).summary for w in tuning.windows]
-            assert candidate.objective == statistics.fmean(s.pnl_per_hour for s in replayed)
-            scores.append(objective.score([s.model_dump(mode="json") for s in replayed]))
+            summaries = replayed(apply_deltas(params, candidate.deltas), tuning.windows)
+            assert candidate.objective == statistics.fmean(s["pnl_per_hour"] for s in summaries)
+            scores.append(objective.score(summaries, spreads))
             assert candidate.constraints_met == scores[-1].met and candidate.failed == list(scores[-1].failed)
+            assert candidate.pass_chance == scores[-1].pass_chance
         chosen = [c for c in tuning.candidates if c.chosen]
         assert len(chosen) == 1 and chosen[0] is tuning.candidates[objective.best(scores)]
         assert tuning.proposed_deltas == chosen[0].deltas
         top = max(c.objective for c in tuning.candidates if c.objective is not None)
         assert tuning.gave_up == round(top - chosen[0].objective, 9)
+
+
+def replayed(params: Params, windows: list[int]) -> list[dict[str, Any]]:
+    return [simulate_iteration(params, "normal", SEED, w, WINDOW_S).summary.model_dump() for w in windows]
 
 
 class NextWindowChanged(SimDriver):
@@ -82,24 +87,25 @@ def test_the_decision_uses_only_finished_windows(tmp_path: Path) -> None:
         )
 
 
-def test_the_neighbourhood_scales_splits_reverses_the_unsure_and_keeps_no_change() -> None:
+def test_the_neighbourhood_reverses_the_unsure_adds_the_cautious_and_keeps_no_change() -> None:
     proposed = Proposed({"base_spread_bps": 0.4, "min_interval_ms": 60.0}, [], frozenset({"min_interval_ms"}))
-    candidates = {c.label: c.deltas for c in neighbourhood(Params(), proposed)}
+    cautious = Proposed({"base_spread_bps": 0.7}, [], frozenset())
+    candidates = {c.label: c.deltas for c in neighbourhood(Params(), proposed, cautious)}
     assert candidates == {
         PROPOSAL: {"base_spread_bps": 0.4, "min_interval_ms": 60.0},
-        "half": {"base_spread_bps": 0.2, "min_interval_ms": 30.0},
-        "only base_spread_bps": {"base_spread_bps": 0.4},
-        "only min_interval_ms": {"min_interval_ms": 60.0},
         "opposite min_interval_ms": {"min_interval_ms": -60.0},
+        CAUTIOUS: {"base_spread_bps": 0.5},  # clamped to the max step
         NO_CHANGE: {},
     }
+    same = {c.label for c in neighbourhood(Params(), proposed, proposed)}
+    assert CAUTIOUS not in same  # the same deltas as the proposal: one candidate
 
 
 def test_integer_candidates_move_in_whole_steps_and_duplicates_are_dropped() -> None:
     at_lower = Params(concurrency_limit=1)
     proposed = Proposed({"concurrency_limit": -0.6}, [], frozenset({"concurrency_limit"}))
     candidates = {c.label: c.deltas for c in neighbourhood(at_lower, proposed)}
-    # The proposal clamps to nothing at the bound (so does half): that is "no change"; the opposite is a whole step.
+    # The proposal clamps to nothing at the bound: that is "no change"; the opposite is a whole step.
     assert candidates == {"opposite concurrency_limit": {"concurrency_limit": 1.0}, NO_CHANGE: {}}
 
 
@@ -124,3 +130,26 @@ def test_guards_still_hold_the_what_ifs_choice() -> None:
     assert records[0].candidates[0].chosen and records[0].applied  # the widest pays best here
     assert [r.skip_reasons for r in records] == [[], ["cooldown"], [], ["freeze"], ["freeze"]]
     assert records[3].candidates == [] and records[3].guards_fired == ["freeze"]  # frozen: nothing replayed
+
+
+class PresenceDipMarket:
+    """A stand-in replay: the last window passes with room, the one before lost presence, which
+    a wider spread gives back; PnL per hour grows with the spread."""
+
+    def summary(self, params: Params, iteration: int) -> dict[str, Any]:
+        presence = 0.97 if iteration == 2 else min(0.99, 0.89 + 0.1 * (params.base_spread_bps - 2.0))
+        return kpis(quote_presence=presence, pnl_per_hour=10.0 * params.base_spread_bps)
+
+    def forget_before(self, iteration: int) -> None:
+        pass
+
+
+def test_the_cautious_candidate_is_the_rules_reading_the_worst_of_the_last_windows() -> None:
+    tuner = WhatIfTuner(Objective(NIGHTLY), PresenceDipMarket())  # type: ignore[arg-type]
+    latest = kpis()
+    record = tuner.decide(2, Params(), latest, evaluate_iteration(latest, NIGHTLY), 1200.0)
+    rows = {c.label: c for c in record.candidates}
+    assert rows[PROPOSAL].deltas["base_spread_bps"] < 0  # the last window alone: edge to spare, tighten
+    assert rows[CAUTIOUS].deltas["base_spread_bps"] > 0  # the window before missed presence: widen
+    assert rows[CAUTIOUS].chosen and record.applied_deltas == rows[CAUTIOUS].deltas
+    assert any(line.startswith("worst of the last 2 windows: quote_presence 0.89") for line in record.rationale)
