@@ -156,7 +156,8 @@ class Fills:
     counters: dict[str, int]
 
 
-def run(events: np.ndarray, rules: Rules, venue: Venue) -> Fills:
+def backtest(events: np.ndarray, venue: Venue) -> HashMapMarketDepthBacktest:
+    """hftbacktest on `events` with the venue's models (close it when done)."""
     asset = (
         BacktestAsset()
         .data(events)
@@ -168,7 +169,11 @@ def run(events: np.ndarray, rules: Rules, venue: Venue) -> Fills:
         .lot_size(venue.lot_size)
     )
     _queue_model(asset, venue.queue)
-    hbt = HashMapMarketDepthBacktest([asset])
+    return HashMapMarketDepthBacktest([asset])
+
+
+def run(events: np.ndarray, rules: Rules, venue: Venue) -> Fills:
+    hbt = backtest(events, venue)
     out = np.zeros((MAX_FILLS, 6))
     counters = np.zeros(len(COUNTERS), dtype=np.int64)
     n = _quote(hbt, rules.array(), out, counters)

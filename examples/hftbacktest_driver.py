@@ -39,7 +39,6 @@ try:
     from bench import hftrun
 except ImportError as err:  # hftbacktest (the validate extra) is not installed here
     sys.exit(f"hftbacktest_driver: {err}; install the validate extra (see docs/fidelity.md)")
-from hftbacktest import BacktestAsset, HashMapMarketDepthBacktest
 from numba import njit
 
 from core.params import Params
@@ -119,16 +118,7 @@ def window_rows(tape: np.ndarray, iteration: int, window_s: float) -> tuple[int,
 
 def mid_path(rows: np.ndarray, start_ns: int, venue: hftrun.Venue) -> MidPath:
     """The mid every 10 ms, as the feed shows the book."""
-    asset = (
-        BacktestAsset()
-        .data(rows)
-        .linear_asset(1.0)
-        .constant_order_latency(venue.entry_latency_ns, venue.response_latency_ns)
-        .partial_fill_exchange()
-        .tick_size(venue.tick_size)
-        .lot_size(venue.lot_size)
-    )
-    hbt = HashMapMarketDepthBacktest([asset])
+    hbt = hftrun.backtest(rows, venue)
     span = int(rows["exch_ts"][-1] - rows["exch_ts"][0])
     out = np.full((span // MID_STEP_NS + 2, 2), np.nan)
     n = _sample_mids(hbt, MID_STEP_NS, out)

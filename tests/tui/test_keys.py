@@ -191,28 +191,22 @@ async def test_y_confirms_and_a_finished_run_quits_without_asking():
     assert ended.return_value == 0
 
 
-async def test_a_quit_asked_while_the_run_ends_goes_ahead_with_the_run_exit_code():
+@pytest.mark.parametrize("key", ["q", "s"])
+async def test_a_question_to_stop_asked_while_the_run_ends_is_settled(key: str):
+    """q: the quit goes ahead, with the run's own exit code (not 130); s: nothing is left to stop."""
     source = ScriptedSource([shown_record(1)])
     app = quiet(SoakApp(source, clock=None))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("q")
+        await pilot.press(key)
         assert isinstance(app.screen, ConfirmStop)
         app.post_message(RunEnded("completed", 1, "FAIL"))
-        await wait_until(pilot, lambda: app.return_value is not None)
-    assert app.return_value == 1  # the run's own code, not 130
-
-
-async def test_a_stop_asked_while_the_run_ends_is_dropped():
-    source = ScriptedSource([shown_record(1)])
-    app = quiet(SoakApp(source, clock=None))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        await pilot.press("s")
-        assert isinstance(app.screen, ConfirmStop)
-        app.post_message(RunEnded("completed", 0, "PASS"))
-        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmStop))
-        assert app.status == "completed" and "stop" not in source.calls
+        if key == "q":
+            await wait_until(pilot, lambda: app.return_value is not None)
+        else:
+            await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmStop))
+            assert app.status == "completed" and "stop" not in source.calls
+    assert app.return_value == (1 if key == "q" else None)
 
 
 async def test_the_replay_goes_faster_slower_steps_and_seeks(tmp_path: Path):
