@@ -41,7 +41,7 @@ from core.scenarios import MarketRegime, regime_for, variant
 from core.sim import MIN_WINDOW_S, simulate_regime
 from core.sim.ledger import summarise
 from core.sim.market import CELL_S, MarketPath, cells_of
-from core.sim.tape import Tape
+from core.sim.tape import Recorder, Tape
 
 PARAM_SETS = {
     "defaults": Params(),
@@ -110,7 +110,7 @@ def tape_of(fills: hftrun.Fills, regime: MarketRegime, market: MarketPath) -> Ta
     )
     touch = np.where(fills.maker, fills.price, best * market.tick_px)
     fee_bps = np.where(fills.maker, regime.maker_fee_bps, regime.taker_fee_bps)
-    tape = Tape(
+    recorder = Recorder(
         fill_time=fills.time_s.tolist(),
         fill_side=fills.side.tolist(),
         fill_qty=fills.qty.tolist(),
@@ -118,9 +118,9 @@ def tape_of(fills: hftrun.Fills, regime: MarketRegime, market: MarketPath) -> Ta
         fill_touch=touch.tolist(),
         fill_fee=(fee_bps * 1e-4 * fills.price * fills.qty).tolist(),
         fill_maker=fills.maker.tolist(),
+        position=float(np.sum(fills.side * fills.qty)),
     )
-    tape.position = float(np.sum(fills.side * fills.qty))
-    return tape
+    return recorder.tape()
 
 
 def per_side(tape_side: list[int] | np.ndarray) -> tuple[int, int]:
