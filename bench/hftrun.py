@@ -176,7 +176,7 @@ def run(events: np.ndarray, rules: Rules, venue: Venue) -> Fills:
     hbt = backtest(events, venue)
     out = np.zeros((MAX_FILLS, 6))
     counters = np.zeros(len(COUNTERS), dtype=np.int64)
-    n = _quote(hbt, rules.array(), out, counters)
+    n = _quote(hbt, np.append(rules.array(), venue.entry_latency_ns), out, counters)
     hbt.close()
     if counters[11]:
         code = int(counters[11])
@@ -244,14 +244,25 @@ def _resting_price(hbt, order_id):  # type: ignore[no-untyped-def]
 
 
 @njit
-def _present(hbt, oid, band) -> int:  # type: ignore[no-untyped-def]
-    """1 while both our quotes rest within `band` (a fraction) of the mid the feed shows."""
+def _present(hbt, oid, replaced, band) -> int:  # type: ignore[no-untyped-def]
+    """1 while both sides rest within `band` (a fraction) of the mid the feed shows, as the
+    exchange has them: a side being replaced holds its old price until the replace arrives (the
+    cancel and the new quote arrive together), then the new one, though the local view knows
+    only once the answer comes back (`replaced`: per side, the old price and the arrival time
+    of its replacement, or nan)."""
     depth = hbt.depth(0)
     if not _book_ok(depth):
         return 0
     mid = 0.5 * (depth.best_bid + depth.best_ask)
-    bid, ask = _resting_price(hbt, oid[0]), _resting_price(hbt, oid[1])
-    return int(mid - bid <= band * mid and ask - mid <= band * mid)  # nan compares False
+    now = hbt.current_timestamp
+    prices = np.empty(2)
+    for side in range(2):
+        prices[side] = _resting_price(hbt, oid[side])
+        old_price, arrives = replaced[side, 0], replaced[side, 1]
+        if np.isnan(prices[side]) and not np.isnan(old_price):
+            order = hbt.orders(0).get(oid[side])
+            prices[side] = old_price if now < arrives or order is None else order.price
+    return int(mid - prices[0] <= band * mid and prices[1] - mid <= band * mid)  # nan compares False
 
 
 @njit
@@ -259,11 +270,12 @@ def _quote(hbt, cfg, out, counters):  # type: ignore[no-untyped-def]
     interval, half_spread, skew, limit = int(cfg[0]), cfg[1], cfg[2], cfg[3]
     threshold, tail_age, rate_limit, concurrency = cfg[4], int(cfg[5]), int(cfg[6]), int(cfg[7])
     post_only, cap, size, trigger, throttle_window = cfg[8] > 0.5, cfg[9], cfg[10], cfg[11], int(cfg[12])
-    presence_band = cfg[13]
+    presence_band, entry_latency = cfg[13], cfg[14]
     tif = GTX if post_only else GTC
     wanted = np.full(2, np.nan)  # BID, ASK: the price last asked for (nan: no quote)
     wanted_at = np.zeros(2, dtype=np.int64)
     oid = np.zeros(2, dtype=np.int64)  # our order on each side (0: none)
+    replacing = np.full((2, 2), np.nan)  # per side while a replace is unanswered: old price, arrival
     filled = np.zeros(MAX_ORDER_IDS)  # per order: the quantity executed so far, as recorded
     replaced = np.zeros(THROTTLE_SLOTS, dtype=np.int64)
     head = tail = 0
@@ -282,7 +294,7 @@ def _quote(hbt, cfg, out, counters):  # type: ignore[no-untyped-def]
     since = hbt.current_timestamp
     while True:
         now = hbt.current_timestamp
-        counters[10] += _present(hbt, oid, presence_band) * (now - since)
+        counters[10] += _present(hbt, oid, replacing, presence_band) * (now - since)
         since = now
         refresh = now >= next_tick
         if refresh:
@@ -322,6 +334,8 @@ def _quote(hbt, cfg, out, counters):  # type: ignore[no-untyped-def]
         for side in range(2):
             if oid[side] != 0:
                 o = hbt.orders(0).get(oid[side])
+                if o is None or o.req == NONE:
+                    replacing[side, 0] = np.nan  # answered
                 if o is None or (o.req == NONE and o.status != NEW and o.status != PARTIALLY_FILLED):
                     if o is not None and o.status == EXPIRED:
                         counters[8] += 1  # a post-only quote that would have crossed
@@ -396,6 +410,9 @@ def _quote(hbt, cfg, out, counters):  # type: ignore[no-untyped-def]
                 tail += 1
             last_update = now
             counters[6] += 1
+            replacing[side, 0] = np.nan
+            if order is not None and (order.status == NEW or order.status == PARTIALLY_FILLED):
+                replacing[side, 0], replacing[side, 1] = order.price, now + entry_latency
             if order is not None:  # a replace: cancel, and a new whole quote at the back of its queue
                 counters[7] += 1
                 hbt.cancel(0, oid[side], False)
