@@ -25,6 +25,7 @@ from core.records import (
     AT_BOUND,
     NO_CHANGE_BEST,
     OLDER_SUMMARY_COUNTS,
+    GateCheck,
     GateRecord,
     Guard,
     Tuners,
@@ -73,6 +74,18 @@ def finite_kpis(summary: Mapping[str, Any]) -> dict[str, float]:
     }
 
 
+def blocked_shares(summary: Mapping[str, Any]) -> dict[str, float]:
+    """`blocks.ratios` of a summary: per reason, the share of actions it blocked."""
+    blocks = summary.get("blocks")
+    ratios = blocks.get("ratios") if isinstance(blocks, Mapping) else None
+    return finite_kpis(ratios) if isinstance(ratios, Mapping) else {}
+
+
+def measured_checks(gate: GateRecord) -> dict[str, GateCheck]:
+    """The gate's checks of KPIs that were measured against a FAIL threshold, by KPI."""
+    return {c.kpi: c for c in gate.checks if c.value is not None and c.fail is not None}
+
+
 @dataclass(frozen=True)
 class Choice:
     deltas: dict[str, float]  # what the tuner proposes, before the guards
@@ -97,11 +110,14 @@ class Tuner:
         gate: GateRecord,
         soak_elapsed_s: float,
     ) -> TuningRecord:
-        checks = {c.kpi: c for c in gate.checks if c.value is not None and c.fail is not None}
-        blocks = summary.get("blocks")
-        ratios = blocks.get("ratios") if isinstance(blocks, Mapping) else None
-        blocked = finite_kpis(ratios) if isinstance(ratios, Mapping) else {}
-        obs = Observation(finite_kpis(summary), gate.verdict, checks, params, blocked, self._latency_since)
+        obs = Observation(
+            finite_kpis(summary),
+            gate.verdict,
+            measured_checks(gate),
+            params,
+            blocked_shares(summary),
+            self._latency_since,
+        )
         missing = obs.missing("p95_latency_ms") is not None
         self._latency_since = (self._latency_since or dataclasses.replace(obs, latency_since=None)) if missing else None
         proposed = propose(obs)

@@ -19,9 +19,7 @@ where the choice is judged, is out of sample.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from core.gates import evaluate_iteration
 from core.kpi import KPIS, Better
@@ -30,7 +28,7 @@ from core.records import CandidateRecord, Tuners
 from core.tuning.objective import Objective, Score
 from core.tuning.replay import Replay, Summary
 from core.tuning.rules import Observation, Proposed, propose
-from core.tuning.tuner import Choice, Tuner, apply_deltas, clamp_step, finite_kpis
+from core.tuning.tuner import Choice, Tuner, apply_deltas, blocked_shares, clamp_step, finite_kpis, measured_checks
 
 WINDOWS = 3  # W: finished windows each candidate is replayed on
 PROPOSAL, CAUTIOUS, NO_CHANGE = "proposal", "cautious", "no change"
@@ -95,11 +93,10 @@ class WhatIfTuner(Tuner):
         (by the KPI's `better`; counts such as hedges, and shares of blocked actions: the most)."""
         flat = [finite_kpis(s) for s in summaries]
         worst = {k: _worst_value(k, [f[k] for f in flat if k in f]) for k in dict.fromkeys(k for f in flat for k in f)}
-        ratios = [finite_kpis(_block_ratios(s)) for s in summaries]
+        ratios = [blocked_shares(s) for s in summaries]
         blocked = {k: max(r.get(k, 0.0) for r in ratios) for k in dict.fromkeys(k for r in ratios for k in r)}
         gate = evaluate_iteration(worst, self.objective.constraints)
-        checks = {c.kpi: c for c in gate.checks if c.value is not None and c.fail is not None}
-        return Observation(worst, gate.verdict, checks, params, blocked)
+        return Observation(worst, gate.verdict, measured_checks(gate), params, blocked)
 
     def _score(self, params: Params, windows: list[int], spreads: dict[str, float]) -> Score:
         return self.objective.score([self.replay.summary(params, w) for w in windows], spreads)
@@ -122,12 +119,6 @@ class WhatIfTuner(Tuner):
 
 def _worst_value(kpi: str, values: list[float]) -> float:
     return min(values) if kpi in KPIS and KPIS[kpi].better is Better.HIGHER else max(values)
-
-
-def _block_ratios(summary: Summary) -> Mapping[str, Any]:
-    blocks = summary.get("blocks")
-    ratios = blocks.get("ratios") if isinstance(blocks, Mapping) else None
-    return ratios if isinstance(ratios, Mapping) else {}
 
 
 def _row(candidate: Candidate, score: Score, chosen: bool) -> CandidateRecord:
