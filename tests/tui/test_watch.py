@@ -168,7 +168,8 @@ async def test_an_empty_root_says_where_it_looks(tmp_path: Path):
     app, messages = watch_app(tmp_path), AppMessages()
     async with app.run_test(size=(140, 30), message_hook=messages) as pilot:
         await messages.wait_for(lambda m: isinstance(m, RunsChanged) and not m.scanning)
-        text = await wait_for_screen(pilot, f"no runs under {tmp_path} yet")
+        # The header's hint and the table's placeholder are painted apart: wait for both.
+        text = await wait_for_screen(pilot, f"no runs under {tmp_path} yet", f"soak run --out {tmp_path}")
         assert "WAITING" in text.split("\n")[0]
         assert f"soak run --out {tmp_path}" in text
         native_run(tmp_path, "20261127-090000-s1", written=1)
