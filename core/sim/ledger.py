@@ -74,23 +74,22 @@ def quote_presence(tape: Tape, market: MarketPath, band_bps: float) -> float:
     quoted = np.ones(n, dtype=bool)
     for s, sign in ((0, 1.0), (1, -1.0)):
         mine = side == s
-        # The price resting in each cell (NaN: none), from each quote's cells [start, stop).
-        resting = np.full(n + 1, np.nan)
-        lengths = stop[mine] - start[mine]
-        cells = np.repeat(start[mine], lengths) + _ranges(lengths)
-        resting[cells] = np.repeat(price[mine], lengths)
-        distance = sign * (mid - resting[:n]) / mid * 1e4
+        distance = sign * (mid - _resting(start[mine], stop[mine], price[mine], n)) / mid * 1e4
         quoted &= distance <= band_bps  # NaN compares False: no quote
     return float(quoted.mean())
 
 
-def _ranges(lengths: np.ndarray) -> np.ndarray:
-    """0..l-1 for each length l, concatenated."""
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    offsets = np.repeat(np.cumsum(lengths) - lengths, lengths)
-    return np.asarray(np.arange(total) - offsets, dtype=np.int64)
+def _resting(start: np.ndarray, stop: np.ndarray, price: np.ndarray, n: int) -> np.ndarray:
+    """The price resting in each of n cells (NaN: none), from one side's quotes over cells
+    [start, stop). An engine keeps at most one quote per side on the book, and records it as it
+    leaves, so the quotes come in time order and the gaps between them are never negative."""
+    count = len(start)
+    values = np.full(2 * count + 1, np.nan)
+    values[1::2] = price
+    lengths = np.empty(2 * count + 1, dtype=np.int64)
+    lengths[0::2] = np.append(start, n) - np.concatenate(([0], stop))  # the gaps, before each and after the last
+    lengths[1::2] = stop - start
+    return np.repeat(values, lengths)
 
 
 class _Fills:
