@@ -12,7 +12,8 @@ import numpy as np
 from core.kpi import IterationKPIs
 from core.params import Params
 from core.scenarios import MarketRegime, get_fee_tier, regime_for, variant
-from core.sim.engines import Engine, WindowRunner, window_runner
+from core.sim.engines import Engine, WindowRunner, market_generator, window_runner
+from core.sim.heap import keep_freed_memory
 from core.sim.ledger import summarise
 from core.sim.market import MarketPath, generate_market, streams
 from core.sim.tape import Tape
@@ -59,7 +60,7 @@ def simulate_regime(
     """One window in explicit market constants (what simulate_iteration runs underneath)."""
     _check(params, seed, iteration, window_s)
     market_rng, strategy_rng = streams(seed, iteration)
-    market = generate_market(regime, market_rng, window_s)
+    market = market_generator(engine)(regime, market_rng, window_s)
     return _trade(window_runner(engine), params, regime, regime_name, market, strategy_rng)
 
 
@@ -80,7 +81,9 @@ class Simulator:
     ) -> None:
         self.scenario, self.seed, self.window_s, self.fees = scenario, seed, window_s, fees
         self.run_window = window_runner(engine)
+        self.generate_market = market_generator(engine)
         self.keep = keep
+        keep_freed_memory()  # its windows allocate and free the same arrays again and again
         self._markets: dict[int, tuple[str, MarketRegime, MarketPath]] = {}
 
     def run_many(self, params: Sequence[Params], iteration: int) -> list[IterationResult]:
@@ -96,7 +99,7 @@ class Simulator:
     def _market(self, iteration: int) -> tuple[str, MarketRegime, MarketPath]:
         if iteration not in self._markets:
             regime_name, regime = _regime(self.scenario, iteration, self.fees)
-            market = generate_market(regime, streams(self.seed, iteration)[0], self.window_s)
+            market = self.generate_market(regime, streams(self.seed, iteration)[0], self.window_s)
             self._markets[iteration] = (regime_name, regime, market)
             while len(self._markets) > self.keep:
                 del self._markets[min(self._markets)]

@@ -26,6 +26,7 @@ import numpy as np  # noqa: E402
 from core.kpi import BLOCK_REASONS  # noqa: E402
 from core.params import Params  # noqa: E402
 from core.scenarios import MarketRegime  # noqa: E402
+from core.sim import market_numba  # noqa: E402
 from core.sim.engine import (  # noqa: E402
     ASK,
     BID,
@@ -108,22 +109,23 @@ def run_window(params: Params, regime: MarketRegime, market: MarketPath, rng: np
 
 
 def compiled() -> bool:
-    """Whether numba's on-disk cache holds the loop compiled from this very source (its own
-    index, which it checks against the source file's stamp; numba keeps no public way to ask)."""
+    """Whether numba's on-disk cache holds the loop and the market's kernels compiled from this
+    very source (each one's index, which numba checks against its source file's stamp; numba
+    keeps no public way to ask)."""
     try:
-        return bool(_run._cache._cache_file._load_index())  # type: ignore[attr-defined]
+        return all(bool(f._cache._cache_file._load_index()) for f in (_run, *market_numba.KERNELS))  # type: ignore[union-attr]
     except (AttributeError, OSError):
         return False
 
 
 def warm_up() -> None:
-    """Loads the compiled loop from the cache, or compiles it: a one-second window."""
+    """Loads the compiled loop and market from the cache, or compiles them: a one-second window."""
     from core.scenarios import regime_for
-    from core.sim.market import generate_market, streams
+    from core.sim.market import streams
 
     regime = regime_for("normal", 0)[1]
     market_rng, strategy_rng = streams(0, 0)
-    run_window(Params(), regime, generate_market(regime, market_rng, 1.0), strategy_rng)
+    run_window(Params(), regime, market_numba.generate_market(regime, market_rng, 1.0), strategy_rng)
 
 
 def _constants(params: Params, regime: MarketRegime, market: MarketPath) -> np.ndarray:

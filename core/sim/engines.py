@@ -28,6 +28,7 @@ from core.sim.tape import Tape
 
 Engine = Literal["python", "numba"]
 WindowRunner = Callable[[Params, MarketRegime, MarketPath, np.random.Generator], Tape]
+MarketGenerator = Callable[[MarketRegime, np.random.Generator, float], MarketPath]
 AUTO_NUMBA_MIN_SIM_S = 12_000.0
 NUMBA_MISSING = "engine=numba needs numba, the extra `fast`: pip install 'mm-soak[fast]'"
 
@@ -83,3 +84,16 @@ def window_runner(engine: Engine) -> WindowRunner:
     from core.sim.engine_numba import run_window as run_compiled
 
     return run_compiled
+
+
+def market_generator(engine: Engine) -> MarketGenerator:
+    """How `engine` generates a window's market: numpy's, or its compiled twin (the same path)."""
+    if engine == "python":
+        from core.sim.market import generate_market
+
+        return generate_market
+    if not numba_installed():
+        raise EngineUnavailable(NUMBA_MISSING)
+    from core.sim.market_numba import generate_market as generate_compiled
+
+    return generate_compiled

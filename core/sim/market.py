@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import NamedTuple
 
 import numpy as np
 
@@ -97,39 +99,57 @@ def cells_of(times: np.ndarray) -> np.ndarray:
     return (times * CELLS_PER_S).astype(np.int64)
 
 
-def _vol_factor(regime: MarketRegime, rng: np.random.Generator, seconds: int) -> np.ndarray:
-    """exp(s*x - s^2/2) of a unit AR(1) x with the regime's half-life: mean 1, clustered."""
+def _ar1(rng: np.random.Generator, seconds: int, phi: float, scale: float) -> np.ndarray:
+    """A unit AR(1) path, one step per second: x[0] = z[0], x[i] = phi * x[i-1] + scale * z[i]."""
     z = rng.standard_normal(seconds).tolist()
-    phi = math.exp(-math.log(2.0) / regime.vol_half_life_s)
-    scale = math.sqrt(1.0 - phi * phi)
     x = [z[0]]
     for step in z[1:]:
         x.append(phi * x[-1] + scale * step)
-    s = regime.vol_of_vol
-    return np.exp(s * np.asarray(x) - 0.5 * s * s)
+    return np.asarray(x)
+
+
+def _flow_draws(
+    rng: np.random.Generator, n: int, window_s: float, vol: np.ndarray, flow: np.ndarray, feed_count: int, draws: int
+) -> tuple[np.ndarray, ...]:
+    """The draws after the volatility's, in their fixed order: the diffusion's steps, the order
+    flow, the orders' reach, the feed's and the venue's latencies. `flow`: see Flow."""
+    steps = rng.standard_normal(n)
+    order_time, order_side, informed = _hawkes(rng, window_s, vol, flow)
+    reach_unit = rng.standard_exponential(len(order_time))
+    feed_z = rng.standard_normal(feed_count)
+    return (
+        steps,
+        order_time,
+        order_side,
+        informed,
+        reach_unit,
+        feed_z,
+        rng.standard_normal(draws),
+        rng.standard_normal(draws),
+    )
 
 
 def _hawkes(
-    regime: MarketRegime, rng: np.random.Generator, window_s: float, vol: np.ndarray
+    rng: np.random.Generator, window_s: float, vol: np.ndarray, flow: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Arrival times, sides and informed flags of a self-exciting flow: immigrants at a rate that
     follows the volatility factor, each order triggering Poisson(branching) more after
     Exp(decay) seconds, on its side with probability side_persistence. An informed immigrant's
     triggered orders are informed too (a meta-order worked in pieces)."""
-    base = 2.0 * regime.arrival_rate * (1.0 - regime.branching)  # both sides
+    base, branching, decay, persistence, informed_share = flow
     peak = float(vol.max())
     candidates = rng.uniform(0.0, window_s, int(rng.poisson(base * peak * window_s)))
     keep = rng.uniform(0.0, peak, len(candidates)) < vol[candidates.astype(np.int64)]
     times = [candidates[keep]]
     sides = [rng.integers(0, 2, len(times[0])) * 2 - 1]
-    informed = [rng.uniform(size=len(times[0])) < regime.informed_share]
+    informed = [rng.uniform(size=len(times[0])) < informed_share]
     parents_t, parents_s, parents_i = times[0], sides[0], informed[0]
     for _ in range(MAX_GENERATIONS):
-        if not len(parents_t) or regime.branching == 0.0:
+        if not len(parents_t) or branching == 0.0:
             break
-        children = rng.poisson(regime.branching, len(parents_t))
-        child_t = np.repeat(parents_t, children) + rng.exponential(regime.hawkes_decay_s, int(children.sum()))
-        flip = rng.uniform(size=len(child_t)) >= regime.side_persistence
+        children = rng.poisson(branching, len(parents_t))
+        child_t = np.repeat(parents_t, children) + rng.exponential(decay, int(children.sum()))
+        flip = rng.uniform(size=len(child_t)) >= persistence
         fresh = rng.integers(0, 2, len(child_t)) * 2 - 1
         child_s = np.where(flip, fresh, np.repeat(parents_s, children))
         inside = child_t < window_s
@@ -141,22 +161,6 @@ def _hawkes(
     all_t = np.concatenate(times)
     order = np.argsort(all_t, kind="stable")
     return all_t[order], np.concatenate(sides)[order].astype(np.int64), np.concatenate(informed)[order]
-
-
-def _decaying(pulses: np.ndarray, decay_cells: float) -> np.ndarray:
-    """y[j] = sum over k <= j of pulses[k] * exp(-(j - k) / decay_cells), in blocks short enough
-    that the scaling stays finite."""
-    out = np.empty_like(pulses)
-    a = math.exp(-1.0 / decay_cells)
-    block = max(1, int(decay_cells * 300.0))  # a**-block stays below e**300
-    carry = 0.0
-    for start in range(0, len(pulses), block):
-        x = pulses[start : start + block]
-        scale = _powers(a, len(x))
-        y = scale * (carry + np.cumsum(x / scale))
-        out[start : start + block] = y
-        carry = float(y[-1]) * a
-    return out
 
 
 @functools.lru_cache(maxsize=8)
@@ -175,25 +179,107 @@ def _swept_size(regime: MarketRegime, reach_bps: np.ndarray) -> np.ndarray:
     return np.maximum(swept, MIN_ORDER_SIZE)
 
 
-def generate_market(regime: MarketRegime, rng: np.random.Generator, window_s: float) -> MarketPath:
+def _noise(steps: np.ndarray, sqrt_vol: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """The diffusion not caused by trades, per cell (bps, cell 0 is 0) and summed: step j of
+    the cell j + 1, its variance following the volatility factor of that cell's second."""
+    n = len(steps)
+    per_cell = np.repeat(sqrt_vol, round(CELLS_PER_S))[1 : n + 1]
+    noise_bps = np.zeros(n + 1)
+    noise_bps[1:] = scale * per_cell * steps
+    return noise_bps, np.cumsum(noise_bps)
+
+
+def _mid_path(
+    order_cell: np.ndarray, permanent: np.ndarray, transient: np.ndarray, noise_bps: np.ndarray, decay: Decay
+) -> np.ndarray:
+    """The true mid per cell: the orders' impact from the cell after each order's (its permanent
+    part summed with the diffusion, its transient part decaying), from START_PRICE."""
+    cells = len(noise_bps)  # an order at the window's last instant moves only the end
+    pulses = partial(np.bincount, order_cell + 1, minlength=cells)
+    kept = np.cumsum(pulses(weights=permanent)[:cells] + noise_bps)
+    fading = _decaying(pulses(weights=transient)[:cells], decay)
+    mid: np.ndarray = START_PRICE * (1.0 + (kept + fading) * 1e-4)
+    return mid
+
+
+def _decaying(pulses: np.ndarray, decay: Decay) -> np.ndarray:
+    """y[j] = sum over k <= j of pulses[k] * a ** (j - k), in blocks short enough that the
+    scaling stays finite."""
+    out = np.empty_like(pulses)
+    carry = 0.0
+    for start in range(0, len(pulses), decay.block):
+        x = pulses[start : start + decay.block]
+        scale = decay.powers if len(x) == decay.block else decay.last_powers
+        y = scale * (carry + np.cumsum(x / scale))
+        out[start : start + decay.block] = y
+        carry = float(y[-1]) * decay.a
+    return out
+
+
+def _observed(mid: np.ndarray, lag_cells: np.ndarray) -> np.ndarray:
+    """The feed's mid per cell: the true mid lag_cells earlier, one lag per FEED_BLOCK_CELLS."""
+    seen = np.arange(len(mid)) - np.repeat(lag_cells, FEED_BLOCK_CELLS)[: len(mid)]
+    observed: np.ndarray = mid[np.maximum(seen, 0)]
+    return observed
+
+
+@dataclass(frozen=True)
+class Decay:
+    """How the transient impact fades: by `a` per cell, computed in blocks of `block` cells, with
+    a ** 0..block-1 (`powers`) and the same for the last, shorter block of a window."""
+
+    a: float
+    block: int
+    powers: np.ndarray
+    last_powers: np.ndarray
+
+    @classmethod
+    def of(cls, decay_cells: float, length: int) -> Decay:
+        a = math.exp(-1.0 / decay_cells)
+        block = max(1, int(decay_cells * 300.0))  # a**-block stays below e**300
+        return cls(a, block, _powers(a, min(block, length)), _powers(a, length % block or block))
+
+
+class Kernels(NamedTuple):
+    """The steps of generating a market that cost per cell or per draw. These are numpy's; the
+    numba engine's compiled twins (core/sim/market_numba.py) give the same arrays, bit for bit.
+    What they leave to the caller (exp and powers) stays numpy's, whose SIMD results can differ
+    from the C library's in the last bit."""
+
+    ar1: Callable[..., np.ndarray]
+    flow_draws: Callable[..., tuple[np.ndarray, ...]]
+    noise: Callable[..., tuple[np.ndarray, np.ndarray]]
+    mid_path: Callable[..., np.ndarray]
+    observed: Callable[..., np.ndarray]
+
+
+NUMPY = Kernels(_ar1, _flow_draws, _noise, _mid_path, _observed)
+
+
+def generate_market(
+    regime: MarketRegime, rng: np.random.Generator, window_s: float, kernels: Kernels = NUMPY
+) -> MarketPath:
     n = round(window_s * CELLS_PER_S)
     seconds = math.ceil(window_s) + 1
     # Draw everything first, in a fixed order, so the draws never depend on what follows.
-    vol = _vol_factor(regime, rng, seconds)
-    steps = rng.standard_normal(n)
-    order_time, order_side, informed = _hawkes(regime, rng, window_s, vol)
-    count = len(order_time)
-    reach_unit = rng.standard_exponential(count)
-    feed_z = rng.standard_normal(n // FEED_BLOCK_CELLS + 1)
+    phi = math.exp(-math.log(2.0) / regime.vol_half_life_s)
+    s = regime.vol_of_vol
+    vol = np.exp(s * kernels.ar1(rng, seconds, phi, math.sqrt(1.0 - phi * phi)) - 0.5 * s * s)  # mean 1, clustered
+    flow = np.array(
+        [
+            2.0 * regime.arrival_rate * (1.0 - regime.branching),  # both sides' immigrants
+            regime.branching,
+            regime.hawkes_decay_s,
+            regime.side_persistence,
+            regime.informed_share,
+        ]
+    )
     draws = max(MIN_LATENCY_DRAWS, LATENCY_DRAWS_PER_S * seconds)
-    entry_z = rng.standard_normal(draws)
-    response_z = rng.standard_normal(draws)
+    steps, order_time, order_side, informed, reach_unit, feed_z, entry_z, response_z = kernels.flow_draws(
+        rng, n, window_s, vol, flow, n // FEED_BLOCK_CELLS + 1, draws
+    )
 
-    # The diffusion not caused by trades, its variance following the volatility factor.
-    per_cell = np.repeat(np.sqrt(vol), round(CELLS_PER_S))[1 : n + 1]  # cell j: second j // CELLS_PER_S
-    noise_bps = np.zeros(n + 1)
-    noise_bps[1:] = regime.sigma_bps * math.sqrt(CELL_S) * per_cell * steps
-    noise_path = np.cumsum(noise_bps)
+    noise_bps, noise_path = kernels.noise(steps, np.sqrt(vol), regime.sigma_bps * math.sqrt(CELL_S))
     # Informed orders trade the way the diffusion is about to go.
     order_cell = cells_of(order_time)
     horizon = round(regime.informed_horizon_s * CELLS_PER_S)
@@ -208,17 +294,13 @@ def generate_market(regime: MarketRegime, rng: np.random.Generator, window_s: fl
     reference = float(_swept_size(regime, np.array([1.0 / regime.depth_decay_k]))[0])
     impact = order_side * regime.impact_bps * np.sqrt(size / reference)
     keeps = np.where(informed, 1.0, regime.impact_permanent)
-    pulses = partial(np.bincount, order_cell + 1, minlength=n + 1)
-    permanent = np.cumsum(pulses(weights=impact * keeps)[: n + 1] + noise_bps)
-    transient = _decaying(pulses(weights=impact * (1.0 - keeps))[: n + 1], regime.impact_decay_s * CELLS_PER_S)
-    mid = START_PRICE * (1.0 + (permanent + transient) * 1e-4)
+    decay = Decay.of(regime.impact_decay_s * CELLS_PER_S, n + 1)
+    mid = kernels.mid_path(order_cell, impact * keeps, impact * (1.0 - keeps), noise_bps, decay)
 
     burst = vol**regime.latency_burst
     block_second = (np.arange(len(feed_z)) * FEED_BLOCK_CELLS) // round(CELLS_PER_S)
     feed_lag = regime.feed_latency_median_ms * np.exp(regime.feed_latency_sigma * feed_z) * burst[block_second]
-    lag_cells = cells_of(feed_lag * 1e-3)
-    seen = np.arange(n + 1) - np.repeat(lag_cells, FEED_BLOCK_CELLS)[: n + 1]
-    observed_mid = mid[np.maximum(seen, 0)]
+    observed_mid = kernels.observed(mid, cells_of(feed_lag * 1e-3))
     return MarketPath(
         window_s=window_s,
         tick_bps=regime.tick_bps,

@@ -1,7 +1,8 @@
-"""The numba engine against the pure-Python reference: the same Tape, column by column and
-dtype, and so the same KPIs, bit for bit (the ledger is shared, so no sum is taken in another
-order: nothing needs a tolerance). The cases cross parameter sets, scenarios, seeds and
-iterations, plus regimes made for the edge cases, and the test checks that those edges occur."""
+"""The numba engine against the pure-Python reference: the same market (each engine generates
+its own: numpy's, and the compiled twin), the same Tape, column by column and dtype, and so the
+same KPIs, bit for bit (the ledger is shared, so no sum is taken in another order: nothing needs
+a tolerance). The cases cross parameter sets, scenarios, seeds and iterations, plus regimes made
+for the edge cases, and the test checks that those edges occur."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import numpy as np
 import pytest
 
 from core.params import Params
-from core.scenarios import regime_for, variant
+from core.scenarios import REGIMES, regime_for, variant
 from core.sim import IterationResult, simulate_regime
+from core.sim.market import MarketPath, generate_market, streams
 
 WINDOW_S = 60.0
 PARAMS = {
@@ -56,17 +58,24 @@ def both(name: str, regime: tuple, seed: int, iteration: int) -> tuple[Iteration
 
 
 def differences(python: IterationResult, numba: IterationResult) -> list[str]:
-    found = []
-    for column in dataclasses.fields(python.tape):
-        ours, theirs = getattr(python.tape, column.name), getattr(numba.tape, column.name)
-        if isinstance(ours, np.ndarray):
-            same = ours.dtype == theirs.dtype and ours.shape == theirs.shape and ours.tobytes() == theirs.tobytes()
-        else:
-            same = ours == theirs
-        if not same:
-            found.append(column.name)
+    found = [f"market.{name}" for name in fields_apart(python.market, numba.market)]
+    found += fields_apart(python.tape, numba.tape)
     if python.summary.model_dump_json() != numba.summary.model_dump_json():
         found.append("KPIs")
+    return found
+
+
+def fields_apart(ours: object, theirs: object) -> list[str]:
+    """The dataclass fields in which two records differ (arrays: in dtype, shape or any bit)."""
+    found = []
+    for field in dataclasses.fields(ours):  # type: ignore[arg-type]
+        mine, other = getattr(ours, field.name), getattr(theirs, field.name)
+        if isinstance(mine, np.ndarray):
+            same = mine.dtype == other.dtype and mine.shape == other.shape and mine.tobytes() == other.tobytes()
+        else:
+            same = mine == other
+        if not same:
+            found.append(field.name)
     return found
 
 
@@ -102,3 +111,27 @@ def test_the_engines_agree_on_the_shortest_and_a_full_window(numba_engine: None,
         simulate_regime(Params(), regime[1], 11, 3, window_s, regime[0], engine) for engine in ("python", "numba")
     )
     assert differences(python, numba) == []
+
+
+FLOWLESS = {"no branching": {"branching": 0.0}, "no flow": {"arrival_rate": 1e-6}}
+
+
+@pytest.mark.parametrize("window_s", [1.0, 7.3, 600.0, 3600.0])  # 3600 s: the impact's decay in blocks
+def test_both_engines_generate_the_same_market_and_leave_the_stream_where_the_other_does(
+    numba_engine: None, window_s: float
+) -> None:
+    from core.sim.market_numba import generate_market as generate_compiled
+
+    regimes = list(REGIMES.items()) + [(name, variant(REGIMES["normal"], **c)) for name, c in FLOWLESS.items()]
+    apart = []
+    for (name, regime), seed in itertools.product(regimes, (0, 5)):
+        ours, theirs = streams(seed, 2)[0], streams(seed, 2)[0]
+        python: MarketPath = generate_market(regime, ours, window_s)
+        numba: MarketPath = generate_compiled(regime, theirs, window_s)
+        if found := fields_apart(python, numba):
+            apart.append(f"{name}/seed {seed}: {', '.join(found)}")
+        if ours.bit_generator.state != theirs.bit_generator.state:
+            apart.append(f"{name}/seed {seed}: the stream after it")
+        if name == "no flow":
+            assert len(python.order_time) == 0  # the edge is met
+    assert not apart, apart
