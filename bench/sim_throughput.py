@@ -2,7 +2,8 @@
 process), and the numba engine's start-up. Prints the per-window timings, then:
 
 - `sim_seconds_per_wall_second=`: the engine `auto` picks on a long run (numba where installed),
-  a whole window each (market, loop, ledger), median over the runs;
+  a whole window each (market, loop, ledger) on a core.sim.Simulator as a soak runs them, median
+  over the runs;
 - `python_sim_seconds_per_wall_second=`: the Python reference, the same way;
 - `replay_sim_seconds_per_wall_second=`: per parameter set, 8 sets on one market (core.sim.Simulator
   .run_many: the market generated once, in the timing);
@@ -30,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from core.params import Params
-from core.sim import Simulator, simulate_iteration
+from core.sim import Simulator
 from core.sim.engines import Engine, choose_engine
 
 ONE_WINDOW = (
@@ -52,11 +53,11 @@ def timed(runs: int, work: Callable[[int], object]) -> tuple[float, float]:
 
 
 def windows(engine: Engine, args: argparse.Namespace) -> float:
+    """One parameter set, a new window each run, as a soak's simulator runs them."""
     params = Params()
-    simulate_iteration(params, args.scenario, 0, 1, args.window, engine=engine)  # imports, caches, compile
-    wall, cpu = timed(
-        args.runs, lambda seed: simulate_iteration(params, args.scenario, seed, 1, args.window, engine=engine)
-    )
+    simulator = Simulator(args.scenario, 0, args.window, engine=engine)
+    simulator.run_many([params], 1)  # imports, caches, compile
+    wall, cpu = timed(args.runs, lambda run: simulator.run_many([params], run + 2))
     print(f"{engine}: window={args.window:g}s runs={args.runs} wall_ms median={wall * 1e3:.2f} cpu_ms={cpu * 1e3:.2f}")
     return args.window / wall
 
