@@ -97,13 +97,14 @@ class Simulator:
         ]
 
     def _market(self, iteration: int) -> tuple[str, MarketRegime, MarketPath]:
-        if iteration not in self._markets:
-            regime_name, regime = _regime(self.scenario, iteration, self.fees)
-            market = self.generate_market(regime, streams(self.seed, iteration)[0], self.window_s)
-            self._markets[iteration] = (regime_name, regime, market)
-            while len(self._markets) > self.keep:
-                del self._markets[min(self._markets)]
-        return self._markets[iteration]
+        if iteration in self._markets:
+            return self._markets[iteration]
+        regime_name, regime = _regime(self.scenario, iteration, self.fees)
+        market = self.generate_market(regime, streams(self.seed, iteration)[0], self.window_s)
+        self._markets[iteration] = found = (regime_name, regime, market)
+        while len(self._markets) > self.keep:  # the earliest go, even the one just asked for
+            del self._markets[min(self._markets)]
+        return found
 
 
 def _regime(scenario: str, iteration: int, fees: str | None) -> tuple[str, MarketRegime]:
