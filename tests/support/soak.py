@@ -1,5 +1,9 @@
 """Running `soak` as a user would: a subprocess from the repository root, without SOAK_* settings
-from the environment of whoever runs the tests."""
+from the environment of whoever runs the tests. MM_SOAK_TEST_ENGINE=numba (or python) runs every
+such soak on that engine, so that the loop, guard and fault tests can be run on each:
+
+    MM_SOAK_TEST_ENGINE=numba .venv/bin/python -m pytest -n 2 tests/fault tests/cli tests/core/tuning
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DRIVER = ROOT / "tests" / "drivers" / "metrics_driver.py"
 FIXTURES = ROOT / "tests" / "fixtures"
 PATIENCE_S = 30  # a generous bound that only a hang reaches
+TEST_ENGINE = "MM_SOAK_TEST_ENGINE"  # the engine every soak of the tests runs on, if set
 SMOKE = ("run", "--no-ui", "--iterations", "3", "--auto-tune", "--mock", "--window", "120")
 
 
@@ -21,7 +26,10 @@ def soak_command(*args: str) -> list[str]:
 
 
 def soak_env(**extra: str) -> dict[str, str]:
-    return {**{k: v for k, v in os.environ.items() if not k.startswith("SOAK_")}, **extra}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOAK_")}
+    if engine := os.environ.get(TEST_ENGINE):
+        env["SOAK_ENGINE"] = engine
+    return {**env, **extra}
 
 
 def run_soak(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
