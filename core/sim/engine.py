@@ -358,8 +358,10 @@ class Session:
         ending at our level, what it has left after the queue ahead of us."""
         qty = self.live_qty[side]
         if beyond_bps < tick_bps:
-            # The order takes its share of the level's size: the queue ahead of us, then ours.
-            left = beyond_bps / tick_bps * (self.market.level_depth(distance) + QUOTE_SIZE)
+            # The order's size is consistent with its reach over the depth the others posted
+            # (market._swept_size), so it has that share of the level's depth left: our quote
+            # in the level does not make the order bigger. The queue ahead of us takes it first.
+            left = beyond_bps / tick_bps * self.market.level_depth(distance)
             ahead = self.ahead[side] * math.exp(self.market.queue_cancel_rate * (self.ahead_at[side] - t))
             self.ahead[side] = max(0.0, ahead - left)
             self.ahead_at[side] = t

@@ -538,7 +538,8 @@ def _maker_fill(state, t, side, beyond_bps, distance):
     qty = sf[S_LIVE_QTY, side]
     tick_bps = k[K_TICK_BPS]
     if beyond_bps < tick_bps:
-        left = beyond_bps / tick_bps * (_level_depth(k, distance) + QUOTE_SIZE)
+        # what the order has left: its reach's share of the others' depth (our quote adds none)
+        left = beyond_bps / tick_bps * _level_depth(k, distance)
         ahead = sf[S_AHEAD, side] * math.exp(k[K_QUEUE_CANCEL_RATE] * (sf[S_AHEAD_AT, side] - t))
         sf[S_AHEAD, side] = max(0.0, ahead - left)
         sf[S_AHEAD_AT, side] = t

@@ -71,11 +71,11 @@ def fills(k: IterationKPIs) -> int:
             lambda k: k.fills.maker_count,
             {},
             {},
-            (
-                variant(LARGE_TICK, depth_touch=0.0, depth_slope=0.0),
-                variant(LARGE_TICK, depth_touch=5.0, depth_slope=0.0),
-            ),
-            id="more size queued ahead: fewer maker fills at that level",
+            # The same orders and the same book when our quote lands; only the queue ahead of
+            # it drains more slowly. (A deeper book is no such variant: an order's size follows
+            # its reach over the depth, so it takes more at a deeper marginal level too.)
+            (variant(LARGE_TICK, queue_cancel_rate=10 * LARGE_TICK.queue_cancel_rate), LARGE_TICK),
+            id="fewer cancels ahead of us: a longer queue, fewer maker fills",
         ),
         pytest.param(
             lambda k: k.adverse_bps,
