@@ -48,7 +48,9 @@ def test_a_latest_directory_of_the_older_tool_is_left_untouched_and_said_in_one_
 
 
 def test_the_smoke_soak_applies_a_tuning_live(tmp_path: Path):
-    assert run_soak(*SMOKE, "--out", str(tmp_path)).returncode == 0
+    # On a path whose first window calls for a change (on the default seed 42's the what-if
+    # finds none better, and the freeze guard holds the next two; seeds 1-3, 5 and 7 change).
+    assert run_soak(*SMOKE, "--seed", "1", "--out", str(tmp_path)).returncode == 0
     done = records(newest_run(tmp_path), 3)
     applied = [r for r in done if r["tuning"]["applied"]]
     assert applied, "the default smoke soak must exercise live apply"
