@@ -112,20 +112,22 @@ def _flow_draws(
     rng: np.random.Generator, n: int, window_s: float, vol: np.ndarray, flow: np.ndarray, feed_count: int, draws: int
 ) -> tuple[np.ndarray, ...]:
     """The draws after the volatility's, in their fixed order: the diffusion's steps, the order
-    flow, the orders' reach, the feed's and the venue's latencies. `flow`: see Flow."""
+    flow (`flow`: see _flow), the orders' reach, the feed's and the venue's latencies."""
     steps = rng.standard_normal(n)
     order_time, order_side, informed = _hawkes(rng, window_s, vol, flow)
     reach_unit = rng.standard_exponential(len(order_time))
     feed_z = rng.standard_normal(feed_count)
-    return (
-        steps,
-        order_time,
-        order_side,
-        informed,
-        reach_unit,
-        feed_z,
-        rng.standard_normal(draws),
-        rng.standard_normal(draws),
+    entry_z = rng.standard_normal(draws)
+    response_z = rng.standard_normal(draws)
+    return steps, order_time, order_side, informed, reach_unit, feed_z, entry_z, response_z
+
+
+def _flow(regime: MarketRegime) -> np.ndarray:
+    """The order flow's constants as the kernels take them: the immigrants' rate (both sides),
+    the branching ratio, the children's mean delay (s), the side persistence, the informed share."""
+    immigrants = 2.0 * regime.arrival_rate * (1.0 - regime.branching)
+    return np.array(
+        [immigrants, regime.branching, regime.hawkes_decay_s, regime.side_persistence, regime.informed_share]
     )
 
 
@@ -265,18 +267,9 @@ def generate_market(
     phi = math.exp(-math.log(2.0) / regime.vol_half_life_s)
     s = regime.vol_of_vol
     vol = np.exp(s * kernels.ar1(rng, seconds, phi, math.sqrt(1.0 - phi * phi)) - 0.5 * s * s)  # mean 1, clustered
-    flow = np.array(
-        [
-            2.0 * regime.arrival_rate * (1.0 - regime.branching),  # both sides' immigrants
-            regime.branching,
-            regime.hawkes_decay_s,
-            regime.side_persistence,
-            regime.informed_share,
-        ]
-    )
     draws = max(MIN_LATENCY_DRAWS, LATENCY_DRAWS_PER_S * seconds)
     steps, order_time, order_side, informed, reach_unit, feed_z, entry_z, response_z = kernels.flow_draws(
-        rng, n, window_s, vol, flow, n // FEED_BLOCK_CELLS + 1, draws
+        rng, n, window_s, vol, _flow(regime), n // FEED_BLOCK_CELLS + 1, draws
     )
 
     noise_bps, noise_path = kernels.noise(steps, np.sqrt(vol), regime.sigma_bps * math.sqrt(CELL_S))
