@@ -12,7 +12,7 @@ import numpy as np
 from core.kpi import IterationKPIs
 from core.params import Params
 from core.scenarios import MarketRegime, get_fee_tier, regime_for, variant
-from core.sim.engines import Engine, WindowRunner, market_generator, window_runner
+from core.sim.engines import Engine, WindowRunner, simulator_parts
 from core.sim.heap import keep_freed_memory
 from core.sim.ledger import summarise
 from core.sim.market import MarketPath, generate_market, streams
@@ -60,8 +60,8 @@ def simulate_regime(
     """One window in explicit market constants (what simulate_iteration runs underneath)."""
     _check(params, seed, iteration, window_s)
     market_rng, strategy_rng = streams(seed, iteration)
-    market = market_generator(engine)(regime, market_rng, window_s)
-    return _trade(window_runner(engine), params, regime, regime_name, market, strategy_rng)
+    generate, run_window = simulator_parts(engine)
+    return _trade(run_window, params, regime, regime_name, generate(regime, market_rng, window_s), strategy_rng)
 
 
 class Simulator:
@@ -80,8 +80,7 @@ class Simulator:
         keep: int = 4,
     ) -> None:
         self.scenario, self.seed, self.window_s, self.fees = scenario, seed, window_s, fees
-        self.run_window = window_runner(engine)
-        self.generate_market = market_generator(engine)
+        self.generate_market, self.run_window = simulator_parts(engine)
         self.keep = keep
         keep_freed_memory()  # its windows allocate and free the same arrays again and again
         self._markets: dict[int, tuple[str, MarketRegime, MarketPath]] = {}

@@ -66,8 +66,7 @@ def use_numba_cache() -> None:
 def start_numba(say: Callable[[str], None]) -> None:
     """Imports the numba engine and loads its compiled loop, or compiles it (the first run on a
     machine, or after an upgrade), saying so in one line first."""
-    if not numba_installed():
-        raise EngineUnavailable(NUMBA_MISSING)
+    _require_numba()
     from core.sim import engine_numba
 
     if not engine_numba.compiled():
@@ -75,26 +74,21 @@ def start_numba(say: Callable[[str], None]) -> None:
     engine_numba.warm_up()
 
 
-def window_runner(engine: Engine) -> WindowRunner:
+def simulator_parts(engine: Engine) -> tuple[MarketGenerator, WindowRunner]:
+    """How `engine` generates a window's market and runs its loop: numpy's generator and the
+    Python loop, or their compiled twins (the same market and the same tape)."""
     if engine == "python":
         from core.sim.engine import run_window
-
-        return run_window
-    if not numba_installed():
-        raise EngineUnavailable(NUMBA_MISSING)
-    from core.sim.engine_numba import run_window as run_compiled
-
-    return run_compiled
-
-
-def market_generator(engine: Engine) -> MarketGenerator:
-    """How `engine` generates a window's market: numpy's, or its compiled twin (the same path)."""
-    if engine == "python":
         from core.sim.market import generate_market
 
-        return generate_market
-    if not numba_installed():
-        raise EngineUnavailable(NUMBA_MISSING)
+        return generate_market, run_window
+    _require_numba()
+    from core.sim.engine_numba import run_window as run_compiled
     from core.sim.market_numba import generate_market as generate_compiled
 
-    return generate_compiled
+    return generate_compiled, run_compiled
+
+
+def _require_numba() -> None:
+    if not numba_installed():
+        raise EngineUnavailable(NUMBA_MISSING)
