@@ -71,6 +71,11 @@ I_SENT_GEN, I_LIVE_GEN, I_LIVE = range(3)
 jit = numba.njit(cache=True, nogil=True)
 # The handlers allocate nothing; without NRT they count no references (atomic, and most of the time).
 handler = numba.njit(cache=True, nogil=True, _nrt=False)  # type: ignore[call-overload]
+# Numba compiles each function on its own and LLVM inlines nothing across them, so every call
+# passes `state` spread out (about 120 machine words on the stack). The handlers on the path of
+# most events are therefore inlined by numba: a 600 s window's loop went from 1.17 to 0.43 ms
+# (2026-12-02); inlining the others too (the heap's push and pop, the exchange) gained nothing.
+inlined = numba.njit(cache=True, nogil=True, _nrt=False, inline="always")  # type: ignore[call-overload]
 
 
 def run_window(params: Params, regime: MarketRegime, market: MarketPath, rng: np.random.Generator) -> Tape:
@@ -168,7 +173,7 @@ def _room(buffer, used):
     return grown
 
 
-@handler
+@inlined
 def _before(rows, a, b):
     """Row a orders before row b, as Python orders the tuples."""
     for col in range(rows.shape[1]):
@@ -177,7 +182,7 @@ def _before(rows, a, b):
     return False
 
 
-@handler
+@inlined
 def _swap(rows, a, b):
     for col in range(rows.shape[1]):
         rows[a, col], rows[b, col] = rows[b, col], rows[a, col]
@@ -328,7 +333,7 @@ def _room_replaced(replaced: np.ndarray, c: np.ndarray) -> np.ndarray:
 
 
 # --- strategy ---------------------------------------------------------------------------------
-@handler
+@inlined
 def _refresh(state, observed, t):
     """Quote both sides around the (delayed) mid on the tick grid, leaning against inventory."""
     k, f, c, sf = state[0], state[1], state[2], state[3]
@@ -355,7 +360,7 @@ def _refresh(state, observed, t):
         _after_fill(state, t)
 
 
-@handler
+@inlined
 def _requote(state, t, side, price, at_limit):
     k, f, c, sf = state[0], state[1], state[2], state[3]
     due, replaced = state[13], state[14]
@@ -423,7 +428,7 @@ def _answer(state, message):
 
 
 # --- gateway ----------------------------------------------------------------------------------
-@handler
+@inlined
 def _send(state, t, kind, side, value):
     k, f, c, sf, si = state[0], state[1], state[2], state[3], state[4]
     burst, entry_ms, response_ms = state[6], state[7], state[8]
@@ -506,7 +511,7 @@ def _arrive(state, request):
     sf[S_AHEAD_AT, side] = t
 
 
-@handler
+@inlined
 def _level_depth(k, distance_bps):
     """MarketPath.level_depth."""
     if distance_bps < k[K_BOOK_HALF_SPREAD_BPS]:
@@ -565,7 +570,7 @@ def _hedge_fill(state, t, side, qty, answer_at):
     _push(messages, c, C_MESSAGES, (answer_at, float(HEDGED), float(side), qty, 0.0, 0.0))
 
 
-@handler
+@inlined
 def _taker_price(k, touch, sign, qty):
     """Square-root slippage beyond the touch."""
     return touch * (1.0 + sign * k[K_SLIPPAGE_BPS] * math.sqrt(qty) * 1e-4)
