@@ -56,11 +56,13 @@ class Session:
         self.half_spread_frac = regime.half_spread_bps * 1e-4
         self.tick_px = market.tick_px
         self.tape = Recorder()
-        self.mid = market.mid.tolist()
-        self.observed = market.observed_mid.tolist()
-        self.burst = market.latency_burst.tolist()
-        self.entry_ms = market.entry_latency_ms.tolist()
-        self.response_ms = market.response_latency_ms.tolist()
+        # The market's arrays are read in place (a memoryview gives Python floats): a window reads
+        # a few thousand of their cells and draws, and tolist() cost 3 ms of a 16 ms window.
+        self.mid = _floats(market.mid)
+        self.observed = _floats(market.observed_mid)
+        self.burst = _floats(market.latency_burst)
+        self.entry_ms = _floats(market.entry_latency_ms)
+        self.response_ms = _floats(market.response_latency_ms)
         self.draws = len(self.entry_ms)
         self.entries = self.responses = 0  # latency draws used
         # The strategy's constants, in the units the loop uses.
@@ -415,6 +417,10 @@ def market_orders(m: MarketPath) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     reach = m.mid[m.order_cell()] * (1.0 + m.order_side * m.order_reach_bps * 1e-4)
     hit_side = np.where(m.order_side > 0, ASK, BID)
     return np.append(m.order_time, math.inf), hit_side, reach, m.order_reach_bps
+
+
+def _floats(values: np.ndarray) -> memoryview:
+    return np.ascontiguousarray(values, dtype=np.float64).data
 
 
 def run_window(params: Params, regime: MarketRegime, market: MarketPath, rng: np.random.Generator) -> Tape:
