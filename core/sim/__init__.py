@@ -12,7 +12,7 @@ import numpy as np
 from core.kpi import IterationKPIs
 from core.params import Params
 from core.scenarios import MarketRegime, get_fee_tier, regime_for, variant
-from core.sim.engines import Engine, WindowRunner, simulator_parts
+from core.sim.engines import Engine, SimulatorParts, simulator_parts
 from core.sim.heap import keep_freed_memory
 from core.sim.ledger import summarise
 from core.sim.market import MarketPath, generate_market, streams
@@ -60,8 +60,9 @@ def simulate_regime(
     """One window in explicit market constants (what simulate_iteration runs underneath)."""
     _check(params, seed, iteration, window_s)
     market_rng, strategy_rng = streams(seed, iteration)
-    generate, run_window = simulator_parts(engine)
-    return _trade(run_window, params, regime, regime_name, generate(regime, market_rng, window_s), strategy_rng)
+    parts = simulator_parts(engine)
+    market = parts.generate_market(regime, market_rng, window_s)
+    return _trade(parts, params, regime, regime_name, market, strategy_rng)
 
 
 class Simulator:
@@ -80,7 +81,7 @@ class Simulator:
         keep: int = 4,
     ) -> None:
         self.scenario, self.seed, self.window_s, self.fees = scenario, seed, window_s, fees
-        self.generate_market, self.run_window = simulator_parts(engine)
+        self.parts = simulator_parts(engine)
         self.keep = keep
         keep_freed_memory()  # its windows allocate and free the same arrays again and again
         self._markets: dict[int, tuple[str, MarketRegime, MarketPath]] = {}
@@ -91,15 +92,14 @@ class Simulator:
             _check(each, self.seed, iteration, self.window_s)
         regime_name, regime, market = self._market(iteration)
         return [
-            _trade(self.run_window, each, regime, regime_name, market, streams(self.seed, iteration)[1])
-            for each in params
+            _trade(self.parts, each, regime, regime_name, market, streams(self.seed, iteration)[1]) for each in params
         ]
 
     def _market(self, iteration: int) -> tuple[str, MarketRegime, MarketPath]:
         if iteration in self._markets:
             return self._markets[iteration]
         regime_name, regime = _regime(self.scenario, iteration, self.fees)
-        market = self.generate_market(regime, streams(self.seed, iteration)[0], self.window_s)
+        market = self.parts.generate_market(regime, streams(self.seed, iteration)[0], self.window_s)
         self._markets[iteration] = found = (regime_name, regime, market)
         while len(self._markets) > self.keep:  # the earliest go, even the one just asked for
             del self._markets[min(self._markets)]
@@ -115,15 +115,15 @@ def _regime(scenario: str, iteration: int, fees: str | None) -> tuple[str, Marke
 
 
 def _trade(
-    run_window: WindowRunner,
+    parts: SimulatorParts,
     params: Params,
     regime: MarketRegime,
     regime_name: str,
     market: MarketPath,
     strategy_rng: np.random.Generator,
 ) -> IterationResult:
-    tape = run_window(params, regime, market, strategy_rng)
-    summary = summarise(tape, market, params.max_position, regime.presence_band_bps)
+    tape = parts.run_window(params, regime, market, strategy_rng)
+    summary = summarise(tape, market, params.max_position, regime.presence_band_bps, parts.count_quoted)
     return IterationResult(summary, regime_name, market, tape)
 
 

@@ -26,7 +26,7 @@ import numpy as np  # noqa: E402
 from core.kpi import BLOCK_REASONS  # noqa: E402
 from core.params import Params  # noqa: E402
 from core.scenarios import MarketRegime  # noqa: E402
-from core.sim import market_numba  # noqa: E402
+from core.sim import ledger_numba, market_numba  # noqa: E402
 from core.sim.engine import (  # noqa: E402
     ASK,
     BID,
@@ -114,23 +114,22 @@ def run_window(params: Params, regime: MarketRegime, market: MarketPath, rng: np
 
 
 def compiled() -> bool:
-    """Whether numba's on-disk cache holds the loop and the market's kernels compiled from this
-    very source (each one's index, which numba checks against its source file's stamp; numba
-    keeps no public way to ask)."""
+    """Whether numba's on-disk cache holds the loop and the market's and the ledger's kernels,
+    compiled from this very source (each one's index, which numba checks against its source
+    file's stamp; numba keeps no public way to ask)."""
     try:
-        return all(bool(f._cache._cache_file._load_index()) for f in (_run, *market_numba.KERNELS))  # type: ignore[union-attr]
+        compiled = (_run, *market_numba.KERNELS, ledger_numba.quoted_cells)
+        return all(bool(f._cache._cache_file._load_index()) for f in compiled)  # type: ignore[union-attr]
     except (AttributeError, OSError):
         return False
 
 
 def warm_up() -> None:
-    """Loads the compiled loop and market from the cache, or compiles them: a one-second window."""
-    from core.scenarios import regime_for
-    from core.sim.market import streams
+    """Loads the compiled loop, market and ledger from the cache, or compiles them: a one-second
+    window."""
+    from core.sim import simulate_iteration
 
-    regime = regime_for("normal", 0)[1]
-    market_rng, strategy_rng = streams(0, 0)
-    run_window(Params(), regime, market_numba.generate_market(regime, market_rng, 1.0), strategy_rng)
+    simulate_iteration(Params(), "normal", 0, 0, 1.0, engine="numba")
 
 
 def _constants(params: Params, regime: MarketRegime, market: MarketPath) -> np.ndarray:

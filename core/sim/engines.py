@@ -18,12 +18,13 @@ import importlib.util
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 
 from core.params import Params
 from core.scenarios import MarketRegime
+from core.sim.ledger import QuotedCells
 from core.sim.market import MarketPath
 from core.sim.tape import Tape
 
@@ -74,19 +75,31 @@ def start_numba(say: Callable[[str], None]) -> None:
     engine_numba.warm_up()
 
 
-def simulator_parts(engine: Engine) -> tuple[MarketGenerator, WindowRunner]:
-    """How `engine` generates a window's market and runs its loop: numpy's generator and the
-    Python loop, or their compiled twins (the same market and the same tape)."""
+class SimulatorParts(NamedTuple):
+    """What an engine brings to a window: its market generator, its loop and its count of the
+    cells quoted (the ledger's costliest step)."""
+
+    generate_market: MarketGenerator
+    run_window: WindowRunner
+    count_quoted: QuotedCells
+
+
+def simulator_parts(engine: Engine) -> SimulatorParts:
+    """How `engine` generates a window's market, runs its loop and counts its quoted cells:
+    numpy's generator, the Python loop and numpy's count, or their compiled twins (the same
+    market, the same tape and the same count)."""
     if engine == "python":
         from core.sim.engine import run_window
+        from core.sim.ledger import quoted_cells
         from core.sim.market import generate_market
 
-        return generate_market, run_window
+        return SimulatorParts(generate_market, run_window, quoted_cells)
     _require_numba()
     from core.sim.engine_numba import run_window as run_compiled
+    from core.sim.ledger_numba import quoted_cells as count_compiled
     from core.sim.market_numba import generate_market as generate_compiled
 
-    return generate_compiled, run_compiled
+    return SimulatorParts(generate_compiled, run_compiled, count_compiled)
 
 
 def _require_numba() -> None:

@@ -11,7 +11,7 @@ and net comes from cash and inventory, so the identity is a check, not a definit
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 import numpy as np
@@ -23,9 +23,18 @@ from core.sim.tape import Tape
 MARKOUT_S = 5.0
 EDGE_KPIS = ("gross_bps", "fees_eff_bps", "slippage_bps", "adverse_bps", "inventory_bps", "net_bps")
 DRAWDOWN_SAMPLE_CELLS = 10  # mark the PnL to market every 100 ms
+QuotedCells = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float], int]
 
 
-def summarise(tape: Tape, market: MarketPath, max_position: float, presence_band_bps: float) -> IterationKPIs:
+def summarise(
+    tape: Tape,
+    market: MarketPath,
+    max_position: float,
+    presence_band_bps: float,
+    count_quoted: QuotedCells | None = None,
+) -> IterationKPIs:
+    """The window's KPIs; `count_quoted` is the engine's way of counting quoted cells (numpy's
+    by default, the numba engine's compiled twin)."""
     fills = _Fills(tape, market)
     pnl = fills.pnl(tape.position)
     volume = float(fills.notional.sum())
@@ -42,7 +51,7 @@ def summarise(tape: Tape, market: MarketPath, max_position: float, presence_band
         p95_latency_ms=_p95(tape.latencies_ms) or 0.0,
         cancel_ratio=tape.cancels_sent / tape.orders_sent if tape.orders_sent else 0.0,
         risk_ratio=min(1.0, fills.mean_abs_position() / max_position),
-        quote_presence=quote_presence(tape, market, presence_band_bps),
+        quote_presence=quote_presence(tape, market, presence_band_bps, count_quoted or quoted_cells),
         blocks=_blocks(tape),
         neg_edge_drivers=_neg_edge_drivers(edge),
         pnl=pnl,
@@ -61,7 +70,7 @@ def summarise(tape: Tape, market: MarketPath, max_position: float, presence_band
     )
 
 
-def quote_presence(tape: Tape, market: MarketPath, band_bps: float) -> float:
+def quote_presence(tape: Tape, market: MarketPath, band_bps: float, count_quoted: QuotedCells) -> float:
     """Share of the window's cells in which both sides rested within `band_bps` of mid."""
     n = market.cells
     if n == 0:
@@ -70,13 +79,21 @@ def quote_presence(tape: Tape, market: MarketPath, band_bps: float) -> float:
     start = np.minimum(cells_of(np.asarray(tape.quote_start, dtype=float)), n)
     stop = np.minimum(cells_of(np.asarray(tape.quote_end, dtype=float)), n)
     price = np.asarray(tape.quote_price, dtype=float)
-    mid = market.mid[:n]
+    return int(count_quoted(market.mid[:n], side, start, stop, price, band_bps)) / n
+
+
+def quoted_cells(
+    mid: np.ndarray, side: np.ndarray, start: np.ndarray, stop: np.ndarray, price: np.ndarray, band_bps: float
+) -> int:
+    """The cells in which both sides rested within `band_bps` of mid, from the quotes (side, cells
+    [start, stop), price)."""
+    n = len(mid)
     quoted = np.ones(n, dtype=bool)
     for s, sign in ((0, 1.0), (1, -1.0)):
         mine = side == s
         distance = sign * (mid - _resting(start[mine], stop[mine], price[mine], n)) / mid * 1e4
         quoted &= distance <= band_bps  # NaN compares False: no quote
-    return float(quoted.mean())
+    return int(np.count_nonzero(quoted))
 
 
 def _resting(start: np.ndarray, stop: np.ndarray, price: np.ndarray, n: int) -> np.ndarray:

@@ -1,8 +1,9 @@
 """The numba engine against the pure-Python reference: the same market (each engine generates
 its own: numpy's, and the compiled twin), the same Tape, column by column and dtype, and so the
-same KPIs, bit for bit (the ledger is shared, so no sum is taken in another order: nothing needs
-a tolerance). The cases cross parameter sets, scenarios, seeds and iterations, plus regimes made
-for the edge cases, and the test checks that those edges occur."""
+same KPIs, bit for bit (the ledger is shared but for its count of quoted cells, an integer, so no
+sum is taken in another order: nothing needs a tolerance). The cases cross parameter sets,
+scenarios, seeds and iterations, plus regimes made for the edge cases, and the test checks that
+those edges occur."""
 
 from __future__ import annotations
 
@@ -135,3 +136,31 @@ def test_both_engines_generate_the_same_market_and_leave_the_stream_where_the_ot
         if name == "no flow":
             assert len(python.order_time) == 0  # the edge is met
     assert not apart, apart
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_both_engines_count_the_same_quoted_cells(numba_engine: None, seed: int) -> None:
+    """Quotes with gaps between them, the last one to the window's end, and a band that one bid's
+    first cell meets exactly."""
+    from core.sim.ledger import quoted_cells
+    from core.sim.ledger_numba import quoted_cells as count_compiled
+
+    rng = np.random.default_rng(seed)
+    n = 5000
+    mid = 100.0 * (1.0 + np.cumsum(rng.normal(0.0, 1e-5, n)))
+    quotes = []
+    for side, sign, away_bps in ((0, 1.0, 2.0), (1, -1.0, 1.0)):  # the asks tighter than the band
+        bounds = np.sort(rng.choice(n, 60, replace=False))
+        bounds[-1] = n
+        for start, stop in bounds.reshape(-1, 2):
+            price = mid[start] * (1.0 - sign * away_bps * 1e-4 * (1.0 + rng.normal(0.0, 0.3)))
+            quotes.append((start, side, start, stop, price))
+    quotes.sort()
+    _, side, start, stop, price = (np.array(column) for column in zip(*quotes, strict=True))
+    side = side.astype(np.int64)
+    first_bid = int(np.flatnonzero(side == 0)[0])
+    cell = start[first_bid]
+    band = 1.0 * (mid[cell] - price[first_bid]) / mid[cell] * 1e4  # as numpy computes it
+    counts = [count(mid, side, start, stop, price.astype(float), band) for count in (quoted_cells, count_compiled)]
+    assert counts[0] == counts[1]
+    assert 0 < counts[0] < n
