@@ -40,7 +40,13 @@ def clamp_step(name: str, current: float, delta: float) -> float:
     spec = spec_of(name)
     step = min(max(delta, -spec.max_step), spec.max_step)
     step = min(max(step, spec.lower - current), spec.upper - current)
-    if spec.integer:  # whole units, at least one: bounds and max_step are whole too
+    return in_units(name, step)
+
+
+def in_units(name: str, step: float) -> float:
+    """`step` as the tuner takes it: whole units, at least one, for an integer parameter (its
+    bounds and max_step are whole too)."""
+    if spec_of(name).integer:
         return math.copysign(math.ceil(abs(step)), step) if step else 0.0
     return round(step, DELTA_DIGITS)
 

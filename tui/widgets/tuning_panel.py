@@ -17,6 +17,7 @@ from core.params import TUNABLES
 from core.runs.jsonio import finite_number
 from core.runs.views import IterationView
 from core.tuning.guards import HOLD_REASONS
+from core.tuning.tuner import in_units
 from tui import format as fmt
 
 APPLIED = "applied"
@@ -109,8 +110,17 @@ def decision(view: IterationView, name: str) -> tuple[Content, Content]:
         return Content.styled(fmt.delta(view.applied_deltas[name]), "bold"), _state(status or APPLIED)
     if name in view.proposed_deltas:
         held = status if status and status != APPLIED else view.skip_reason or "skipped"
-        return Content.styled(fmt.delta(view.proposed_deltas[name]), "dim"), _state(held)
+        return Content.styled(fmt.delta(held_step(view, name)), "dim"), _state(held)
     return Content.styled("·", "dim"), Content("")
+
+
+def held_step(view: IterationView, name: str) -> float:
+    """A held proposal in the units the tuner steps in (whole ones for an integer parameter),
+    where the parameter is known; else as recorded."""
+    proposed = view.proposed_deltas[name]
+    if name not in TUNABLES or finite_number(proposed) is None:
+        return proposed
+    return in_units(name, proposed)
 
 
 def _state(status: str) -> Content:
