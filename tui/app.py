@@ -7,11 +7,13 @@ watch and replay apps (tui/watch_app.py, tui/replay_app.py) add their own keys.
 
 from __future__ import annotations
 
+import functools
 import gc
 import tempfile
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypeVar
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
@@ -45,6 +47,22 @@ FILTER_TITLE = "iterations · only WARN/FAIL"
 
 class StopSignalled(Message):
     """A stop signal (SIGINT, SIGTERM, SIGHUP) reached the process (tui/cli.py posts this)."""
+
+
+AppT = TypeVar("AppT", bound=App[int])
+MessageT = TypeVar("MessageT", bound=Message)
+
+
+def from_source(handler: Callable[[AppT, MessageT], None]) -> Callable[[AppT, MessageT], None]:
+    """A handler of what the source says. A message still queued when the app began to close finds
+    its widgets gone: it is dropped (the run's files keep everything it said)."""
+
+    @functools.wraps(handler)
+    def while_running(app: AppT, message: MessageT) -> None:
+        if app.is_running:
+            handler(app, message)
+
+    return while_running
 
 
 class SoakApp(App[int]):
@@ -127,11 +145,13 @@ class SoakApp(App[int]):
         gc.unfreeze()
 
     # -- what the source says -------------------------------------------------------------------
+    @from_source
     def on_run_opened(self, message: RunOpened) -> None:
         self.run_id, self.run_dir = message.identity.run_id, message.identity.run_dir
         self.query_one(RunHeader).show_run(message.identity, recorded=not self.source.controllable)
         self._set_status(RunStatus.RUNNING)
 
+    @from_source
     def on_iterations_arrived(self, message: IterationsArrived) -> None:
         fresh = sorted((view for view in message.views if view.iteration > self._newest), key=lambda v: v.iteration)
         if not message.history and (turned := alerts.turned_fail(self._newest_verdict, fresh)):
@@ -139,6 +159,7 @@ class SoakApp(App[int]):
             self._alert(alerts.gate_alert(self._fail_turns, turned[-1]))
         self._show(message.views, fresh)
 
+    @from_source
     def on_run_switched(self, _: RunSwitched) -> None:
         """Another run follows: forget this one (its rows, trends, tuning, state, alerts)."""
         self._newest, self._newest_verdict, self._fail_turns, self.iterations_seen = 0, None, [], 0
@@ -170,13 +191,16 @@ class SoakApp(App[int]):
                 self.query_one(TuningPanel).show(latest)
                 self.query_one(RunHeader).show_progress(latest.iteration)
 
+    @from_source
     def on_notice(self, message: Notice) -> None:
         self.notify(escape_controls(message.text), title="note", severity="warning", timeout=NOTICE_S, markup=False)
 
+    @from_source
     def on_run_state_changed(self, message: RunStateChanged) -> None:
         if self.status in LIVE_STATES and self.status != STOPPING:
             self._set_status(message.state)
 
+    @from_source
     def on_run_ended(self, message: RunEnded) -> None:
         self.exit_code, self.ended = message.exit_code, message
         self._set_status(message.status, message.verdict)

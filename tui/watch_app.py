@@ -15,7 +15,7 @@ from textual.binding import Binding
 
 from core.records import ExitCode
 from tui import format as fmt
-from tui.app import SoakApp, bindings
+from tui.app import SoakApp, bindings, from_source
 from tui.messages import FilesUnreadable, RunAnnounced, RunsChanged
 from tui.sources.watch import WatchSource
 from tui.widgets.iteration_table import IterationTable
@@ -58,6 +58,7 @@ class WatchApp(SoakApp):
         yield RunsPanel(id="runs")
         yield from super().compose()
 
+    @from_source
     def on_runs_changed(self, message: RunsChanged) -> None:
         self.query_one(RunsPanel).show(message.runs, message.followed)
         if message.scanning:
@@ -77,6 +78,7 @@ class WatchApp(SoakApp):
             )
             table.refresh()
 
+    @from_source
     def on_run_announced(self, message: RunAnnounced) -> None:
         self.notify(
             fmt.escape_controls(f"{message.info.run_id} ({message.info.status}): r and enter on it to follow it"),
@@ -84,6 +86,7 @@ class WatchApp(SoakApp):
             markup=False,
         )
 
+    @from_source
     def on_files_unreadable(self, message: FilesUnreadable) -> None:
         root = self.source.watcher.root
         lines = [fmt.escape_controls(f"{relative_to(error.path, root)}: {error.message}") for error in message.errors]
