@@ -87,10 +87,15 @@ def param_value(value: Any) -> str:
     return escape_controls(str(value))
 
 
-def delta(value: float) -> str:
+def delta(value: float, width: int | None = None) -> str:
+    """A signed change: whole where it is, else 3 significant digits, fewer where `width` needs."""
     if value == int(value) and abs(value) >= 1:
         return f"{value:+.0f}"
-    return f"{value:+.3g}"
+    for digits in (3, 2, 1):
+        text = f"{value:+.{digits}g}"
+        if width is None or len(text) <= width:
+            break
+    return text
 
 
 def market_time(seconds: float) -> str:

@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from core.params import TUNABLES
+from core.params import TUNABLES, spec_of
 from core.runs.jsonio import finite_number
 from core.runs.views import IterationView
 from core.tuning.guards import HOLD_REASONS
@@ -107,18 +107,18 @@ def decision(view: IterationView, name: str) -> tuple[Content, Content]:
     """(delta, state) of one parameter: the applied delta, or the proposed one and what held it."""
     status = view.param_status.get(name)
     if name in view.applied_deltas and view.applied_deltas[name] != 0:
-        return Content.styled(fmt.delta(view.applied_deltas[name]), "bold"), _state(status or APPLIED)
+        return Content.styled(fmt.delta(view.applied_deltas[name], DELTA_WIDTH), "bold"), _state(status or APPLIED)
     if name in view.proposed_deltas:
         held = status if status and status != APPLIED else view.skip_reason or "skipped"
-        return Content.styled(fmt.delta(held_step(view, name)), "dim"), _state(held)
+        return Content.styled(fmt.delta(held_step(view, name), DELTA_WIDTH), "dim"), _state(held)
     return Content.styled("·", "dim"), Content("")
 
 
 def held_step(view: IterationView, name: str) -> float:
-    """A held proposal in the units the tuner steps in (whole ones for an integer parameter),
-    where the parameter is known; else as recorded."""
+    """A held proposal as recorded, but in whole units for an integer parameter: the steps the
+    tuner takes."""
     proposed = view.proposed_deltas[name]
-    if name not in TUNABLES or finite_number(proposed) is None:
+    if name not in TUNABLES or not spec_of(name).integer or finite_number(proposed) is None:
         return proposed
     return in_units(name, proposed)
 
