@@ -75,11 +75,11 @@ def switched(regime: MarketRegime) -> MarketRegime:
 
 
 def feed_delay_cells(market: MarketPath) -> int:
-    """The (constant, once switched) delay of the feed, read off the path: observed = mid shifted."""
-    for lag in range(len(market.mid)):
-        if np.array_equal(market.observed_mid[lag:], market.mid[: len(market.mid) - lag]):
-            return lag
-    raise ValueError("the feed delay is not constant: switch feed_latency_sigma off")
+    """The (constant, once switched) delay of the feed, in cells."""
+    lags = np.unique(cells_of(market.feed_delay_ms * 1e-3))
+    if len(lags) != 1:
+        raise ValueError("the feed delay is not constant: switch feed_latency_sigma off")
+    return int(lags[0])
 
 
 def replay(params: Params, regime: MarketRegime, market: MarketPath, queue: str) -> tuple[IterationKPIs, hftrun.Fills]:

@@ -183,7 +183,7 @@ class Session:
 
     # --- strategy -------------------------------------------------------------------------
     def refresh(self, t: float) -> None:
-        """Quote both sides around the (delayed) mid on the tick grid, leaning against inventory."""
+        """Quote both sides around the book's mid as the feed shows it, on the tick grid, leaning against inventory."""
         mid = self.observed[int(t * CELLS_PER_S)]
         q, limit = self.known_position, self.limit
         lean = self.skew * (q / limit if -limit < q < limit else (1.0 if q > 0 else -1.0))

@@ -334,7 +334,7 @@ def _room_replaced(replaced: np.ndarray, c: np.ndarray) -> np.ndarray:
 # --- strategy ---------------------------------------------------------------------------------
 @inlined
 def _refresh(state, observed, t):
-    """Quote both sides around the (delayed) mid on the tick grid, leaning against inventory."""
+    """Quote both sides around the book's mid as the feed shows it, on the tick grid, leaning against inventory."""
     k, f, c, sf = state[0], state[1], state[2], state[3]
     m = observed[int(t * CELLS_PER_S)]
     q, limit = f[F_KNOWN_POSITION], k[K_LIMIT]

@@ -17,9 +17,10 @@ A market path holds (all numpy arrays, shapes fixed by the window and the draws)
   `order_size` (the units it takes: the depth of the levels it swept, consistent with its reach),
   `order_informed` (its side is the sign of the coming move);
 - the mid path on a 10 ms grid: `mid` (true mid per cell, including the permanent impact of the
-  orders before it), `observed_mid` (the mid the strategy's feed shows in each cell, delayed by
-  `feed_delay_ms`, one draw per 100 ms block), `vol_factor` (volatility and activity per second,
-  mean 1: busy spells are volatile, full of orders and slow at the venue);
+  orders before it), `observed_mid` (the mid the strategy's feed shows in each cell: the book's,
+  between its best bid and ask on the grid, delayed by `feed_delay_ms`, one draw per 100 ms
+  block), `vol_factor` (volatility and activity per second, mean 1: busy spells are volatile,
+  full of orders and slow at the venue);
 - latency draws: `entry_latency_ms` and `response_latency_ms` (lognormal, before queueing and
   bursts; request i uses draw i modulo their length), `latency_burst` (the multiplier per second
   that bursts put on every latency, vol_factor ** regime.latency_burst).
@@ -65,7 +66,7 @@ class MarketPath:
     depth_slope: float
     queue_cancel_rate: float
     mid: np.ndarray  # true mid per cell (n + 1)
-    observed_mid: np.ndarray  # the feed's mid per cell (n + 1)
+    observed_mid: np.ndarray  # the book's mid per cell as the feed shows it (n + 1)
     feed_delay_ms: np.ndarray  # per 100 ms block
     vol_factor: np.ndarray  # per second (ceil(window_s) + 1), mean 1
     order_time: np.ndarray
@@ -218,10 +219,14 @@ def _decaying(pulses: np.ndarray, decay: Decay) -> np.ndarray:
     return out
 
 
-def _observed(mid: np.ndarray, lag_cells: np.ndarray) -> np.ndarray:
-    """The feed's mid per cell: the true mid lag_cells earlier, one lag per FEED_BLOCK_CELLS."""
+def _observed(mid: np.ndarray, lag_cells: np.ndarray, tick: float, half: float) -> np.ndarray:
+    """The feed's mid per cell: the book's, between its best bid and ask (the first ticks `half`
+    or more from the true mid), as it was lag_cells earlier, one lag per FEED_BLOCK_CELLS."""
     seen = np.arange(len(mid)) - np.repeat(lag_cells, FEED_BLOCK_CELLS)[: len(mid)]
-    observed: np.ndarray = mid[np.maximum(seen, 0)]
+    delayed = mid[np.maximum(seen, 0)]
+    bid = np.floor(delayed * (1.0 - half) / tick) * tick
+    ask = np.ceil(delayed * (1.0 + half) / tick) * tick
+    observed: np.ndarray = 0.5 * (bid + ask)
     return observed
 
 
@@ -293,7 +298,8 @@ def generate_market(
     burst = vol**regime.latency_burst
     block_second = (np.arange(len(feed_z)) * FEED_BLOCK_CELLS) // round(CELLS_PER_S)
     feed_lag = regime.feed_latency_median_ms * np.exp(regime.feed_latency_sigma * feed_z) * burst[block_second]
-    observed_mid = kernels.observed(mid, cells_of(feed_lag * 1e-3))
+    tick, half = START_PRICE * regime.tick_bps * 1e-4, regime.half_spread_bps * 1e-4  # as MarketPath.tick_px
+    observed_mid = kernels.observed(mid, cells_of(feed_lag * 1e-3), tick, half)
     return MarketPath(
         window_s=window_s,
         tick_bps=regime.tick_bps,

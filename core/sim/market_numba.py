@@ -173,10 +173,12 @@ def _mid_path(order_cell, permanent, transient, noise_bps, a, block, powers, las
 
 
 @jit
-def _observed(mid, lag_cells):
+def _observed(mid, lag_cells, tick, half):
     out = np.empty(len(mid))
+    below, above = 1.0 - half, 1.0 + half
     for j in range(len(mid)):
-        out[j] = mid[max(j - lag_cells[j // FEED_BLOCK_CELLS], 0)]
+        delayed = mid[max(j - lag_cells[j // FEED_BLOCK_CELLS], 0)]
+        out[j] = 0.5 * (np.floor(delayed * below / tick) * tick + np.ceil(delayed * above / tick) * tick)
     return out
 
 

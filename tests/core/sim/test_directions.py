@@ -13,7 +13,7 @@ from core.scenarios import NORMAL, MarketRegime, variant
 from core.sim import simulate_regime
 
 SEEDS = range(10)
-WINDOW_S = 120.0
+WINDOW_S = 600.0  # the soak's own window: shorter ones leave a seed or two to the noise
 TIGHT = {"base_spread_bps": 1.0}
 NO_HEDGES = {"max_position": 100.0}  # every fill is a maker fill: per-fill markouts are the quotes'
 CHATTY = {"min_interval_ms": 20, "replace_threshold_bps": 0.05}
