@@ -1,15 +1,15 @@
-"""Which engine runs the simulator: the pure-Python reference or the numba one, its event loop
-and its market generation (DESIGN.md section 2, Engines). Nothing here imports numba: only
-core.sim.engine_numba and core.sim.market_numba do, and only once that engine is chosen.
+"""Which engine runs the simulator: the pure-Python reference or the numba one, its event loop,
+its market generation and its ledger's count of quoted cells (DESIGN.md section 2, Engines).
+Nothing here imports numba: only core.sim.engine_numba, market_numba and ledger_numba do, and
+only once that engine is chosen.
 
 `auto` picks numba when it is installed and the run is long enough to pay for its start-up.
-Measured with bench/sim_throughput.py on 2026-12-02 (2-core AMD VM, load 0.5-2): a process that
-runs one window takes 0.92 s on numba with a warm cache against 0.27 s on Python, so numba's
-start-up is about 0.65 s; a 600 s window takes 4.8 ms on numba against 30 ms on Python, 25 ms
-saved per window simulated. That breaks even after about 26 windows simulated, about 13
-iterations of 600 s with the control arm's replay of each (the what-if tuner replays more).
-AUTO_NUMBA_MIN_SIM_S, 20 windows of 600 s of run, is about there, and keeps the smoke soak
-(3 windows) off numba.
+Measured on 2026-12-02 (2-core AMD VM, load about 1, commit da4bd1e): a process that runs one
+window takes 0.56 s on numba with a warm cache, about 0.35 s more than on Python; a 600 s window
+takes 2.7 ms on numba against 17 ms on Python. Whole soaks with the control arm: 12 iterations
+untuned (24 windows) take 0.59 s on Python against 0.94 s on numba, 24 iterations with the rules
+tuner (48 windows) 1.45 s against 1.05 s. AUTO_NUMBA_MIN_SIM_S, 20 iterations of 600 s, lies
+between, and keeps the smoke soak (3 iterations) off numba.
 """
 
 from __future__ import annotations
