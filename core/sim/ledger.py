@@ -26,12 +26,39 @@ DRAWDOWN_SAMPLE_CELLS = 10  # mark the PnL to market every 100 ms
 QuotedCells = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float], int]
 
 
+def quoted_cells(
+    mid: np.ndarray, side: np.ndarray, start: np.ndarray, stop: np.ndarray, price: np.ndarray, band_bps: float
+) -> int:
+    """The cells in which both sides rested within `band_bps` of mid, from the quotes (side, cells
+    [start, stop), price)."""
+    n = len(mid)
+    quoted = np.ones(n, dtype=bool)
+    for s, sign in ((0, 1.0), (1, -1.0)):
+        mine = side == s
+        distance = sign * (mid - _resting(start[mine], stop[mine], price[mine], n)) / mid * 1e4
+        quoted &= distance <= band_bps  # NaN compares False: no quote
+    return int(np.count_nonzero(quoted))
+
+
+def _resting(start: np.ndarray, stop: np.ndarray, price: np.ndarray, n: int) -> np.ndarray:
+    """The price resting in each of n cells (NaN: none), from one side's quotes over cells
+    [start, stop). An engine keeps at most one quote per side on the book, and records it as it
+    leaves, so the quotes come in time order and the gaps between them are never negative."""
+    count = len(start)
+    values = np.full(2 * count + 1, np.nan)
+    values[1::2] = price
+    lengths = np.empty(2 * count + 1, dtype=np.int64)
+    lengths[0::2] = np.append(start, n) - np.concatenate(([0], stop))  # the gaps, before each and after the last
+    lengths[1::2] = stop - start
+    return np.repeat(values, lengths)
+
+
 def summarise(
     tape: Tape,
     market: MarketPath,
     max_position: float,
     presence_band_bps: float,
-    count_quoted: QuotedCells | None = None,
+    count_quoted: QuotedCells = quoted_cells,
 ) -> IterationKPIs:
     """The window's KPIs; `count_quoted` is the engine's way of counting quoted cells (numpy's
     by default, the numba engine's compiled twin)."""
@@ -51,7 +78,7 @@ def summarise(
         p95_latency_ms=_p95(tape.latencies_ms) or 0.0,
         cancel_ratio=tape.cancels_sent / tape.orders_sent if tape.orders_sent else 0.0,
         risk_ratio=min(1.0, fills.mean_abs_position() / max_position),
-        quote_presence=quote_presence(tape, market, presence_band_bps, count_quoted or quoted_cells),
+        quote_presence=quote_presence(tape, market, presence_band_bps, count_quoted),
         blocks=_blocks(tape),
         neg_edge_drivers=_neg_edge_drivers(edge),
         pnl=pnl,
@@ -80,33 +107,6 @@ def quote_presence(tape: Tape, market: MarketPath, band_bps: float, count_quoted
     stop = np.minimum(cells_of(np.asarray(tape.quote_end, dtype=float)), n)
     price = np.asarray(tape.quote_price, dtype=float)
     return int(count_quoted(market.mid[:n], side, start, stop, price, band_bps)) / n
-
-
-def quoted_cells(
-    mid: np.ndarray, side: np.ndarray, start: np.ndarray, stop: np.ndarray, price: np.ndarray, band_bps: float
-) -> int:
-    """The cells in which both sides rested within `band_bps` of mid, from the quotes (side, cells
-    [start, stop), price)."""
-    n = len(mid)
-    quoted = np.ones(n, dtype=bool)
-    for s, sign in ((0, 1.0), (1, -1.0)):
-        mine = side == s
-        distance = sign * (mid - _resting(start[mine], stop[mine], price[mine], n)) / mid * 1e4
-        quoted &= distance <= band_bps  # NaN compares False: no quote
-    return int(np.count_nonzero(quoted))
-
-
-def _resting(start: np.ndarray, stop: np.ndarray, price: np.ndarray, n: int) -> np.ndarray:
-    """The price resting in each of n cells (NaN: none), from one side's quotes over cells
-    [start, stop). An engine keeps at most one quote per side on the book, and records it as it
-    leaves, so the quotes come in time order and the gaps between them are never negative."""
-    count = len(start)
-    values = np.full(2 * count + 1, np.nan)
-    values[1::2] = price
-    lengths = np.empty(2 * count + 1, dtype=np.int64)
-    lengths[0::2] = np.append(start, n) - np.concatenate(([0], stop))  # the gaps, before each and after the last
-    lengths[1::2] = stop - start
-    return np.repeat(values, lengths)
 
 
 class _Fills:

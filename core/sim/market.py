@@ -84,7 +84,7 @@ class MarketPath:
 
     @property
     def tick_px(self) -> float:
-        return START_PRICE * self.tick_bps * 1e-4
+        return tick_size(self.tick_bps)
 
     def order_cell(self) -> np.ndarray:
         return cells_of(self.order_time)
@@ -94,6 +94,11 @@ class MarketPath:
         if distance_bps < self.half_spread_bps:
             return 0.0
         return self.depth_touch + self.depth_slope * (distance_bps - self.half_spread_bps)
+
+
+def tick_size(tick_bps: float) -> float:
+    """The price grid's step, in quote currency."""
+    return START_PRICE * tick_bps * 1e-4
 
 
 def cells_of(times: np.ndarray) -> np.ndarray:
@@ -298,8 +303,9 @@ def generate_market(
     burst = vol**regime.latency_burst
     block_second = (np.arange(len(feed_z)) * FEED_BLOCK_CELLS) // round(CELLS_PER_S)
     feed_lag = regime.feed_latency_median_ms * np.exp(regime.feed_latency_sigma * feed_z) * burst[block_second]
-    tick, half = START_PRICE * regime.tick_bps * 1e-4, regime.half_spread_bps * 1e-4  # as MarketPath.tick_px
-    observed_mid = kernels.observed(mid, cells_of(feed_lag * 1e-3), tick, half)
+    observed_mid = kernels.observed(
+        mid, cells_of(feed_lag * 1e-3), tick_size(regime.tick_bps), regime.half_spread_bps * 1e-4
+    )
     return MarketPath(
         window_s=window_s,
         tick_bps=regime.tick_bps,
