@@ -3,7 +3,10 @@
 Prints `smoke_wall_s=<n>` (soak run --no-ui --iterations 3 --mock), `nightly24_wall_s=<n>`
 (--iterations 24 --gate nightly --tuner rules, with the control arm), `whatif24_wall_s=<n>` (the
 same with --tuner whatif: its candidates replayed on the last 3 windows) and `untuned24_wall_s=<n>`
-(--no-auto-tune: the control arm alone), each the median of several runs, as its last lines.
+(--no-auto-tune: the control arm alone), on the engine `auto` picks (numba where installed); then
+`python_whatif24_wall_s=<n>`, the what-if soak on the Python engine with its replay workers (auto:
+one per core), and `python_whatif24_alone_wall_s=<n>`, the same with --replay-workers 0: each the
+median of several runs, as its last lines.
 """
 
 import statistics
@@ -42,6 +45,10 @@ def main() -> None:
     print(f"nightly24_wall_s={rules:.3f}")
     print(f"whatif24_wall_s={whatif:.3f}")
     print(f"untuned24_wall_s={untuned:.3f}")
+    python_whatif = [*nightly, "--tuner", "whatif", "--engine", "python"]
+    shared, alone = wall(python_whatif), wall([*python_whatif, "--replay-workers", "0"])
+    print(f"python_whatif24_wall_s={shared:.3f}")
+    print(f"python_whatif24_alone_wall_s={alone:.3f}")
 
 
 if __name__ == "__main__":

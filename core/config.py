@@ -39,6 +39,7 @@ class RunSettings(BaseModel):
     engine: Engines = Engines.AUTO  # the simulator's loop (core/sim/engines.py)
     driver_timeout_s: float | None = Field(default=None, gt=0, le=604_800)  # None: core.drivers.default_timeout_s
     driver_replay: bool = False  # the external driver promises one market path per {seed} and {iteration}
+    replay_workers: int | None = Field(default=None, ge=0, le=64)  # None: auto (core/sim/workers.py)
     profile: str = "default"
     gate: str = "smoke"
     scenario: str = "normal"
@@ -79,6 +80,19 @@ class SoakConfig(BaseModel):
         from core.sim.engines import choose_engine
 
         return choose_engine(self.settings.engine.value, self.total_iterations * self.settings.window_s)
+
+    @property
+    def replay_workers(self) -> int:
+        """The processes the simulator shares its batches of windows with (0: none)."""
+        engine = self.engine
+        if engine is None:
+            return 0
+        if self.settings.replay_workers is not None:
+            return self.settings.replay_workers
+        from core.sim.workers import auto_workers
+
+        whatif = self.settings.auto_tune and self.settings.tuner in (None, Tuners.WHATIF)
+        return auto_workers(engine, whatif, self.total_iterations)
 
     @property
     def driver_argv(self) -> list[str] | None:

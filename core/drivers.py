@@ -6,19 +6,21 @@ import json
 import math
 import os
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from core.driver_process import Ended, StopRequests, run_command
 from core.errors import DriverError
-from core.kpi import KPIS
+from core.kpi import KPIS, IterationKPIs
 from core.params import Params
 from core.runs.layout import DRIVER_DIR, OVERRIDES_FILE, metrics_file_name
 from core.text import escape_controls
 
 if TYPE_CHECKING:
     from core.sim.engines import Engine  # the simulator is imported only when it is the driver
+    from core.sim.workers import ReplayWorkers
 
 STDERR_TAIL = 200  # characters of the driver's last stderr line in an error
 MAX_METRICS_BYTES = 1024 * 1024
@@ -39,10 +41,18 @@ class Driver(Protocol):
 
 
 class SimDriver:
-    """The seeded market simulation of DESIGN.md section 2, its loop run by `engine`."""
+    """The seeded market simulation of DESIGN.md section 2, its loop run by `engine`, its batches
+    of windows shared with `replay_workers` processes (core/sim/workers.py): started with the
+    driver, so that they are ready by the first batch, and ended by `close()`."""
 
     def __init__(
-        self, scenario: str, seed: int, window_s: float, fees: str | None = None, engine: Engine = "python"
+        self,
+        scenario: str,
+        seed: int,
+        window_s: float,
+        fees: str | None = None,
+        engine: Engine = "python",
+        replay_workers: int = 0,
     ) -> None:
         from core.scenarios import get_scenario
         from core.sim import Simulator
@@ -53,16 +63,35 @@ class SimDriver:
         self.engine = engine
         # The fee tier the run trades at, for the manifest: the one asked for, or the scenario's.
         self.fee_tier = fees or first.regimes[first.schedule[0]].fee_tier
+        self.replay_workers = replay_workers
+        self._workers: ReplayWorkers | None = None
+        self._start_workers()
 
     def run(self, params: Params, iteration: int, run_dir: Path) -> DriverResult:
-        return self.run_many([params], iteration)[0]
+        (result,) = self.simulator.run_many([params], iteration)
+        return _sim_result(result.summary, result.regime)
 
-    def run_many(self, params: list[Params], iteration: int) -> list[DriverResult]:
-        """Several parameter sets on the one market path of `iteration` (generated once)."""
-        return [
-            DriverResult(summary=result.summary.model_dump(mode="json"), runtime={"regime": result.regime})
-            for result in self.simulator.run_many(params, iteration)
-        ]
+    def run_batch(self, jobs: Sequence[tuple[Params, int]], run_dir: Path) -> list[DriverResult]:
+        """Each (parameters, iteration) on that iteration's market path."""
+        self._start_workers()  # again, after a close()
+        if self._workers is None or len(jobs) < 2:
+            return [self.run(params, iteration, run_dir) for params, iteration in jobs]
+        return [_sim_result(summary, regime) for summary, regime in self._workers.run(jobs)]
+
+    def _start_workers(self) -> None:
+        if self.replay_workers > 0 and self._workers is None:
+            from core.sim.workers import ReplayWorkers
+
+            self._workers = ReplayWorkers(self.simulator, self.replay_workers)
+
+    def close(self) -> None:
+        if self._workers is not None:
+            self._workers.close()
+            self._workers = None
+
+
+def _sim_result(summary: IterationKPIs, regime: str) -> DriverResult:
+    return DriverResult(summary=summary.model_dump(mode="json"), runtime={"regime": regime})
 
 
 class DriverStopped(Exception):

@@ -137,14 +137,23 @@ class SoakLoop:
         yield RunFinished(run_dir.run_id, status, verdict, exit_code, error, len(run.records))
 
     def _iterations(self, run_dir: RunDirectory, run: _RunState) -> Iterator[SoakEvent]:
-        run.arms = self.tuning.start(run_dir.path)
+        run.arms = arms = self.tuning.start(run_dir.path)
         schedule = WarmupSchedule(self.config.settings.warmup)
         run.signature = run_dir.write_overrides(schedule.params(1, run.params).model_dump())
+        try:
+            yield from self._each_iteration(run_dir, run, arms, schedule)
+        finally:
+            if isinstance(self.driver, SimDriver):
+                self.driver.close()  # its replay workers, if it started any
+
+    def _each_iteration(
+        self, run_dir: RunDirectory, run: _RunState, arms: TuningArms, schedule: WarmupSchedule
+    ) -> Iterator[SoakEvent]:
         for iteration in range(1, self.config.total_iterations + 1):
             yield from self._hold_while_paused(run_dir, iteration)
             if self.cancelled:
                 return
-            record = self._iterate(run_dir, run.arms, schedule, run, iteration)
+            record = self._iterate(run_dir, arms, schedule, run, iteration)
             run_dir.write_iteration(record)
             run.records.append(record)  # only once on disk: the verdict counts what a reader sees
             run_dir.write_tuning_report(run.records, lambda: self._report_summary(run.records))
@@ -163,7 +172,7 @@ class SoakLoop:
         started_utc = utc_stamp(self._utc_now())
         phase, params = schedule.phase(iteration), schedule.params(iteration, run.params)
         with beating(run_dir.heartbeat, HEARTBEAT_S):  # a driver's window (and its control's) may take minutes
-            result = self.driver.run(params, iteration, run_dir.path)
+            result = arms.trade(self.driver, params, iteration, run_dir.path)
             summary = arms.observe(
                 params, iteration, result.summary
             )  # with control and uplift, when there is a control
@@ -221,7 +230,8 @@ class SoakLoop:
         s = self.config.settings
         argv = self.config.driver_argv
         if argv is None:
-            return SimDriver(s.scenario, s.seed, s.window_s, s.fees, self.config.engine or "python")
+            engine = self.config.engine or "python"
+            return SimDriver(s.scenario, s.seed, s.window_s, s.fees, engine, self.config.replay_workers)
         timeout_s = s.driver_timeout_s or default_timeout_s(s.window_s)
         return CommandDriver(argv, s.seed, s.window_s, StopRequests(self._cancelled, self._at_once), timeout_s)
 

@@ -117,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="auto|python|numba",
         help="the simulator's loop: python (the reference) or numba (extra fast); auto: numba on long runs",
     )
+    run.add_argument(
+        "--replay-workers",
+        metavar="K",
+        help="processes that replay the control and what-if candidates beside the soak (auto: one per core, "
+        "for what-if on the Python engine)",
+    )
     run.add_argument("--profile", metavar="NAME", help="parameter profile: name or .toml path (default)")
     run.add_argument(
         "--set",
@@ -218,6 +224,7 @@ def _run(args: argparse.Namespace) -> int:
             "engine",
             "driver_timeout_s",
             "driver_replay",
+            "replay_workers",
             "profile",
             "gate",
             "scenario",

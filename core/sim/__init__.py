@@ -80,7 +80,7 @@ class Simulator:
         engine: Engine = "python",
         keep: int = 4,
     ) -> None:
-        self.scenario, self.seed, self.window_s, self.fees = scenario, seed, window_s, fees
+        self.scenario, self.seed, self.window_s, self.fees, self.engine = scenario, seed, window_s, fees, engine
         self.parts = simulator_parts(engine)
         self.keep = keep
         keep_freed_memory()  # its windows allocate and free the same arrays again and again

@@ -113,6 +113,7 @@ class Cell:
             "pace": spec.pace,
             "auto_tune": spec.auto_tune,
             "out": str(out),
+            "replay_workers": 0,  # the sweep's workers already fill the machine
         }
         return build_config(cli, env={})
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from core.config import RunSettings
-from core.drivers import Driver
+from core.drivers import Driver, DriverResult, SimDriver
 from core.errors import ConfigError
 from core.gates import GateProfile
 from core.params import Params, load_profile, make_params
@@ -67,6 +67,16 @@ class TuningSetup:
 class TuningArms:
     def __init__(self, tuner: Tuner | None, control: ControlArm | None, replay: Replay | None) -> None:
         self.tuner, self.control, self.replay = tuner, control, replay
+
+    def trade(self, driver: Driver, params: Params, iteration: int, run_dir: Path) -> DriverResult:
+        """The iteration's window; on the simulator its control's in the same batch (side by side
+        when the simulator has replay workers), remembered for observe()."""
+        control = self.control
+        if control is None or self.replay is None or not isinstance(driver, SimDriver) or params == control.params:
+            return driver.run(params, iteration, run_dir)
+        ours, theirs = driver.run_batch([(params, iteration), (control.params, iteration)], run_dir)
+        self.replay.remember(control.params, iteration, theirs.summary)
+        return ours
 
     def observe(self, params: Params, iteration: int, summary: Summary) -> Summary:
         """The iteration's summary with its `control` and `uplift` (as it is without a control arm)."""

@@ -70,11 +70,14 @@ class WhatIfTuner(Tuner):
     def choose(self, iteration: int, params: Params, proposed: Proposed) -> Choice:
         windows = list(range(max(1, iteration - self.windows + 1), iteration + 1))
         self.replay.forget_before(windows[0])
+        self.replay.prefetch([(params, w) for w in windows])
         current = [self.replay.summary(params, w) for w in windows]
         cautious = propose(self._worst(params, current))
         candidates = neighbourhood(params, proposed, cautious)
         spreads = self.objective.spreads(current)
-        scores = [self._score(apply_deltas(params, c.deltas), windows, spreads) for c in candidates]
+        tried = [apply_deltas(params, c.deltas) for c in candidates]
+        self.replay.prefetch([(each, w) for each in tried for w in windows])  # one batch, side by side
+        scores = [self._score(each, windows, spreads) for each in tried]
         best = self.objective.best(scores)
         table = [_row(c, s, i == best) for i, (c, s) in enumerate(zip(candidates, scores, strict=True))]
         why = [f"worst of the last {len(windows)} windows: {line}" for line in cautious.rationale]

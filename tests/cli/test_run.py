@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -145,6 +146,36 @@ def test_sigint_aborts_with_130_and_status_aborted(tmp_path):
     manifest = json.loads((newest_run(tmp_path) / "RUN.json").read_text())
     assert manifest["status"] == "aborted"
     assert (newest_run(tmp_path) / "ITER_SUMMARY_1.json").is_file()
+
+
+def children(pid):
+    return [int(child) for child in (Path("/proc") / str(pid) / "task" / str(pid) / "children").read_text().split()]
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads a process's children in /proc")
+def test_ctrl_c_with_replay_workers_ends_them_too(tmp_path):
+    """Ctrl-C in a terminal signals the whole process group: the workers leave it to the soak."""
+    args = ("--iterations", "50", "--pace", "30", "--window", "60", "--tuner", "whatif", "--gate", "nightly")
+    proc = subprocess.Popen(
+        soak_command("run", "--no-ui", *args, "--replay-workers", "2", "--out", str(tmp_path)),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    for line in proc.stdout:
+        if line.startswith("iter "):
+            break
+    workers = children(proc.pid)
+    assert len(workers) == 2
+    os.killpg(proc.pid, signal.SIGINT)
+    _out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    for pid in workers:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    assert json.loads((newest_run(tmp_path) / "RUN.json").read_text())["status"] == "aborted"
 
 
 class TestExternalDriver:

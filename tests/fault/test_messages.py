@@ -62,6 +62,15 @@ def test_an_empty_out_is_refused(where: str):
     assert message.startswith("out=''") and "empty" in message
 
 
+@pytest.mark.parametrize(
+    "value, says",
+    [("-1", "greater than or equal to 0"), ("two", "valid integer"), ("1" * 30, "less than or equal to 64")],
+)
+def test_replay_workers_that_cannot_be_started_say_so(value: str, says: str):
+    message = config_error({"replay_workers": value})
+    assert message.startswith(f"replay_workers={value!r}") and says in message
+
+
 def test_a_window_that_is_not_a_number_says_so():
     message = config_error(env={"SOAK_WINDOW_S": "nan"})
     assert "nan" in message and "finite" in message

@@ -109,14 +109,21 @@ def test_integer_candidates_move_in_whole_steps_and_duplicates_are_dropped() -> 
     assert candidates == {"opposite concurrency_limit": {"concurrency_limit": 1.0}, NO_CHANGE: {}}
 
 
-class SpreadMarket:
+class StandInReplay:
+    """A replay whose summaries are made up on the spot: nothing to run ahead or forget."""
+
+    def prefetch(self, jobs: list[tuple[Params, int]]) -> None:
+        pass
+
+    def forget_before(self, iteration: int) -> None:
+        pass
+
+
+class SpreadMarket(StandInReplay):
     """A stand-in replay: every window passes the gate, and PnL per hour grows with the spread."""
 
     def summary(self, params: Params, iteration: int) -> dict[str, Any]:
         return kpis(net_bps=4.0 + params.base_spread_bps, pnl_per_hour=10.0 * params.base_spread_bps)
-
-    def forget_before(self, iteration: int) -> None:
-        pass
 
 
 def test_guards_still_hold_the_what_ifs_choice() -> None:
@@ -132,16 +139,13 @@ def test_guards_still_hold_the_what_ifs_choice() -> None:
     assert records[3].candidates == [] and records[3].guards_fired == ["freeze"]  # frozen: nothing replayed
 
 
-class PresenceDipMarket:
+class PresenceDipMarket(StandInReplay):
     """A stand-in replay: the last window passes with room, the one before lost presence, which
     a wider spread gives back; PnL per hour grows with the spread."""
 
     def summary(self, params: Params, iteration: int) -> dict[str, Any]:
         presence = 0.97 if iteration == 2 else min(0.99, 0.89 + 0.1 * (params.base_spread_bps - 2.0))
         return kpis(quote_presence=presence, pnl_per_hour=10.0 * params.base_spread_bps)
-
-    def forget_before(self, iteration: int) -> None:
-        pass
 
 
 def test_the_cautious_candidate_is_the_rules_reading_the_worst_of_the_last_windows() -> None:

@@ -1,0 +1,195 @@
+"""Replays shared with worker processes: a batch of windows (the what-if candidates, an iteration
+and its control) run side by side on a machine with cores to spare.
+
+Each worker holds its own Simulator for the run's scenario and seed, so it generates a window's
+market itself (common random numbers: the very path this process trades) and sends back only
+the window's KPIs, bit for bit what this process would have computed. A job goes to a worker
+once the worker is ready and idle; while one is still starting, this process replays too, from
+the batch's other end, so a batch never waits for a worker to start. A worker that fails or
+dies leaves its job to this process. Workers are Python processes of their own, not forks (the
+monitor runs the soak in a thread); they ignore the terminal's Ctrl-C and hangup (this process
+acts on those) and end with the run, or when this process is gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import deque
+from collections.abc import Sequence
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+
+from core.kpi import IterationKPIs
+from core.params import Params
+from core.sim import Simulator
+from core.sim.engines import Engine
+
+Job = tuple[Params, int]  # parameters, iteration
+Replayed = tuple[IterationKPIs, str]  # the window's KPIs, the regime in force
+READY = "ready"
+AUTO_MAX = 4
+AUTO_MIN_ITERATIONS = 6
+PROJECT_ROOT = str(Path(__file__).resolve().parents[2])  # where `core` imports from
+
+
+def auto_workers(engine: Engine, whatif: bool, iterations: int) -> int:
+    """`--replay-workers` auto: one per core (at most AUTO_MAX) for the what-if tuner on the
+    Python engine, when the run is long enough to gain from them; else none."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if engine != "python" or not whatif or iterations < AUTO_MIN_ITERATIONS or cores < 2:
+        return 0
+    return min(cores, AUTO_MAX)
+
+
+class ReplayWorkers:
+    def __init__(self, simulator: Simulator, count: int) -> None:
+        self.simulator = simulator
+        self._workers = [_Worker.start(simulator) for _ in range(count)]
+
+    def run(self, jobs: Sequence[Job]) -> list[Replayed]:
+        try:
+            return self._run(jobs)
+        except BaseException:
+            self.close()  # an answer still on its way would be taken for the next batch's
+            raise
+
+    def _run(self, jobs: Sequence[Job]) -> list[Replayed]:
+        done: dict[int, Replayed] = {}
+        waiting = deque(range(len(jobs)))
+        while waiting or self._busy():
+            self._hand_out(jobs, waiting, done)
+            if waiting and not self._all_ready():
+                index = waiting.pop()  # while a worker starts (or none is left), this process replays
+                done[index] = _local(self.simulator, jobs[index])
+            elif waiting or self._busy():
+                wait([worker.conn for worker in self._workers])
+        return [done[i] for i in range(len(jobs))]
+
+    @property
+    def pids(self) -> list[int]:
+        return [worker.process.pid for worker in self._workers]
+
+    def ready(self, timeout: float) -> bool:
+        """Waits up to `timeout` seconds for every worker to have started; whether they all have."""
+        deadline = time.monotonic() + timeout
+        while not self._all_ready() and (left := deadline - time.monotonic()) > 0:
+            wait([worker.conn for worker in self._workers if not worker.ready], left)
+            self._hand_out([], deque(), {})
+        return self._all_ready()
+
+    def close(self) -> None:
+        for worker in self._workers:
+            worker.stop()
+        self._workers = []
+
+    def _all_ready(self) -> bool:
+        return bool(self._workers) and all(worker.ready for worker in self._workers)
+
+    def _busy(self) -> bool:
+        return any(worker.job is not None for worker in self._workers)
+
+    def _hand_out(self, jobs: Sequence[Job], waiting: deque[int], done: dict[int, Replayed]) -> None:
+        """Takes in what the workers answered and gives each one that is ready and idle a job."""
+        for worker in list(self._workers):
+            while worker in self._workers and worker.conn.poll():
+                self._collect(worker, jobs, done)
+            if worker in self._workers and worker.ready and worker.job is None and waiting:
+                worker.job = waiting.popleft()
+                if not _send(worker.conn, jobs[worker.job]):
+                    self._lose(worker, jobs, done)
+
+    def _collect(self, worker: _Worker, jobs: Sequence[Job], done: dict[int, Replayed]) -> None:
+        try:
+            answer = worker.conn.recv()
+        except (EOFError, OSError):
+            self._lose(worker, jobs, done)
+            return
+        if answer == READY:
+            worker.ready = True
+            return
+        index, worker.job = worker.job, None
+        if index is not None:  # a failed replay answers None: this process runs it, and says why if it fails
+            done[index] = answer if answer is not None else _local(self.simulator, jobs[index])
+
+    def _lose(self, worker: _Worker, jobs: Sequence[Job], done: dict[int, Replayed]) -> None:
+        """A worker that died: its job is this process's, and it gets no more."""
+        self._workers.remove(worker)
+        worker.stop()
+        if worker.job is not None:
+            done[worker.job] = _local(self.simulator, jobs[worker.job])
+            worker.job = None
+
+
+class _Worker:
+    def __init__(self, process: subprocess.Popen[bytes], conn: Connection) -> None:
+        self.process, self.conn = process, conn
+        self.ready = False
+        self.job: int | None = None
+
+    @classmethod
+    def start(cls, simulator: Simulator) -> _Worker:
+        """A worker process for `simulator`'s scenario and seed, talking over a socket pair.
+        Started as `python -m core.sim.workers`, so that nothing else runs in it (multiprocessing's
+        spawn would import the caller's main module again)."""
+        ours, theirs = socket.socketpair()
+        s = simulator
+        about = json.dumps([theirs.fileno(), s.scenario, s.seed, s.window_s, s.fees, s.engine])
+        paths = [PROJECT_ROOT, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "core.sim.workers", about],
+            pass_fds=[theirs.fileno()],
+            env=env,
+            stdin=subprocess.DEVNULL,  # the terminal is the monitor's: a worker neither reads nor writes it
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        theirs.close()
+        return cls(process, Connection(ours.detach()))
+
+    def stop(self) -> None:
+        """Ends the worker at once: it holds nothing to keep (a job's result is this process's to write)."""
+        self.conn.close()
+        self.process.kill()
+        self.process.wait()
+
+
+def _send(conn: Connection, job: Job) -> bool:
+    try:
+        conn.send(job)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _local(simulator: Simulator, job: Job) -> Replayed:
+    result = simulator.run_many([job[0]], job[1])[0]
+    return result.summary, result.regime
+
+
+def _serve(fd: int, scenario: str, seed: int, window_s: float, fees: str | None, engine: Engine) -> None:
+    """A worker: replays jobs until the soak's process closes its end of the socket."""
+    for signum in (signal.SIGINT, signal.SIGHUP):  # the terminal's, meant for the soak's process
+        signal.signal(signum, signal.SIG_IGN)
+    conn = Connection(fd)
+    simulator = Simulator(scenario, seed, window_s, fees, engine)
+    with contextlib.suppress(EOFError, OSError):  # the soak's process is done with us
+        conn.send(READY)
+        while True:
+            job = conn.recv()
+            try:
+                answer: Replayed | None = _local(simulator, job)
+            except Exception:  # the soak's process runs the job again and reports what fails
+                answer = None
+            conn.send(answer)
+
+
+if __name__ == "__main__":
+    _serve(*json.loads(sys.argv[1]))
