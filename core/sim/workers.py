@@ -5,8 +5,8 @@ Each worker holds its own Simulator for the run's scenario and seed, so it gener
 market itself (common random numbers: the very path this process trades) and sends back only
 the window's KPIs, bit for bit what this process would have computed. A job goes to a worker
 once the worker is ready and idle; while one is still starting, this process replays too, from
-the batch's other end, so a batch never waits for a worker to start. A worker that fails or
-dies leaves its job to this process. Workers are Python processes of their own, not forks (the
+the batch's other end, so a batch never waits for a worker to start. A worker that fails, dies
+or hangs leaves its job to this process. Workers are Python processes of their own, not forks (the
 monitor runs the soak in a thread); they ignore the terminal's Ctrl-C and hangup (this process
 acts on those) and end with the run, or when this process is gone.
 """
@@ -36,6 +36,7 @@ Replayed = tuple[IterationKPIs, str]  # the window's KPIs, the regime in force
 READY = "ready"
 AUTO_MAX = 4
 AUTO_MIN_ITERATIONS = 6
+PATIENCE_S = 30.0
 PROJECT_ROOT = str(Path(__file__).resolve().parents[2])  # where `core` imports from
 
 
@@ -49,8 +50,13 @@ def auto_workers(engine: Engine, whatif: bool, iterations: int) -> int:
 
 
 class ReplayWorkers:
-    def __init__(self, simulator: Simulator, count: int) -> None:
+    """`patience_s`: how long a worker may take over one job before it is taken for hung, stopped,
+    and its job replayed here (default: PATIENCE_S plus a hundredth of the window's market time, a
+    thousand times what a window takes on a loaded machine)."""
+
+    def __init__(self, simulator: Simulator, count: int, patience_s: float | None = None) -> None:
         self.simulator = simulator
+        self.patience_s = PATIENCE_S + simulator.window_s / 100 if patience_s is None else patience_s
         self._workers = [_Worker.start(simulator) for _ in range(count)]
 
     def run(self, jobs: Sequence[Job]) -> list[Replayed]:
@@ -69,7 +75,8 @@ class ReplayWorkers:
                 index = waiting.pop()  # while a worker starts (or none is left), this process replays
                 done[index] = _local(self.simulator, jobs[index])
             elif waiting or self._busy():
-                wait([worker.conn for worker in self._workers])
+                wait([worker.conn for worker in self._workers], self._patience_left())
+                self._give_up_on_hung(jobs, done)
         return [done[i] for i in range(len(jobs))]
 
     @property
@@ -89,6 +96,16 @@ class ReplayWorkers:
             worker.stop()
         self._workers = []
 
+    def _patience_left(self) -> float:
+        started = [worker.sent_at for worker in self._workers if worker.job is not None]
+        return max(0.0, min(started) + self.patience_s - time.monotonic()) if started else self.patience_s
+
+    def _give_up_on_hung(self, jobs: Sequence[Job], done: dict[int, Replayed]) -> None:
+        now = time.monotonic()
+        for worker in [w for w in self._workers if w.job is not None and now - w.sent_at >= self.patience_s]:
+            if not worker.conn.poll():  # an answer that just came is taken in, not thrown away
+                self._lose(worker, jobs, done)
+
     def _all_ready(self) -> bool:
         return bool(self._workers) and all(worker.ready for worker in self._workers)
 
@@ -101,7 +118,7 @@ class ReplayWorkers:
             while worker in self._workers and worker.conn.poll():
                 self._collect(worker, jobs, done)
             if worker in self._workers and worker.ready and worker.job is None and waiting:
-                worker.job = waiting.popleft()
+                worker.job, worker.sent_at = waiting.popleft(), time.monotonic()
                 if not _send(worker.conn, jobs[worker.job]):
                     self._lose(worker, jobs, done)
 
@@ -119,7 +136,7 @@ class ReplayWorkers:
             done[index] = answer if answer is not None else _local(self.simulator, jobs[index])
 
     def _lose(self, worker: _Worker, jobs: Sequence[Job], done: dict[int, Replayed]) -> None:
-        """A worker that died: its job is this process's, and it gets no more."""
+        """A worker that died or hung: its job is this process's, and it gets no more."""
         self._workers.remove(worker)
         worker.stop()
         if worker.job is not None:
@@ -132,6 +149,7 @@ class _Worker:
         self.process, self.conn = process, conn
         self.ready = False
         self.job: int | None = None
+        self.sent_at = 0.0  # when its job was sent (time.monotonic)
 
     @classmethod
     def start(cls, simulator: Simulator) -> _Worker:

@@ -4,6 +4,7 @@ have computed, bit for bit, and loses nothing when a worker fails or dies."""
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,18 @@ def test_a_worker_that_dies_leaves_its_jobs_to_this_process(workers: ReplayWorke
         os.kill(pid, 9)
     assert workers.run(JOBS) == serial(JOBS)
     assert workers.pids == []
+
+
+def test_a_worker_that_hangs_is_stopped_and_its_job_replayed_here() -> None:
+    patient = ReplayWorkers(Simulator("normal", SEED, WINDOW_S), 2, patience_s=1.0)
+    try:
+        assert patient.ready(STARTED_S)
+        hung, serving = patient.pids
+        os.kill(hung, signal.SIGSTOP)
+        assert patient.run(JOBS) == serial(JOBS)
+        assert patient.pids == [serving]
+    finally:
+        patient.close()
 
 
 def test_a_job_that_fails_in_a_worker_fails_here_as_it_would_without_workers(workers: ReplayWorkers) -> None:
