@@ -2,13 +2,14 @@
 on a feed from bench/hftfeed.py, the strategy as a numba-compiled loop over its elapse/submit API.
 
 The rules are core/sim/engine.py's, spelled for hftbacktest's order API: refresh every
-min_interval and at once after a maker fill; quote mid -/+ the half-spread leaning against
-inventory, on the tick grid away from mid; replace a side that moved more than the threshold or
-aged past tail_age; blocks for risk, min_interval, the replace throttle and concurrency; a taker
-hedge once inventory reaches HEDGE_TRIGGER of max_position. A replace is a cancel and a new whole
-quote sent together (as ours: the new quote goes to the back of its queue, and stands even if the
-old one filled meanwhile). Like ours, a side whose last request is not acknowledged waits (counted
-as `ack_wait`: hftbacktest refuses a cancel before the ack). The loop also times how long both
+min_interval and at once after a fill of a quote (maker, or taker when it crossed; not after a
+hedge's fill); quote mid -/+ the half-spread leaning against inventory, on the tick grid away from
+mid; replace a side that moved more than the threshold or aged past tail_age; blocks for risk,
+min_interval, the replace throttle and concurrency; a taker hedge once inventory reaches
+HEDGE_TRIGGER of max_position. A replace is a cancel and a new whole quote sent together (as
+ours: the new quote goes to the back of its queue, and stands even if the old one filled
+meanwhile). Like ours, a side whose last request is not acknowledged waits (counted as
+`ack_wait`: hftbacktest refuses a cancel before the ack). The loop also times how long both
 sides rested within the presence band of the mid it sees (`presence_ns`).
 """
 
@@ -307,7 +308,7 @@ def _quote(hbt, cfg, out, counters):  # type: ignore[no-untyped-def]
                 counters[11] = code
                 break
         # Fills reported since the last look: record them, hedge if inventory is past the trigger.
-        maker_filled = False
+        quote_filled = False  # as ours: a fill of a quote, maker or crossing, not a hedge's
         values = hbt.orders(0).values()
         while values.has_next():
             order = values.get()
@@ -328,7 +329,7 @@ def _quote(hbt, cfg, out, counters):  # type: ignore[no-untyped-def]
                 out[n, 4] = 1.0 if maker else 0.0
                 out[n, 5] = order.order_id
                 n += 1
-                maker_filled = maker_filled or maker
+                quote_filled = quote_filled or order.order_id != hedge_id
             if order.order_id == hedge_id and status in (FILLED, EXPIRED):
                 hedge_id = 0
         for side in range(2):
@@ -353,7 +354,7 @@ def _quote(hbt, cfg, out, counters):  # type: ignore[no-untyped-def]
                 hbt.submit_sell_order(0, hedge_id, 0.0, hedge_qty, GTC, MARKET, False)
             else:
                 hbt.submit_buy_order(0, hedge_id, 1e12, hedge_qty, GTC, MARKET, False)
-        if not (refresh or maker_filled):
+        if not (refresh or quote_filled):
             continue
         depth = hbt.depth(0)
         if not _book_ok(depth):
