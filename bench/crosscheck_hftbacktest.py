@@ -10,7 +10,8 @@ same quoting rules run in hftbacktest's exchange with its queue and latency mode
 net bps (fees, 5 s markout, inventory at the last mid) and fills per side have one definition.
 What our model does and hftbacktest does not is switched off in our run, and printed.
 
-Prints one row per set and seed, then `maker_share_abs_diff_max=`, `net_bps_abs_diff_max=`,
+Prints one row per set and seed (ours/hftbacktest's: maker share, net bps, fills bought and sold,
+maker fills, hedges, risk blocks), then `maker_share_abs_diff_max=`, `net_bps_abs_diff_max=`,
 `fills_rel_diff_max=` (the largest |ours - hftbacktest| over all rows; fills: per side, relative to
 ours) and `crosscheck_wall_s=`. Targets: 0.03, 0.3 bp, 0.10.
 """
@@ -165,7 +166,7 @@ def main() -> None:
         print(f"switched off in our run: {name}={value:g} ({why})")
     print(
         f"{'set':<9}{'seed':>5}  {'maker share':^15}  {'net bps':^15}  {'bought':^13}  {'sold':^13}  "
-        f"{'maker fills':^13}  hft ack_wait"
+        f"{'maker fills':^13}  {'hedges':^11}  {'risk blocks':^11}  hft ack_wait"
     )
     worst: dict[str, list[float]] = {name: [] for name in TARGETS}
     for set_name, params in PARAM_SETS.items():
@@ -190,7 +191,9 @@ def main() -> None:
                 f"{set_name:<9}{seed:>5}  {_pair(o.maker_taker_ratio, h.maker_taker_ratio, 3)}  "
                 f"{_pair(o.net_bps, h.net_bps, 2)}  "
                 f"{sides[0][0]:>6}/{sides[0][1]:<6}  {sides[1][0]:>6}/{sides[1][1]:<6}  "
-                f"{o.fills.maker_count:>6}/{h.fills.maker_count:<6}  {fills.counters['ack_wait']:>12}",
+                f"{o.fills.maker_count:>6}/{h.fills.maker_count:<6}  "
+                f"{ours.tape.hedges:>5}/{fills.counters['hedges']:<5}  "
+                f"{ours.tape.blocks['risk']:>5}/{fills.counters['risk']:<5}  {fills.counters['ack_wait']:>12}",
                 flush=True,
             )
             if None not in (o.maker_taker_ratio, h.maker_taker_ratio, o.net_bps, h.net_bps):
