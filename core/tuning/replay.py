@@ -8,7 +8,8 @@ and its own overrides file: `replays/<signature>/runtime_overrides.json` under t
 its output beside it. A replay of the parameters an iteration ran with is that iteration's own
 result (remembered, not run again), and any replay is run once per (parameters, iteration). The
 simulator keeps the market of its last few windows (core.sim.Simulator), so a replay trades the
-very path again without generating it again.
+very path again without generating it again, and runs the replays asked for together as one
+batch (`prefetch`), which its replay workers share out (core/sim/workers.py).
 """
 
 from __future__ import annotations
