@@ -5,8 +5,9 @@ The rules are core/sim/engine.py's, spelled for hftbacktest's order API: refresh
 min_interval and at once after a fill of a quote (maker, or taker when it crossed; not after a
 hedge's fill); quote mid -/+ the half-spread leaning against inventory, on the tick grid away from
 mid; replace a side that moved more than the threshold or aged past tail_age; blocks for risk,
-min_interval, the replace throttle and concurrency; a taker hedge once inventory reaches
-HEDGE_TRIGGER of max_position. A replace is a cancel and a new whole quote sent together (as
+min_interval, the replace throttle and concurrency; each quote sized to the room left under
+max_position (engine.quote_size), replaced when that size changes; a taker hedge once inventory
+reaches HEDGE_TRIGGER of max_position. A replace is a cancel and a new quote sent together (as
 ours: the new quote goes to the back of its queue, and stands even if the old one filled
 meanwhile). Like ours, a side whose last request is not acknowledged waits (counted as
 `ack_wait`: hftbacktest refuses a cancel before the ack). The loop also times how long both
@@ -36,7 +37,7 @@ from hftbacktest import (
 from numba import njit
 
 from core.params import Params
-from core.sim.engine import HEDGE_TRIGGER, QUOTE_SIZE, THROTTLE_WINDOW_S
+from core.sim.engine import EPS, HEDGE_TRIGGER, QUOTE_SIZE, THROTTLE_WINDOW_S
 
 PARTIALLY_FILLED = 5  # hftbacktest.order's, not re-exported by the package
 MAX_FILLS = 200_000
@@ -267,6 +268,12 @@ def _present(hbt, oid, replaced, band) -> int:  # type: ignore[no-untyped-def]
 
 
 @njit
+def _quote_size(side, position, limit, quote_size):  # type: ignore[no-untyped-def]
+    """engine.quote_size, with the rules' quote size."""
+    return min(quote_size, limit - position if side == 0 else limit + position)
+
+
+@njit
 def _quote(hbt, cfg, out, counters):  # type: ignore[no-untyped-def]
     interval, half_spread, skew, limit = int(cfg[0]), cfg[1], cfg[2], cfg[3]
     threshold, tail_age, rate_limit, concurrency = cfg[4], int(cfg[5]), int(cfg[6]), int(cfg[7])
@@ -274,6 +281,7 @@ def _quote(hbt, cfg, out, counters):  # type: ignore[no-untyped-def]
     presence_band, entry_latency = cfg[13], cfg[14]
     tif = GTX if post_only else GTC
     wanted = np.full(2, np.nan)  # BID, ASK: the price last asked for (nan: no quote)
+    wanted_qty = np.zeros(2)  # and its size
     wanted_at = np.zeros(2, dtype=np.int64)
     oid = np.zeros(2, dtype=np.int64)  # our order on each side (0: none)
     replacing = np.full((2, 2), np.nan)  # per side while a replace is unanswered: old price, arrival
@@ -369,20 +377,21 @@ def _quote(hbt, cfg, out, counters):  # type: ignore[no-untyped-def]
             np.floor(mid * (1.0 - half_spread - lean) / tick) * tick,
             np.ceil(mid * (1.0 + half_spread - lean) / tick) * tick,
         )
-        at_limit = (q + size > limit, size - q > limit)
+        sizes = (_quote_size(0, q, limit, size), _quote_size(1, q, limit, size))
         band = threshold * mid
         for side in range(2):
-            price = prices[side]
+            price, qty = prices[side], sizes[side]
             current = wanted[side]
-            stale = np.isnan(current) or not -band <= price - current <= band or now - wanted_at[side] > tail_age
-            if not (at_limit[side] or stale):
+            at_limit = qty <= EPS
+            moved = np.isnan(current) or not -band <= price - current <= band or qty != wanted_qty[side]
+            if not (at_limit or moved or now - wanted_at[side] > tail_age):
                 continue
             counters[0] += 1
             order = hbt.orders(0).get(oid[side]) if oid[side] != 0 else None
             if order is not None and not order.cancellable:
                 counters[5] += 1
                 continue
-            if at_limit[side]:
+            if at_limit:
                 counters[1] += 1
                 if order is not None:
                     hbt.cancel(0, oid[side], False)
@@ -414,15 +423,16 @@ def _quote(hbt, cfg, out, counters):  # type: ignore[no-untyped-def]
             replacing[side, 0] = np.nan
             if order is not None and (order.status == NEW or order.status == PARTIALLY_FILLED):
                 replacing[side, 0], replacing[side, 1] = order.price, now + entry_latency
-            if order is not None:  # a replace: cancel, and a new whole quote at the back of its queue
+            if order is not None:  # a replace: cancel, and a new quote at the back of its queue
                 counters[7] += 1
                 hbt.cancel(0, oid[side], False)
             oid[side] = next_id
             next_id += 1
             if side == 0:
-                hbt.submit_buy_order(0, oid[side], price, size, tif, LIMIT, False)
+                hbt.submit_buy_order(0, oid[side], price, qty, tif, LIMIT, False)
             else:
-                hbt.submit_sell_order(0, oid[side], price, size, tif, LIMIT, False)
+                hbt.submit_sell_order(0, oid[side], price, qty, tif, LIMIT, False)
             wanted[side] = price
+            wanted_qty[side] = qty
             wanted_at[side] = now
     return n

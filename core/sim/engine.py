@@ -40,7 +40,14 @@ SIGN = (1, -1)  # +1: the side buys
 # (rejects and fills; an ack carries nothing the strategy does not know) reach the strategy.
 NEW, REPLACE, CANCEL, HEDGE = 0, 1, 2, 3
 REJECTED, FILLED_PART, FILLED_ALL, HEDGED = 4, 5, 6, 7
-Message = tuple[float, int, int, float, int, float]
+Message = tuple[float, int, int, float, int, float, float]
+
+
+def quote_size(side: int, position: float, limit: float) -> float:
+    """The size to quote on `side`: QUOTE_SIZE, or the room left under max_position if less (the
+    side is blocked when no more than EPS is left). A cap that shrinks the quote rather than
+    blocking it keeps a fractional inventory (a partial fill) from blocking a side until a hedge."""
+    return min(QUOTE_SIZE, limit - SIGN[side] * position)
 
 
 class Session:
@@ -73,9 +80,10 @@ class Session:
         self.band = params.replace_threshold_bps * 1e-4
         self.tail_age = params.tail_age_ms * 1e-3
         self.queue_ms_per_rps = regime.queue_ms_per_rps
-        # The strategy, per BID/ASK: the price it believes rests (None: no order), since when,
+        # The strategy, per BID/ASK: the price it believes rests (None: no order), its size, since when,
         # until when it awaits the answer to its last request, and what it knows of its position.
         self.wanted: list[float | None] = [None, None]
+        self.wanted_qty = [0.0, 0.0]
         self.wanted_at = [0.0, 0.0]
         self.pending_until = [0.0, 0.0]
         self.sent_gen = [0, 0]
@@ -97,9 +105,10 @@ class Session:
         self.rate_limit = regime.rate_limit_per_s
         self.tokens = regime.rate_limit_per_s
         self.tokens_at = 0.0
-        # Messages in flight as (time, kind, side, value, gen, answer_at): requests on their way
-        # to the exchange (answer_at: when its answer reaches the strategy, drawn on sending) and
-        # answers on their way back; and the recent request rate, for the gateway's queueing.
+        # Messages in flight as (time, kind, side, value, gen, answer_at, qty): requests on their
+        # way to the exchange (answer_at: when its answer reaches the strategy, drawn on sending;
+        # qty: a quote's size) and answers on their way back; and the recent request rate, for the
+        # gateway's queueing.
         self.in_flight: list[Message] = []
         self.rate = 0.0
         self.last_send = 0.0
@@ -115,6 +124,7 @@ class Session:
         tick_bps = market.tick_bps
         refresh, arrive, answer, requote = self.refresh, self.arrive, self.answer, self.requote
         observed, wanted, wanted_at, pending_until = self.observed, self.wanted, self.wanted_at, self.pending_until
+        wanted_qty = self.wanted_qty
         half_spread, skew, limit, tick_px = self.half_spread, self.skew, self.limit, self.tick_px
         threshold, tail_age, floor, ceil = self.band, self.tail_age, math.floor, math.ceil
         hedge_at = HEDGE_TRIGGER * limit
@@ -150,15 +160,17 @@ class Session:
                 if t >= pending_until[BID]:
                     bid = floor(m * (1.0 - half_spread - lean) / tick_px) * tick_px
                     now = wanted[BID]
-                    at_limit = q + QUOTE_SIZE > limit
-                    if at_limit or now is None or not -band <= bid - now <= band or t - wanted_at[BID] > tail_age:
-                        requote(t, BID, bid, at_limit)
+                    size = quote_size(BID, q, limit)
+                    moved = now is None or not -band <= bid - now <= band or size != wanted_qty[BID]
+                    if size <= EPS or moved or t - wanted_at[BID] > tail_age:
+                        requote(t, BID, bid, size)
                 if t >= pending_until[ASK]:
                     ask = ceil(m * (1.0 + half_spread - lean) / tick_px) * tick_px
                     now = wanted[ASK]
-                    at_limit = QUOTE_SIZE - q > limit
-                    if at_limit or now is None or not -band <= ask - now <= band or t - wanted_at[ASK] > tail_age:
-                        requote(t, ASK, ask, at_limit)
+                    size = quote_size(ASK, q, limit)
+                    moved = now is None or not -band <= ask - now <= band or size != wanted_qty[ASK]
+                    if size <= EPS or moved or t - wanted_at[ASK] > tail_age:
+                        requote(t, ASK, ask, size)
                 if (q >= hedge_at or -q >= hedge_at) and not self.hedging:
                     self.after_fill(t)
             else:
@@ -188,27 +200,30 @@ class Session:
         q, limit = self.known_position, self.limit
         lean = self.skew * (q / limit if -limit < q < limit else (1.0 if q > 0 else -1.0))
         band = self.band * mid
-        wanted, wanted_at, pending_until = self.wanted, self.wanted_at, self.pending_until
+        wanted, wanted_at, pending_until, wanted_qty = self.wanted, self.wanted_at, self.pending_until, self.wanted_qty
         if t >= pending_until[BID]:  # a side awaiting its answer cannot be touched
             bid = math.floor(mid * (1.0 - self.half_spread - lean) / self.tick_px) * self.tick_px  # away from mid
             now = wanted[BID]
-            at_limit = q + QUOTE_SIZE > limit
-            if at_limit or now is None or not -band <= bid - now <= band or t - wanted_at[BID] > self.tail_age:
-                self.requote(t, BID, bid, at_limit)
+            size = quote_size(BID, q, limit)
+            moved = now is None or not -band <= bid - now <= band or size != wanted_qty[BID]
+            if size <= EPS or moved or t - wanted_at[BID] > self.tail_age:
+                self.requote(t, BID, bid, size)
         if t >= pending_until[ASK]:
             ask = math.ceil(mid * (1.0 + self.half_spread - lean) / self.tick_px) * self.tick_px
             now = wanted[ASK]
-            at_limit = QUOTE_SIZE - q > limit
-            if at_limit or now is None or not -band <= ask - now <= band or t - wanted_at[ASK] > self.tail_age:
-                self.requote(t, ASK, ask, at_limit)
+            size = quote_size(ASK, q, limit)
+            moved = now is None or not -band <= ask - now <= band or size != wanted_qty[ASK]
+            if size <= EPS or moved or t - wanted_at[ASK] > self.tail_age:
+                self.requote(t, ASK, ask, size)
         if not self.hedging and abs(q) >= HEDGE_TRIGGER * limit:
             self.after_fill(t)  # a hedge the venue rejected is tried again
 
-    def requote(self, t: float, side: int, price: float, at_limit: bool) -> None:
-        """Act on a side whose quote is missing, off by more than the threshold, or too old."""
+    def requote(self, t: float, side: int, price: float, size: float) -> None:
+        """Act on a side whose quote is missing, off by more than the threshold or in size, too
+        old, or has no room left under max_position."""
         tape, current = self.tape, self.wanted[side]
         tape.actions += 1
-        if at_limit:
+        if size <= EPS:
             tape.blocks["risk"] += 1
             if current is not None:
                 self.send(t, CANCEL, side, 0.0)
@@ -232,7 +247,7 @@ class Session:
         if current is not None:
             replaced.append(t)
         self.last_update = t
-        self.send(t, NEW if current is None else REPLACE, side, price)
+        self.send(t, NEW if current is None else REPLACE, side, price, size)
 
     def after_fill(self, t: float) -> None:
         """Hedge as taker once known inventory passes the trigger, at most impact_cap of the limit."""
@@ -248,7 +263,7 @@ class Session:
 
     def answer(self, message: Message) -> None:
         """A reject or a fill reaches the strategy (acks need no event: see send)."""
-        t, kind, side, value, gen, _ = message
+        t, kind, side, value, gen, _, _ = message
         if kind == REJECTED:
             if side < 0:  # a hedge
                 self.hedging = False
@@ -265,8 +280,8 @@ class Session:
         self.after_fill(t)
 
     # --- gateway --------------------------------------------------------------------------
-    def send(self, t: float, kind: int, side: int, value: float) -> None:
-        """Send a request; `value` is the price of a NEW or REPLACE, the size of a HEDGE. Its
+    def send(self, t: float, kind: int, side: int, value: float, qty: float = 0.0) -> None:
+        """Send a request; `value` is the price of a NEW or REPLACE (`qty` its size), the size of a HEDGE. Its
         latencies are drawn now: the entry (plus queueing that grows with the recent request
         rate, so a chattier strategy waits longer) and the answer's way back; both grow in
         bursts. The side is untouchable until the answer is due."""
@@ -294,17 +309,18 @@ class Session:
                 tape.orders_sent += 1
                 self.wanted_at[side] = t
                 self.wanted[side] = value
-        heapq.heappush(self.in_flight, (arrival, kind, side, value, gen, answer_at))
+                self.wanted_qty[side] = qty
+        heapq.heappush(self.in_flight, (arrival, kind, side, value, gen, answer_at, qty))
 
     def notify(self, t: float, kind: int, side: int, qty: float, gen: int) -> None:
         """A fill, on its way back to the strategy."""
         delay = self.response_ms[self.responses % self.draws] * self.burst[int(t)]
         self.responses += 1
-        heapq.heappush(self.in_flight, (t + delay * 1e-3, kind, side, qty, gen, 0.0))
+        heapq.heappush(self.in_flight, (t + delay * 1e-3, kind, side, qty, gen, 0.0, 0.0))
 
     # --- exchange -------------------------------------------------------------------------
     def arrive(self, request: Message) -> None:
-        t, kind, side, value, gen, answer_at = request
+        t, kind, side, value, gen, answer_at, qty = request
         tape = self.tape
         # The venue's rate limit: a bucket of one second's requests, refilled continuously.
         limit = self.rate_limit
@@ -314,7 +330,7 @@ class Session:
             self.tokens = tokens
             tape.blocks["rate_limit"] += 1
             tape.rejects += 1
-            heapq.heappush(self.in_flight, (answer_at, REJECTED, -1 if kind == HEDGE else side, 0.0, gen, 0.0))
+            heapq.heappush(self.in_flight, (answer_at, REJECTED, -1 if kind == HEDGE else side, 0.0, gen, 0.0, 0.0))
             return
         self.tokens = tokens - 1.0
         if kind == HEDGE:
@@ -331,29 +347,29 @@ class Session:
         sign = SIGN[side]
         mid = self.mid[int(t * CELLS_PER_S)]
         if sign * (value - mid * (1.0 + sign * self.half_spread_frac)) >= 0.0:
-            self.cross(t, side, value, mid * (1.0 + sign * self.half_spread_frac), gen, answer_at)
+            self.cross(t, side, value, qty, mid * (1.0 + sign * self.half_spread_frac), gen, answer_at)
             return
         self.live[side] = True
         self.live_px[side] = value
-        self.live_qty[side] = QUOTE_SIZE
+        self.live_qty[side] = qty
         self.live_since[side] = t
         self.live_gen[side] = gen
         self.ahead[side] = self.market.level_depth(sign * (mid - value) / mid * 1e4)  # the back of the queue
         self.ahead_at[side] = t
 
-    def cross(self, t: float, side: int, limit: float, touch: float, gen: int, answer_at: float) -> None:
+    def cross(self, t: float, side: int, limit: float, qty: float, touch: float, gen: int, answer_at: float) -> None:
         """A quote crosses the market on arrival: rejected if post-only, else a taker fill."""
         if self.p.post_only:
             self.tape.rejects += 1
-            heapq.heappush(self.in_flight, (answer_at, REJECTED, side, 0.0, gen, 0.0))
+            heapq.heappush(self.in_flight, (answer_at, REJECTED, side, 0.0, gen, 0.0, 0.0))
             return
         sign = SIGN[side]
-        price = self.taker_price(touch, sign, QUOTE_SIZE)
+        price = self.taker_price(touch, sign, qty)
         if sign * (price - limit) > 0.0:  # never worse than the limit
             price = limit
-        self.fill(t, sign, QUOTE_SIZE, price, touch, self.taker_fee, False)
+        self.fill(t, sign, qty, price, touch, self.taker_fee, False)
         self.tape.crossings += 1
-        heapq.heappush(self.in_flight, (answer_at, FILLED_ALL, side, QUOTE_SIZE, gen, 0.0))
+        heapq.heappush(self.in_flight, (answer_at, FILLED_ALL, side, qty, gen, 0.0, 0.0))
 
     def maker_fill(self, t: float, side: int, beyond_bps: float, distance: float, tick_bps: float) -> None:
         """A market order reaches our resting quote: through our level it fills the quote whole;
@@ -383,7 +399,7 @@ class Session:
         sign = SIGN[side]
         touch = self.mid[int(t * CELLS_PER_S)] * (1.0 + sign * self.half_spread_frac)
         self.fill(t, sign, qty, self.taker_price(touch, sign, qty), touch, self.taker_fee, False)
-        heapq.heappush(self.in_flight, (answer_at, HEDGED, side, qty, 0, 0.0))
+        heapq.heappush(self.in_flight, (answer_at, HEDGED, side, qty, 0, 0.0, 0.0))
 
     def taker_price(self, touch: float, sign: int, qty: float) -> float:
         """Square-root slippage beyond the touch."""

@@ -4,7 +4,7 @@ The same rules as the pure-Python Session, spelt for numba: the market, its prep
 (engine.market_orders), the constants and the ledger are shared; only the loop is written twice,
 and tests/core/sim/test_engines.py holds the two together, bit for bit. The state lives in small
 arrays (numba cannot cache a class): scalars in `f` (floats) and `c` (counters), per-side state
-in `sf` and `si`. Messages are rows (time, kind, side, value, gen, answer_at) of a heap ordered
+in `sf` and `si`. Messages are rows (time, kind, side, value, gen, answer_at, qty) of a heap ordered
 as Python orders those tuples, so equal times are handled in the same order as there.
 
 Every buffer has room for ROOM more rows at the top of each event (an event appends fewer), so
@@ -62,7 +62,8 @@ C_ENTRIES, C_RESPONSES, C_HEDGING, C_REFRESH_NOW, C_FILLS, C_QUOTES, C_LATENCIES
 C_MESSAGES, C_DUE, C_REPLACED_HEAD, C_REPLACED_TAIL, C_NEXT_ORDER, C_SIZE = range(20, 26)
 TAPE_COUNTERS = ("orders_sent", "cancels_sent", "cancels_landed", "cancels_late", "rejects", "crossings", "hedges")
 # sf / si: per side (columns BID, ASK)
-S_WANTED, S_WANTED_AT, S_PENDING_UNTIL, S_LIVE_PX, S_LIVE_QTY, S_LIVE_SINCE, S_AHEAD, S_AHEAD_AT = range(8)
+S_WANTED, S_WANTED_QTY, S_WANTED_AT, S_PENDING_UNTIL = range(4)
+S_LIVE_PX, S_LIVE_QTY, S_LIVE_SINCE, S_AHEAD, S_AHEAD_AT = range(4, 9)
 I_SENT_GEN, I_LIVE_GEN, I_LIVE = range(3)
 # rows of the fills and quotes buffers
 (FILL_TIME, FILL_SIDE, FILL_QTY, FILL_PRICE, FILL_TOUCH, FILL_FEE, FILL_MAKER) = range(7)
@@ -226,7 +227,7 @@ def _run(k, mid, observed, burst, entry_ms, response_ms, times, hit_side, reach_
     """Allocates the state, runs the events, and grows a buffer whenever one fills up."""
     f = np.zeros(F_SIZE)
     c = np.zeros(C_SIZE, np.int64)
-    sf = np.zeros((8, 2))
+    sf = np.zeros((9, 2))
     si = np.zeros((3, 2), np.int64)
     sf[S_WANTED, :] = np.nan  # NaN: no quote wanted
     f[F_LAST_UPDATE] = -np.inf
@@ -234,7 +235,7 @@ def _run(k, mid, observed, burst, entry_ms, response_ms, times, hit_side, reach_
     fills = np.empty((256, 7))
     quotes = np.empty((256, 5))
     latencies = np.empty((256, 1))
-    messages = np.empty((64, 6))
+    messages = np.empty((64, 7))
     due = np.empty((64, 1))  # when each request still unanswered is answered (a heap)
     replaced = np.empty((256, 1))  # replacement times, for the throttle: [head, tail)
     market = (mid, observed, times, hit_side, reach_px, reach_bps)
@@ -272,7 +273,15 @@ def _events(state, market, room):
     ):
         t = times[i]
         if c[C_MESSAGES] > 0 and messages[0, 0] <= t and messages[0, 0] <= next_tick:
-            message = (messages[0, 0], messages[0, 1], messages[0, 2], messages[0, 3], messages[0, 4], messages[0, 5])
+            message = (
+                messages[0, 0],
+                messages[0, 1],
+                messages[0, 2],
+                messages[0, 3],
+                messages[0, 4],
+                messages[0, 5],
+                messages[0, 6],
+            )
             t = message[0]
             if t >= end:
                 return True
@@ -333,6 +342,12 @@ def _room_replaced(replaced: np.ndarray, c: np.ndarray) -> np.ndarray:
 
 # --- strategy ---------------------------------------------------------------------------------
 @inlined
+def _quote_size(side, position, limit):
+    """engine.quote_size (spelt here: numba's cache would not see a change to engine.py's)."""
+    return min(QUOTE_SIZE, limit - position if side == BID else limit + position)
+
+
+@inlined
 def _refresh(state, observed, t):
     """Quote both sides around the book's mid as the feed shows it, on the tick grid, leaning against inventory."""
     k, f, c, sf = state[0], state[1], state[2], state[3]
@@ -344,31 +359,31 @@ def _refresh(state, observed, t):
     if t >= sf[S_PENDING_UNTIL, BID]:
         bid = math.floor(m * (1.0 - k[K_HALF_SPREAD] - lean) / tick_px) * tick_px
         now = sf[S_WANTED, BID]
-        at_limit = q + QUOTE_SIZE > limit
-        moved = np.isnan(now) or not -band <= bid - now <= band
-        if at_limit or moved or t - sf[S_WANTED_AT, BID] > k[K_TAIL_AGE]:
-            _requote(state, t, BID, bid, at_limit)
+        size = _quote_size(BID, q, limit)
+        moved = np.isnan(now) or not -band <= bid - now <= band or size != sf[S_WANTED_QTY, BID]
+        if size <= EPS or moved or t - sf[S_WANTED_AT, BID] > k[K_TAIL_AGE]:
+            _requote(state, t, BID, bid, size)
     if t >= sf[S_PENDING_UNTIL, ASK]:
         ask = math.ceil(m * (1.0 + k[K_HALF_SPREAD] - lean) / tick_px) * tick_px
         now = sf[S_WANTED, ASK]
-        at_limit = QUOTE_SIZE - q > limit
-        moved = np.isnan(now) or not -band <= ask - now <= band
-        if at_limit or moved or t - sf[S_WANTED_AT, ASK] > k[K_TAIL_AGE]:
-            _requote(state, t, ASK, ask, at_limit)
+        size = _quote_size(ASK, q, limit)
+        moved = np.isnan(now) or not -band <= ask - now <= band or size != sf[S_WANTED_QTY, ASK]
+        if size <= EPS or moved or t - sf[S_WANTED_AT, ASK] > k[K_TAIL_AGE]:
+            _requote(state, t, ASK, ask, size)
     if not c[C_HEDGING] and abs(q) >= HEDGE_TRIGGER * limit:
         _after_fill(state, t)
 
 
 @inlined
-def _requote(state, t, side, price, at_limit):
+def _requote(state, t, side, price, size):
     k, f, c, sf = state[0], state[1], state[2], state[3]
     due, replaced = state[13], state[14]
     current = sf[S_WANTED, side]
     c[C_ACTIONS] += 1
-    if at_limit:
+    if size <= EPS:
         c[C_RISK] += 1
         if not np.isnan(current):
-            _send(state, t, CANCEL, side, 0.0)
+            _send(state, t, CANCEL, side, 0.0, 0.0)
         return
     if 0.0 < t - f[F_LAST_UPDATE] < k[K_INTERVAL] - 1e-9:
         c[C_MIN_INTERVAL] += 1
@@ -388,7 +403,7 @@ def _requote(state, t, side, price, at_limit):
         replaced[c[C_REPLACED_TAIL], 0] = t
         c[C_REPLACED_TAIL] += 1
     f[F_LAST_UPDATE] = t
-    _send(state, t, NEW if np.isnan(current) else REPLACE, side, price)
+    _send(state, t, NEW if np.isnan(current) else REPLACE, side, price, size)
 
 
 @handler
@@ -402,7 +417,7 @@ def _after_fill(state, t):
     c[C_HEDGES] += 1
     c[C_ACTIONS] += 1
     size = min(abs(q), k[K_IMPACT_CAP] * limit)
-    _send(state, t, HEDGE, ASK if q > 0 else BID, size)
+    _send(state, t, HEDGE, ASK if q > 0 else BID, size, 0.0)
 
 
 @handler
@@ -428,7 +443,7 @@ def _answer(state, message):
 
 # --- gateway ----------------------------------------------------------------------------------
 @inlined
-def _send(state, t, kind, side, value):
+def _send(state, t, kind, side, value, qty):
     k, f, c, sf, si = state[0], state[1], state[2], state[3], state[4]
     burst, entry_ms, response_ms = state[6], state[7], state[8]
     latencies, messages, due = state[11], state[12], state[13]
@@ -458,7 +473,8 @@ def _send(state, t, kind, side, value):
             c[C_ORDERS_SENT] += 1
             sf[S_WANTED_AT, side] = t
             sf[S_WANTED, side] = value
-    _push(messages, c, C_MESSAGES, (arrival, float(kind), float(side), value, float(gen), answer_at))
+            sf[S_WANTED_QTY, side] = qty
+    _push(messages, c, C_MESSAGES, (arrival, float(kind), float(side), value, float(gen), answer_at, qty))
 
 
 @handler
@@ -466,7 +482,7 @@ def _notify(state, t, kind, side, qty, gen):
     c, burst, response_ms, messages = state[2], state[6], state[8], state[12]
     delay = response_ms[c[C_RESPONSES] % len(response_ms)] * burst[int(t)]
     c[C_RESPONSES] += 1
-    _push(messages, c, C_MESSAGES, (t + delay * 1e-3, float(kind), float(side), qty, float(gen), 0.0))
+    _push(messages, c, C_MESSAGES, (t + delay * 1e-3, float(kind), float(side), qty, float(gen), 0.0, 0.0))
 
 
 # --- exchange ---------------------------------------------------------------------------------
@@ -474,6 +490,7 @@ def _notify(state, t, kind, side, qty, gen):
 def _arrive(state, request):
     k, f, c, sf, si, mid, messages = state[0], state[1], state[2], state[3], state[4], state[5], state[12]
     t, kind, side, value, gen, answer_at = request[0], request[1], int(request[2]), request[3], request[4], request[5]
+    qty = request[6]
     limit = k[K_RATE_LIMIT]
     tokens = min(limit, f[F_TOKENS] + (t - f[F_TOKENS_AT]) * limit)
     f[F_TOKENS_AT] = t
@@ -482,7 +499,7 @@ def _arrive(state, request):
         c[C_RATE_LIMIT] += 1
         c[C_REJECTS] += 1
         to = -1.0 if kind == HEDGE else float(side)
-        _push(messages, c, C_MESSAGES, (answer_at, float(REJECTED), to, 0.0, gen, 0.0))
+        _push(messages, c, C_MESSAGES, (answer_at, float(REJECTED), to, 0.0, gen, 0.0, 0.0))
         return
     f[F_TOKENS] = tokens - 1.0
     if kind == HEDGE:
@@ -499,11 +516,11 @@ def _arrive(state, request):
     sign = 1.0 - 2.0 * side
     m = mid[int(t * CELLS_PER_S)]
     if sign * (value - m * (1.0 + sign * k[K_HALF_SPREAD_FRAC])) >= 0.0:
-        _cross(state, t, side, value, m * (1.0 + sign * k[K_HALF_SPREAD_FRAC]), gen, answer_at)
+        _cross(state, t, side, value, qty, m * (1.0 + sign * k[K_HALF_SPREAD_FRAC]), gen, answer_at)
         return
     si[I_LIVE, side] = 1
     sf[S_LIVE_PX, side] = value
-    sf[S_LIVE_QTY, side] = QUOTE_SIZE
+    sf[S_LIVE_QTY, side] = qty
     sf[S_LIVE_SINCE, side] = t
     si[I_LIVE_GEN, side] = int(gen)
     sf[S_AHEAD, side] = _level_depth(k, sign * (m - value) / m * 1e4)  # the back of the queue
@@ -519,20 +536,20 @@ def _level_depth(k, distance_bps):
 
 
 @handler
-def _cross(state, t, side, limit, touch, gen, answer_at):
+def _cross(state, t, side, limit, qty, touch, gen, answer_at):
     """A quote crosses the market on arrival: rejected if post-only, else a taker fill."""
     k, c, messages = state[0], state[2], state[12]
     if k[K_POST_ONLY]:
         c[C_REJECTS] += 1
-        _push(messages, c, C_MESSAGES, (answer_at, float(REJECTED), float(side), 0.0, gen, 0.0))
+        _push(messages, c, C_MESSAGES, (answer_at, float(REJECTED), float(side), 0.0, gen, 0.0, 0.0))
         return
     sign = 1.0 - 2.0 * side
-    price = _taker_price(k, touch, sign, QUOTE_SIZE)
+    price = _taker_price(k, touch, sign, qty)
     if sign * (price - limit) > 0.0:  # never worse than the limit
         price = limit
-    _fill(state, t, sign, QUOTE_SIZE, price, touch, k[K_TAKER_FEE], 0.0)
+    _fill(state, t, sign, qty, price, touch, k[K_TAKER_FEE], 0.0)
     c[C_CROSSINGS] += 1
-    _push(messages, c, C_MESSAGES, (answer_at, float(FILLED_ALL), float(side), QUOTE_SIZE, gen, 0.0))
+    _push(messages, c, C_MESSAGES, (answer_at, float(FILLED_ALL), float(side), qty, gen, 0.0, 0.0))
 
 
 @handler
@@ -566,7 +583,7 @@ def _hedge_fill(state, t, side, qty, answer_at):
     sign = 1.0 - 2.0 * side
     touch = mid[int(t * CELLS_PER_S)] * (1.0 + sign * k[K_HALF_SPREAD_FRAC])
     _fill(state, t, sign, qty, _taker_price(k, touch, sign, qty), touch, k[K_TAKER_FEE], 0.0)
-    _push(messages, c, C_MESSAGES, (answer_at, float(HEDGED), float(side), qty, 0.0, 0.0))
+    _push(messages, c, C_MESSAGES, (answer_at, float(HEDGED), float(side), qty, 0.0, 0.0, 0.0))
 
 
 @inlined
