@@ -160,16 +160,26 @@ class Session:
                 if t >= pending_until[BID]:
                     bid = floor(m * (1.0 - half_spread - lean) / tick_px) * tick_px
                     now = wanted[BID]
-                    size = quote_size(BID, q, limit)
-                    moved = now is None or not -band <= bid - now <= band or size != wanted_qty[BID]
-                    if size <= EPS or moved or t - wanted_at[BID] > tail_age:
+                    size = limit - q if limit - q < QUOTE_SIZE else QUOTE_SIZE  # quote_size(BID, q, limit)
+                    if (
+                        size <= EPS
+                        or now is None
+                        or not -band <= bid - now <= band
+                        or size != wanted_qty[BID]
+                        or t - wanted_at[BID] > tail_age
+                    ):
                         requote(t, BID, bid, size)
                 if t >= pending_until[ASK]:
                     ask = ceil(m * (1.0 + half_spread - lean) / tick_px) * tick_px
                     now = wanted[ASK]
-                    size = quote_size(ASK, q, limit)
-                    moved = now is None or not -band <= ask - now <= band or size != wanted_qty[ASK]
-                    if size <= EPS or moved or t - wanted_at[ASK] > tail_age:
+                    size = limit + q if limit + q < QUOTE_SIZE else QUOTE_SIZE  # quote_size(ASK, q, limit)
+                    if (
+                        size <= EPS
+                        or now is None
+                        or not -band <= ask - now <= band
+                        or size != wanted_qty[ASK]
+                        or t - wanted_at[ASK] > tail_age
+                    ):
                         requote(t, ASK, ask, size)
                 if (q >= hedge_at or -q >= hedge_at) and not self.hedging:
                     self.after_fill(t)
