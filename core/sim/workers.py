@@ -42,9 +42,10 @@ PROJECT_ROOT = str(Path(__file__).resolve().parents[2])  # where `core` imports 
 
 def auto_workers(engine: Engine, whatif: bool, iterations: int) -> int:
     """`--replay-workers` auto: one per core (at most AUTO_MAX) for the what-if tuner on the
-    Python engine, when the run is long enough to gain from them; else none."""
+    Python engine, when the run is long enough to gain from them; else none (and none off POSIX,
+    where a worker cannot be handed its socket)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    if engine != "python" or not whatif or iterations < AUTO_MIN_ITERATIONS or cores < 2:
+    if os.name != "posix" or engine != "python" or not whatif or iterations < AUTO_MIN_ITERATIONS or cores < 2:
         return 0
     return min(cores, AUTO_MAX)
 
