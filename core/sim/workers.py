@@ -58,7 +58,10 @@ class ReplayWorkers:
     def __init__(self, simulator: Simulator, count: int, patience_s: float | None = None) -> None:
         self.simulator = simulator
         self.patience_s = PATIENCE_S + simulator.window_s / 100 if patience_s is None else patience_s
-        self._workers = [_Worker.start(simulator) for _ in range(count)]
+        self._workers: list[_Worker] = []
+        for _ in range(count):
+            with contextlib.suppress(OSError, ValueError):  # none started: this process replays alone
+                self._workers.append(_Worker.start(simulator))
 
     def run(self, jobs: Sequence[Job]) -> list[Replayed]:
         try:
@@ -162,15 +165,20 @@ class _Worker:
         about = json.dumps([theirs.fileno(), s.scenario, s.seed, s.window_s, s.fees, s.engine])
         paths = [PROJECT_ROOT, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
-        process = subprocess.Popen(
-            [sys.executable, "-m", "core.sim.workers", about],
-            pass_fds=[theirs.fileno()],
-            env=env,
-            stdin=subprocess.DEVNULL,  # the terminal is the monitor's: a worker neither reads nor writes it
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        theirs.close()
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "core.sim.workers", about],
+                pass_fds=[theirs.fileno()],
+                env=env,
+                stdin=subprocess.DEVNULL,  # the terminal is the monitor's: a worker neither reads nor writes it
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
         return cls(process, Connection(ours.detach()))
 
     def stop(self) -> None:

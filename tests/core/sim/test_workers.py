@@ -57,6 +57,16 @@ def test_a_batch_does_not_wait_for_workers_to_start() -> None:
         starting.close()
 
 
+def test_workers_that_cannot_start_leave_every_job_to_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    def cannot(*args: Any, **kwargs: Any) -> None:
+        raise OSError("no processes here")
+
+    monkeypatch.setattr(workers_module.subprocess, "Popen", cannot)
+    none = ReplayWorkers(Simulator("normal", SEED, WINDOW_S), 2)
+    assert none.pids == [] and not none.ready(0.0)
+    assert none.run(JOBS) == serial(JOBS)
+
+
 def test_a_worker_that_dies_leaves_its_jobs_to_this_process(workers: ReplayWorkers) -> None:
     assert workers.ready(STARTED_S)
     for pid in workers.pids:
