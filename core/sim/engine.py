@@ -5,7 +5,8 @@ Three kinds of event, in time order: market orders (from the MarketPath), strate
 requests reaching the exchange after their entry latency, and the exchange's answers (acks,
 rejects, fills) reaching the strategy after their response latency.
 
-The strategy keeps one quote per side and moves it with cancel-replace requests. It acts on what
+The strategy keeps one quote per side, of one unit or of the room left under max_position
+(quote_size), and moves it with cancel-replace requests. It acts on what
 it has been told: its own fills and position arrive with the response latency, and a side with a
 request not yet acked cannot be cancelled or replaced (when the ack will arrive is drawn as the
 request is sent, so acks need no event of their own). The exchange places an order at the back of
