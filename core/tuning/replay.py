@@ -34,39 +34,34 @@ def can_replay(driver: Driver, declared: bool) -> bool:
 class Replay:
     def __init__(self, driver: Driver, run_dir: Path) -> None:
         self.driver, self.run_dir = driver, run_dir
-        self._results: dict[tuple[str, int], Summary] = {}
+        self._results: dict[tuple[Params, int], Summary] = {}  # Params are frozen: equal values, one key
 
     def remember(self, params: Params, iteration: int, summary: Summary) -> None:
         """What `iteration` gave with the parameters it ran with."""
-        self._results[_key(params, iteration)] = summary
+        self._results[params, iteration] = summary
 
     def summary(self, params: Params, iteration: int) -> Summary:
         self.prefetch([(params, iteration)])
-        return self._results[_key(params, iteration)]
+        return self._results[params, iteration]
 
     def prefetch(self, jobs: list[tuple[Params, int]]) -> None:
         """Runs those of `jobs` not yet run, the simulator's as one batch (side by side when it has
         replay workers), an external driver's one by one."""
-        missing = {_key(params, iteration): (params, iteration) for params, iteration in jobs}
-        missing = {key: job for key, job in missing.items() if key not in self._results}
+        missing = [job for job in dict.fromkeys(jobs) if job not in self._results]
         if isinstance(self.driver, SimDriver):
-            results = self.driver.run_batch(list(missing.values()), self.run_dir)
+            results = self.driver.run_batch(missing, self.run_dir)
             self._results.update(zip(missing, (r.summary for r in results), strict=True))
             return
-        for key, (params, iteration) in missing.items():
-            self._results[key] = self._run(params, iteration, key[0])
+        for params, iteration in missing:
+            self._results[params, iteration] = self._run(params, iteration)
 
     def forget_before(self, iteration: int) -> None:
         """Drops what windows before `iteration` gave: no decision looks that far back again."""
         self._results = {key: s for key, s in self._results.items() if key[1] >= iteration}
 
-    def _run(self, params: Params, iteration: int, signature: str) -> Summary:
-        folder = self.run_dir / REPLAY_DIR / signature[:16]
+    def _run(self, params: Params, iteration: int) -> Summary:
+        folder = self.run_dir / REPLAY_DIR / overrides_signature(params.model_dump())[:16]
         if not (folder / OVERRIDES_FILE).exists():
             folder.mkdir(parents=True, exist_ok=True)
             atomic_write_bytes(folder / OVERRIDES_FILE, overrides_bytes(params.model_dump()))
         return self.driver.run(params, iteration, folder).summary
-
-
-def _key(params: Params, iteration: int) -> tuple[str, int]:
-    return overrides_signature(params.model_dump()), iteration
