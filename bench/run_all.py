@@ -109,6 +109,7 @@ FIGURES: tuple[Figure, ...] = (
         "<=",
         3.0,
     ),
+    Figure("python_whatif24_cpu_s", "... its CPU time, the soak's process and its workers", "soak_wall.py", "s"),
     Figure("python_whatif24_alone_wall_s", "the same, --replay-workers 0", "soak_wall.py", "s"),
     Figure("whatif_pass", "nightly PASS with --tuner whatif", "tuning_effect.py", "share of seeds", ">=", 0.8),
     Figure("whatif_pnl_wins", "whatif PnL last 8 > untuned", "tuning_effect.py", "share of seeds", ">=", 0.8),

@@ -5,10 +5,12 @@ Prints `smoke_wall_s=<n>` (soak run --no-ui --iterations 3 --mock), `nightly24_w
 same with --tuner whatif: its candidates replayed on the last 3 windows) and `untuned24_wall_s=<n>`
 (--no-auto-tune: the control arm alone), on the engine `auto` picks (numba where installed); then
 `python_whatif24_wall_s=<n>`, the what-if soak on the Python engine with its replay workers (auto:
-one per core), and `python_whatif24_alone_wall_s=<n>`, the same with --replay-workers 0: each the
-median of several runs, as its last lines.
+one per core), `python_whatif24_cpu_s=<n>`, the CPU time that soak and its workers used (on C cores
+no sharing of the work can bring its wall time under cpu_s / C), and `python_whatif24_alone_wall_s=<n>`,
+the same with --replay-workers 0: each the median of several runs, as its last lines.
 """
 
+import resource
 import statistics
 import subprocess
 import sys
@@ -21,10 +23,15 @@ REPEATS = 3
 
 
 def wall(args: list[str]) -> float:
-    times = []
+    return timed(args)[0]
+
+
+def timed(args: list[str]) -> tuple[float, float]:
+    """The median wall time of the soak's process, and the median CPU time of it and its children."""
+    times, cpu = [], []
     for _ in range(REPEATS):
         with tempfile.TemporaryDirectory() as out:
-            start = time.perf_counter()
+            start, used = time.perf_counter(), _children_cpu()
             subprocess.run(
                 [sys.executable, "-m", "tui.cli", "run", "--no-ui", *args, "--out", out],
                 cwd=ROOT,
@@ -32,7 +39,13 @@ def wall(args: list[str]) -> float:
                 stdout=subprocess.DEVNULL,
             )
             times.append(time.perf_counter() - start)
-    return statistics.median(times)
+            cpu.append(_children_cpu() - used)
+    return statistics.median(times), statistics.median(cpu)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -46,8 +59,9 @@ def main() -> None:
     print(f"whatif24_wall_s={whatif:.3f}")
     print(f"untuned24_wall_s={untuned:.3f}")
     python_whatif = [*nightly, "--tuner", "whatif", "--engine", "python"]
-    shared, alone = wall(python_whatif), wall([*python_whatif, "--replay-workers", "0"])
+    (shared, cpu), alone = timed(python_whatif), wall([*python_whatif, "--replay-workers", "0"])
     print(f"python_whatif24_wall_s={shared:.3f}")
+    print(f"python_whatif24_cpu_s={cpu:.3f}")
     print(f"python_whatif24_alone_wall_s={alone:.3f}")
 
 
