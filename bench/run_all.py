@@ -209,11 +209,12 @@ def number(text: str) -> float | None:
 def judge(figure: Figure, run: ScriptRun) -> Result:
     shown = (run.printed or {}).get(figure.name)
     value = number(shown) if shown is not None else None
-    target = f"{figure.op} {figure.target:g}" if figure.op else None
+    op, bound = figure.op, figure.target
+    target = f"{op} {bound:g}" if op is not None and bound is not None else None
     missing = None
     if value is None:
         missing = run.error or ("not printed" if shown is None else f"not a number: {shown}")
-    met = OPERATORS[figure.op](value, figure.target) if figure.op and value is not None else None
+    met = OPERATORS[op](value, bound) if op is not None and bound is not None and value is not None else None
     return Result(figure.name, figure.label, figure.unit, target, value, shown, met, missing)
 
 
@@ -227,7 +228,9 @@ def status(result: Result) -> str:
 
 def table(results: Sequence[Result]) -> list[str]:
     rows = [("figure", "value", "target", "unit", "status")]
-    rows += [(r.label, r.shown if r.value is not None else "—", r.target or "", r.unit, status(r)) for r in results]
+    rows += [
+        (r.label, (r.shown or "—") if r.value is not None else "—", r.target or "", r.unit, status(r)) for r in results
+    ]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     return [
         f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:<{widths[2]}}  {d:<{widths[3]}}  {e}".rstrip()
