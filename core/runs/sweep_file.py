@@ -147,4 +147,8 @@ def read_sweep(directory: Path) -> dict[str, Any]:
 
 
 def is_sweep_dir(directory: Path) -> bool:
-    return (directory / SWEEP_FILE).is_file()
+    """Whether `directory` holds a SWEEP.json; not when it cannot be searched (its reader says why)."""
+    try:
+        return (directory / SWEEP_FILE).is_file()
+    except OSError:  # EACCES: is_file() lets through what is not "no such file"
+        return False

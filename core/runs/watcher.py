@@ -119,7 +119,9 @@ class RunWatcher:
             raise ReadError(given, *_root_problem(err)) from None
         if not stat.S_ISDIR(found.st_mode):
             raise ReadError(given, "wrong_shape", "not a directory")
-        if not os.access(given, os.R_OK | os.X_OK):  # else it would wait forever, seeing nothing
+        # One it may not list or search: else it would wait forever, seeing nothing. The effective
+        # ids (and capabilities) are those its reads will have.
+        if not os.access(given, os.R_OK | os.X_OK, effective_ids=os.access in os.supports_effective_ids):
             raise ReadError(given, "unreadable", "permission denied")
         self.root = Path(os.path.realpath(mirrored_run(given) or given))  # `latest`: the run it shows
         self.debounce_ms, self.step_ms, self.settle_s = debounce_ms, step_ms, settle_s

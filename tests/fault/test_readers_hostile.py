@@ -23,6 +23,7 @@ from core.runs.discovery import read_run
 from core.runs.layout import IGNORED_REASON, iter_file_name
 from core.runs.watch_events import RunDiscovered
 from core.runs.watcher import RunWatcher
+from tests.support.permissions import as_permissions_say
 from tests.support.runs import make_record, started
 from tests.support.screen import wait_for_screen
 from tests.support.soak import PATIENCE_S
@@ -137,15 +138,15 @@ def test_watching_a_root_whose_runs_have_all_finished_says_so(tmp_path: Path, ca
     assert "no run is going on" in said and "1 finished" in said
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any directory: permissions cannot be tested")
 def test_watching_a_directory_it_may_not_read_is_one_line(tmp_path: Path):
     locked = tmp_path / "locked"
     (locked / "below").mkdir(parents=True)
     locked.chmod(0)
     try:
-        for root in (locked, locked / "below"):
-            with pytest.raises(ReadError, match="permission denied"):
-                watch_headless(root, io.StringIO(), timeout=5)
+        with as_permissions_say():
+            for root in (locked, locked / "below"):
+                with pytest.raises(ReadError, match="permission denied"):
+                    watch_headless(root, io.StringIO(), timeout=5)
     finally:
         locked.chmod(0o700)
 
