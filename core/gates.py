@@ -60,12 +60,14 @@ def load_gate(name_or_path: str) -> GateProfile:
         if name_or_path not in GATES:
             raise GateError(f"unknown gate {name_or_path!r}; allowed: {', '.join(GATES)} or a path to a .toml file")
         path = GATE_DIR / f"{name_or_path}.toml"
-    if not path.is_file():
-        raise GateError(f"gate file not found: {path}")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
         return GateProfile(name=path.stem, rules=_parse_rules(data), objective=_parse_objective(data))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as err:
+    except FileNotFoundError:
+        raise GateError(f"gate file not found: {path}") from None
+    except OSError as err:  # a directory, or one it may not read or search
+        raise GateError(f"gate {path}: cannot read: {err.strerror or err}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise GateError(f"malformed gate {path}: {err}") from None
     except GateError as err:
         raise GateError(f"malformed gate {path}: {err}") from None

@@ -127,12 +127,14 @@ def load_profile(name_or_path: str) -> dict[str, Any]:
     named = path.suffix != ".toml"  # a name, not a path
     if named:
         path = PROFILES_DIR / f"{name_or_path}.toml"
-    if not path.is_file() and named:
+    if named and not path.is_file():
         raise ParamError(f"unknown profile {shown(name_or_path)}; available: {', '.join(available_profiles())}")
-    if not path.is_file():
-        raise ParamError(f"profile {path}: no such file")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # -sig: a byte-order mark is no statement
+    except FileNotFoundError:
+        raise ParamError(f"profile {path}: no such file") from None
+    except OSError as err:  # a directory, or one it may not read or search
+        raise ParamError(f"profile {path}: cannot read: {err.strerror or err}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise ParamError(f"malformed profile {path}: {err}") from None
     except RecursionError:

@@ -10,7 +10,8 @@ import shlex
 import sys
 from pathlib import Path
 
-from core.errors import ConfigError, ReadError
+from core.errors import ConfigError
+from core.runs.jsonio import check_directory
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -23,10 +24,7 @@ def watch_command(root: Path) -> str:
 def serve(root: Path, host: str, port: int) -> int:
     """Serves until interrupted (SIGINT or SIGTERM); 0 then. ReadError when ROOT is not a
     directory, ConfigError when the address cannot be listened on: one line each."""
-    if not root.exists():
-        raise ReadError(root, "missing", "no such directory")
-    if not root.is_dir():
-        raise ReadError(root, "wrong_shape", "not a directory")
+    check_directory(root)
     from textual_serve.server import Server
 
     if host not in LOOPBACK:

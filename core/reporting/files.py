@@ -26,9 +26,12 @@ def check_output_path(path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise ReportError(f"cannot write {path}: {err.strerror or err}") from None
-    if path.is_dir():
+    if os.path.isdir(path):
         raise ReportError(f"cannot write {path}: is a directory")
-    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+    effective = os.access in os.supports_effective_ids  # the ids (and capabilities) the write will have
+    if not os.access(path.parent, os.W_OK | os.X_OK, effective_ids=effective) or (
+        os.path.exists(path) and not os.access(path, os.W_OK, effective_ids=effective)
+    ):
         raise ReportError(f"cannot write {path}: permission denied")
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from core.errors import ReadError
 from core.records import FINAL_STATUSES, ExitCode, RunStatus, Verdict
 from core.runs import legacy
-from core.runs.jsonio import read_object
+from core.runs.jsonio import os_read_error, read_object
 from core.runs.latest import mirrored_run
 from core.runs.layout import (
     ITER_FILE_RE,
@@ -161,8 +161,12 @@ def read_run(directory: Path | str, now: datetime | None = None) -> RunSnapshot:
     info = detect_run(directory, now)
     directory = info.path if info is not None else directory
     if info is None:
-        if not directory.exists():
-            raise ReadError(directory, "missing", "no such run directory (missing or deleted)")
+        try:
+            os.stat(directory)
+        except FileNotFoundError:
+            raise ReadError(directory, "missing", "no such run directory (missing or deleted)") from None
+        except OSError as err:  # below a directory it may not search
+            raise os_read_error(directory, err) from None
         raise ReadError(
             directory,
             "wrong_shape",
@@ -216,8 +220,8 @@ def iter_runs(root: Path | str, now: datetime | None = None, quiet_s: float = LE
     root = Path(root)
     candidates = [root, *(child for place in run_places(root) for child in _subdirectories(place))]
     seen: set[str] = set()
-    linked = [candidate for candidate in candidates if candidate.is_symlink()]
-    for candidate in [*(c for c in candidates if not c.is_symlink()), *linked]:
+    linked = [candidate for candidate in candidates if os.path.islink(candidate)]  # False where it may not look
+    for candidate in [*(c for c in candidates if not os.path.islink(c)), *linked]:
         info = detect_run(candidate, now, quiet_s)
         if info is None:
             continue

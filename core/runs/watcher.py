@@ -16,7 +16,6 @@ import asyncio
 import dataclasses
 import errno
 import os
-import stat
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Collection, Iterator
@@ -29,6 +28,7 @@ from watchfiles import Change
 from core.errors import ReadError
 from core.runs import legacy
 from core.runs.discovery import RunInfo, RunKind, detect_run, discover_runs, iter_runs, manifest_file, report_entries
+from core.runs.jsonio import check_directory
 from core.runs.latest import mirrored_run
 from core.runs.layout import (
     IGNORED_REASON,
@@ -113,16 +113,7 @@ class RunWatcher:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         given = Path(root)
-        try:
-            found = os.stat(given)
-        except OSError as err:  # missing, or below a directory it may not search
-            raise ReadError(given, *_root_problem(err)) from None
-        if not stat.S_ISDIR(found.st_mode):
-            raise ReadError(given, "wrong_shape", "not a directory")
-        # One it may not list or search: else it would wait forever, seeing nothing. The effective
-        # ids (and capabilities) are those its reads will have.
-        if not os.access(given, os.R_OK | os.X_OK, effective_ids=os.access in os.supports_effective_ids):
-            raise ReadError(given, "unreadable", "permission denied")
+        check_directory(given)  # one it may not list would be watched forever, showing nothing
         self.root = Path(os.path.realpath(mirrored_run(given) or given))  # `latest`: the run it shows
         self.debounce_ms, self.step_ms, self.settle_s = debounce_ms, step_ms, settle_s
         self.quiet_s = quiet_s
@@ -427,14 +418,6 @@ class RunWatcher:
 
 # --------------------------------------------------------------------------------------------
 # Helpers
-
-
-def _root_problem(err: OSError) -> tuple[str, str]:
-    if err.errno == errno.ENOENT:
-        return "missing", "no such directory"
-    if err.errno in (errno.EACCES, errno.EPERM):
-        return "unreadable", "permission denied"
-    return "unreadable", f"cannot read: {err.strerror or err}"
 
 
 def _names(directory: Path) -> list[str]:

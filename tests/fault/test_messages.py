@@ -3,6 +3,7 @@ problem, exit 2, before any work is done."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ from core.config import build_config
 from core.errors import ArtifactError, ConfigError, ParamError
 from core.runs.jsonio import _too_large
 from core.runs.writer import RunDirectory
-from tests.support.soak import SMOKE, run_soak
+from tests.support.permissions import permissions_say
+from tests.support.soak import ROOT, SMOKE, run_soak, soak_command, soak_env
 from tui.messages import RunIdentity
 from tui.widgets.run_header import RunHeader
 
@@ -40,6 +42,36 @@ def test_an_output_path_in_a_missing_directory_gets_its_directory(tmp_path: Path
     done = run_soak(*SMOKE, "--out", str(tmp_path / "out"), "--junit", str(junit))
     assert done.returncode == 0, done.stderr
     assert junit.read_text().startswith("<?xml")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("run", "--no-ui", "--mock", "--iterations", "1", "--profile", "{below}/p.toml"),
+        ("run", "--no-ui", "--mock", "--iterations", "1", "--gate", "{below}/g.toml"),
+        ("run", "--no-ui", "--mock", "--iterations", "1", "--control", "{below}/c.toml"),
+        ("run", "--no-ui", "--mock", "--iterations", "1", "--junit", "{below}/x.xml"),
+        ("report", "{below}"),
+        ("replay", "{below}"),
+        ("watch", "--no-ui", "{below}"),
+        ("serve", "{below}"),
+    ],
+    ids=["run --profile", "run --gate", "run --control", "run --junit", "report", "replay", "watch", "serve"],
+)
+def test_a_path_below_a_directory_it_may_not_search_is_one_line(tmp_path: Path, args: tuple[str, ...]):
+    locked = tmp_path / "locked"
+    (locked / "below").mkdir(parents=True)
+    locked.chmod(0)
+    argv = [a.format(below=locked / "below") for a in args]
+    if argv[0] == "run":
+        argv += ["--out", str(tmp_path / "out")]
+    try:
+        done = subprocess.run(
+            permissions_say(soak_command(*argv)), capture_output=True, text=True, timeout=60, cwd=ROOT, env=soak_env()
+        )
+    finally:
+        locked.chmod(0o700)
+    assert "permission denied" in one_error_line(done).lower()
 
 
 def config_error(cli: dict | None = None, env: dict | None = None) -> str:

@@ -1,7 +1,9 @@
 """File permissions that hold for root too: CI runs the suite as root, whose capabilities
 CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH read any file and list any directory whatever its mode.
 `as_permissions_say()` takes those two out of the calling thread's effective set (threads it
-starts inherit that), and puts them back after; for any other user it does nothing."""
+starts inherit that), and puts them back after; a program it starts gets them back, so
+`permissions_say(argv)` starts one through util-linux's setpriv without them. For any other user
+both leave things as they are."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from contextlib import contextmanager
 
 CAPABILITY_VERSION_3 = 0x20080522  # _LINUX_CAPABILITY_VERSION_3: two 32-bit words per set
 BYPASS = (1 << 1) | (1 << 2)  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH (both in the first word)
+BYPASS_NAMES = "-dac_override,-dac_read_search"
 
 
 class _Header(ctypes.Structure):
@@ -20,6 +23,12 @@ class _Header(ctypes.Structure):
 
 class _Sets(ctypes.Structure):
     _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def permissions_say(argv: list[str]) -> list[str]:
+    if os.geteuid() != 0:
+        return argv
+    return ["setpriv", f"--inh-caps={BYPASS_NAMES}", f"--bounding-set={BYPASS_NAMES}", *argv]
 
 
 @contextmanager
