@@ -147,8 +147,6 @@ def read_sweep(directory: Path) -> dict[str, Any]:
 
 
 def is_sweep_dir(directory: Path) -> bool:
-    """Whether `directory` holds a SWEEP.json; not when it cannot be searched (its reader says why)."""
-    try:
-        return (directory / SWEEP_FILE).is_file()
-    except OSError:  # EACCES: is_file() lets through what is not "no such file"
-        return False
+    """Whether `directory` holds a SWEEP.json; not when it cannot be searched (its reader says why:
+    Path.is_file() would raise there)."""
+    return os.path.isfile(directory / SWEEP_FILE)
