@@ -19,7 +19,7 @@ from typing import Any
 from core.errors import ReadError
 from core.records import FINAL_STATUSES, ExitCode, RunStatus, Verdict
 from core.runs import legacy
-from core.runs.jsonio import os_read_error, read_object
+from core.runs.jsonio import check_directory, read_object
 from core.runs.latest import mirrored_run
 from core.runs.layout import (
     ITER_FILE_RE,
@@ -161,12 +161,7 @@ def read_run(directory: Path | str, now: datetime | None = None) -> RunSnapshot:
     info = detect_run(directory, now)
     directory = info.path if info is not None else directory
     if info is None:
-        try:
-            os.stat(directory)
-        except FileNotFoundError:
-            raise ReadError(directory, "missing", "no such run directory (missing or deleted)") from None
-        except OSError as err:  # below a directory it may not search
-            raise os_read_error(directory, err) from None
+        check_directory(directory, missing="no such run directory (missing or deleted)")
         raise ReadError(
             directory,
             "wrong_shape",

@@ -218,14 +218,14 @@ def _too_large(size: int) -> str:
     return f"too large ({size / MIB:.1f} MiB > {MAX_FILE_BYTES / MIB:.0f} MiB limit), not read"
 
 
-def check_directory(path: Path) -> None:
+def check_directory(path: Path, missing: str = "no such directory") -> None:
     """ReadError (one line) unless `path` is a directory this process may list and search, with
     the effective ids (and capabilities) its reads will have."""
     try:
         found = os.stat(path)
     except OSError as err:  # missing, or below a directory it may not search
         if err.errno == errno.ENOENT:
-            raise ReadError(path, "missing", "no such directory") from None
+            raise ReadError(path, "missing", missing) from None
         raise os_read_error(path, err) from None
     if not stat.S_ISDIR(found.st_mode):
         raise ReadError(path, "wrong_shape", "not a directory")

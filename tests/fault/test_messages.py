@@ -52,17 +52,30 @@ def test_an_output_path_in_a_missing_directory_gets_its_directory(tmp_path: Path
         ("run", "--no-ui", "--mock", "--iterations", "1", "--control", "{below}/c.toml"),
         ("run", "--no-ui", "--mock", "--iterations", "1", "--junit", "{below}/x.xml"),
         ("report", "{below}"),
+        ("report", "{locked}"),
         ("replay", "{below}"),
+        ("replay", "{locked}"),
         ("watch", "--no-ui", "{below}"),
         ("serve", "{below}"),
     ],
-    ids=["run --profile", "run --gate", "run --control", "run --junit", "report", "replay", "watch", "serve"],
+    ids=[
+        "run --profile",
+        "run --gate",
+        "run --control",
+        "run --junit",
+        "report below",
+        "report it",
+        "replay below",
+        "replay it",
+        "watch",
+        "serve",
+    ],
 )
-def test_a_path_below_a_directory_it_may_not_search_is_one_line(tmp_path: Path, args: tuple[str, ...]):
+def test_a_directory_it_may_not_read_or_a_path_below_it_is_one_line(tmp_path: Path, args: tuple[str, ...]):
     locked = tmp_path / "locked"
     (locked / "below").mkdir(parents=True)
     locked.chmod(0)
-    argv = [a.format(below=locked / "below") for a in args]
+    argv = [a.format(locked=locked, below=locked / "below") for a in args]
     if argv[0] == "run":
         argv += ["--out", str(tmp_path / "out")]
     try:
