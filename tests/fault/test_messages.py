@@ -51,6 +51,7 @@ def test_an_output_path_in_a_missing_directory_gets_its_directory(tmp_path: Path
         ("run", "--no-ui", "--mock", "--iterations", "1", "--gate", "{below}/g.toml"),
         ("run", "--no-ui", "--mock", "--iterations", "1", "--control", "{below}/c.toml"),
         ("run", "--no-ui", "--mock", "--iterations", "1", "--junit", "{below}/x.xml"),
+        ("sweep", "--seeds", "1", "--iterations", "1", "--workers", "1", "--md", "{below}/x.md"),
         ("report", "{below}"),
         ("report", "{locked}"),
         ("replay", "{below}"),
@@ -63,6 +64,7 @@ def test_an_output_path_in_a_missing_directory_gets_its_directory(tmp_path: Path
         "run --gate",
         "run --control",
         "run --junit",
+        "sweep --md",
         "report below",
         "report it",
         "replay below",
@@ -76,7 +78,7 @@ def test_a_directory_it_may_not_read_or_a_path_below_it_is_one_line(tmp_path: Pa
     (locked / "below").mkdir(parents=True)
     locked.chmod(0)
     argv = [a.format(locked=locked, below=locked / "below") for a in args]
-    if argv[0] == "run":
+    if argv[0] in ("run", "sweep"):
         argv += ["--out", str(tmp_path / "out")]
     try:
         done = subprocess.run(
