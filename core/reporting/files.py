@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TextIO
 
 from core.errors import ReportError
+from core.runs.jsonio import may
 
 
 def write_text_output(path: Path, text: str, append: bool = False) -> None:
@@ -28,10 +29,7 @@ def check_output_path(path: Path) -> None:
         raise ReportError(f"cannot write {path}: {err.strerror or err}") from None
     if os.path.isdir(path):
         raise ReportError(f"cannot write {path}: is a directory")
-    effective = os.access in os.supports_effective_ids  # the ids (and capabilities) the write will have
-    if not os.access(path.parent, os.W_OK | os.X_OK, effective_ids=effective) or (
-        os.path.exists(path) and not os.access(path, os.W_OK, effective_ids=effective)
-    ):
+    if not may(path.parent, os.W_OK | os.X_OK) or (os.path.exists(path) and not may(path, os.W_OK)):
         raise ReportError(f"cannot write {path}: permission denied")
 
 

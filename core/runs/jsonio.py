@@ -218,6 +218,12 @@ def _too_large(size: int) -> str:
     return f"too large ({size / MIB:.1f} MiB > {MAX_FILE_BYTES / MIB:.0f} MiB limit), not read"
 
 
+def may(path: Path, mode: int) -> bool:
+    """os.access with the effective ids (and capabilities) the process's reads and writes will
+    have: for root, os.access on the real ids passes whatever the file's mode."""
+    return os.access(path, mode, effective_ids=os.access in os.supports_effective_ids)
+
+
 def check_directory(path: Path, missing: str = "no such directory") -> None:
     """ReadError (one line) unless `path` is a directory this process may list and search, with
     the effective ids (and capabilities) its reads will have."""
@@ -229,7 +235,7 @@ def check_directory(path: Path, missing: str = "no such directory") -> None:
         raise os_read_error(path, err) from None
     if not stat.S_ISDIR(found.st_mode):
         raise ReadError(path, "wrong_shape", "not a directory")
-    if not os.access(path, os.R_OK | os.X_OK, effective_ids=os.access in os.supports_effective_ids):
+    if not may(path, os.R_OK | os.X_OK):
         raise ReadError(path, "unreadable", "permission denied")
 
 
