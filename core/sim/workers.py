@@ -6,9 +6,18 @@ market itself (common random numbers: the very path this process trades) and sen
 the window's KPIs, bit for bit what this process would have computed. A job goes to a worker
 once the worker is ready and idle; while one is still starting, this process replays too, from
 the batch's other end, so a batch never waits for a worker to start. A worker that fails, dies
-or hangs leaves its job to this process. Workers are Python processes of their own, not forks (the
-monitor runs the soak in a thread); they ignore the terminal's Ctrl-C and hangup (this process
-acts on those) and end with the run, or when this process is gone.
+or hangs leaves its job to this process. Workers ignore the terminal's Ctrl-C and hangup (this
+process acts on those) and end with the run, or when this process is gone.
+
+On Linux a worker is forked from this process, so it starts with the simulator already imported:
+a Python process of its own spends about 0.2 s of CPU importing numpy, pydantic and the simulator,
+and on 2 cores that CPU is taken from the windows (bench/soak_wall.py, python_whatif24_*). The
+fork keeps nothing of this process but the simulator and its socket: its standard streams go to
+/dev/null, every other descriptor is closed, its signals are the defaults. The monitor runs the
+soak in a thread, so another thread may hold a lock at the fork; the worker takes none of
+theirs (it replays and answers), and one that hangs all the same is stopped like any hung
+worker. Elsewhere (macOS's system libraries are not safe to use in a fork) a worker is a new
+Python process, `python -m core.sim.workers`.
 """
 
 from __future__ import annotations
@@ -38,6 +47,7 @@ AUTO_MAX = 4
 AUTO_MIN_ITERATIONS = 6
 PATIENCE_S = 30.0
 PROJECT_ROOT = str(Path(__file__).resolve().parents[2])  # where `core` imports from
+FORK = sys.platform.startswith("linux")
 
 
 def auto_workers(engine: Engine, whatif: bool, iterations: int) -> int:
@@ -149,7 +159,7 @@ class ReplayWorkers:
 
 
 class _Worker:
-    def __init__(self, process: subprocess.Popen[bytes], conn: Connection) -> None:
+    def __init__(self, process: subprocess.Popen[bytes] | _Forked, conn: Connection) -> None:
         self.process, self.conn = process, conn
         self.ready = False
         self.job: int | None = None
@@ -157,23 +167,10 @@ class _Worker:
 
     @classmethod
     def start(cls, simulator: Simulator) -> _Worker:
-        """A worker process for `simulator`'s scenario and seed, talking over a socket pair.
-        Started as `python -m core.sim.workers`, so that nothing else runs in it (multiprocessing's
-        spawn would import the caller's main module again)."""
+        """A worker for `simulator`'s scenario and seed, talking over a socket pair."""
         ours, theirs = socket.socketpair()
-        s = simulator
-        about = json.dumps([theirs.fileno(), s.scenario, s.seed, s.window_s, s.fees, s.engine])
-        paths = [PROJECT_ROOT, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
         try:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "core.sim.workers", about],
-                pass_fds=[theirs.fileno()],
-                env=env,
-                stdin=subprocess.DEVNULL,  # the terminal is the monitor's: a worker neither reads nor writes it
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+            process = _fork(simulator, theirs) if FORK else _spawn(simulator, theirs)
         except BaseException:
             ours.close()
             raise
@@ -201,12 +198,68 @@ def _local(simulator: Simulator, job: Job) -> Replayed:
     return result.summary, result.regime
 
 
-def _serve(fd: int, scenario: str, seed: int, window_s: float, fees: str | None, engine: Engine) -> None:
+def _spawn(simulator: Simulator, theirs: socket.socket) -> subprocess.Popen[bytes]:
+    """Started as `python -m core.sim.workers`, so that nothing else runs in it (multiprocessing's
+    spawn would import the caller's main module again)."""
+    s = simulator
+    about = json.dumps([theirs.fileno(), s.scenario, s.seed, s.window_s, s.fees, s.engine])
+    paths = [PROJECT_ROOT, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return subprocess.Popen(
+        [sys.executable, "-m", "core.sim.workers", about],
+        pass_fds=[theirs.fileno()],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
+        stdin=subprocess.DEVNULL,  # the terminal is the monitor's: a worker neither reads nor writes it
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _fork(simulator: Simulator, theirs: socket.socket) -> _Forked:
+    pid = os.fork()
+    if pid == 0:
+        try:
+            _serve(_forked_worker(theirs), simulator)
+        finally:
+            os._exit(0)  # never back into the soak's code (nor its atexit handlers)
+    return _Forked(pid)
+
+
+class _Forked:
+    """A worker forked from this process, stopped and reaped as a Popen is."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+
+    def wait(self) -> None:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+
+
+def _forked_worker(theirs: socket.socket) -> Connection:
+    """In the fork: /dev/null for the standard streams (new objects, as a lock of the old ones
+    may be held by a thread the fork did not copy), no descriptor but the socket, default signals."""
+    fd = theirs.detach()
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for std in (0, 1, 2):
+        os.dup2(devnull, std)
+    os.closerange(3, fd)
+    os.closerange(fd + 1, os.sysconf("SC_OPEN_MAX"))
+    sys.stdout = sys.stderr = open(1, "w", closefd=False)  # noqa: SIM115 (the fork's, until it exits)
+    signal.set_wakeup_fd(-1)  # the monitor's event loop is this process's no more
+    for signum in signal.valid_signals():
+        if callable(signal.getsignal(signum)):
+            signal.signal(signum, signal.SIG_DFL)
+    return Connection(fd)
+
+
+def _serve(conn: Connection, simulator: Simulator) -> None:
     """A worker: replays jobs until the soak's process closes its end of the socket."""
     for signum in (signal.SIGINT, signal.SIGHUP):  # the terminal's, meant for the soak's process
         signal.signal(signum, signal.SIG_IGN)
-    conn = Connection(fd)
-    simulator = Simulator(scenario, seed, window_s, fees, engine)
     with contextlib.suppress(EOFError, OSError):  # the soak's process is done with us
         conn.send(READY)
         while True:
@@ -218,5 +271,9 @@ def _serve(fd: int, scenario: str, seed: int, window_s: float, fees: str | None,
             conn.send(answer)
 
 
+def _main(fd: int, scenario: str, seed: int, window_s: float, fees: str | None, engine: Engine) -> None:
+    _serve(Connection(fd), Simulator(scenario, seed, window_s, fees, engine))
+
+
 if __name__ == "__main__":
-    _serve(*json.loads(sys.argv[1]))
+    _main(*json.loads(sys.argv[1]))

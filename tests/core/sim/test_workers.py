@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +29,16 @@ STARTED_S = 60.0  # generous: the workers import numpy and the simulator on a lo
 def serial(jobs: list[tuple[Params, int]]) -> list[tuple[Any, str]]:
     simulator = Simulator("normal", SEED, WINDOW_S)
     return [(r.summary, r.regime) for params, i in jobs for r in simulator.run_many([params], i)]
+
+
+@pytest.fixture(params=["fork", "spawn"], autouse=True)
+def start(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test with workers forked from this process (Linux) and started as Python processes
+    of their own (elsewhere)."""
+    if request.param == "fork" and not sys.platform.startswith("linux"):
+        pytest.skip("workers are forked on Linux only")
+    monkeypatch.setattr(workers_module, "FORK", request.param == "fork")
+    return str(request.param)
 
 
 @pytest.fixture
@@ -57,14 +70,53 @@ def test_a_batch_does_not_wait_for_workers_to_start() -> None:
         starting.close()
 
 
-def test_workers_that_cannot_start_leave_every_job_to_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_workers_that_cannot_start_leave_every_job_to_this_process(start: str, monkeypatch: pytest.MonkeyPatch) -> None:
     def cannot(*args: Any, **kwargs: Any) -> None:
         raise OSError("no processes here")
 
-    monkeypatch.setattr(workers_module.subprocess, "Popen", cannot)
+    if start == "fork":
+        monkeypatch.setattr(os, "fork", cannot)
+    else:
+        monkeypatch.setattr(subprocess, "Popen", cannot)
     none = ReplayWorkers(Simulator("normal", SEED, WINDOW_S), 2)
     assert none.pids == [] and not none.ready(0.0)
     assert none.run(JOBS) == serial(JOBS)
+
+
+def test_workers_started_from_a_thread_replay_every_job(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in the monitor, which runs the soak in a thread while its own threads go on."""
+    started: list[ReplayWorkers] = []
+    thread = threading.Thread(target=lambda: started.append(ReplayWorkers(Simulator("normal", SEED, WINDOW_S), 2)))
+    thread.start()
+    thread.join()
+    try:
+        assert started[0].ready(STARTED_S)
+        this_process_replays_nothing(monkeypatch)
+        assert started[0].run(JOBS) == serial(JOBS)
+    finally:
+        started[0].close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_worker_holds_its_socket_and_nothing_else_of_this_process() -> None:
+    """No other descriptor (a pipe this process reads would not see its end while a worker held
+    it), and none of this process's signal handlers: a SIGTERM meant for a worker must not stop
+    the soak, as the soak's own handler would (core/stop_signals.py)."""
+    ours = signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    started = ReplayWorkers(Simulator("normal", SEED, WINDOW_S), 2)
+    try:
+        assert started.ready(STARTED_S)
+        for pid in started.pids:
+            descriptors = {int(fd): os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
+            assert {fd: descriptors.pop(fd) for fd in (0, 1, 2)} == dict.fromkeys((0, 1, 2), os.devnull)
+            assert [target.startswith("socket:") for target in descriptors.values()] == [True]
+            status = dict(line.split(":\t", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+            caught, ignored = int(status["SigCgt"], 16), int(status["SigIgn"], 16)
+            assert not caught >> (signal.SIGTERM - 1) & 1, "this process's SIGTERM handler"
+            assert all(ignored >> (signum - 1) & 1 for signum in (signal.SIGINT, signal.SIGHUP))
+    finally:
+        started.close()
+        signal.signal(signal.SIGTERM, ours)
 
 
 def test_a_worker_that_dies_leaves_its_jobs_to_this_process(workers: ReplayWorkers) -> None:
