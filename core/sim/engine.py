@@ -124,13 +124,15 @@ class Session:
         live, live_px = self.live, self.live_px
         tick_bps = market.tick_bps
         refresh, arrive, answer, requote = self.refresh, self.arrive, self.answer, self.requote
-        observed, wanted, wanted_at, pending_until = self.observed, self.wanted, self.wanted_at, self.pending_until
+        wanted, wanted_at, pending_until = self.wanted, self.wanted_at, self.pending_until
         wanted_qty = self.wanted_qty
         half_spread, skew, limit, tick_px = self.half_spread, self.skew, self.limit, self.tick_px
         threshold, tail_age, floor, ceil = self.band, self.tail_age, math.floor, math.ceil
         hedge_at = HEDGE_TRIGGER * limit
         next_tick = 0.0
-        i = refreshes = 0
+        i = refreshes = tick = 0
+        tick_mids = self.tick_mids()
+        sized_for = math.nan  # the known position the quotes below are sized for (nan: none yet)
         while True:
             t = times[i]
             if in_flight and in_flight[0][0] <= t and in_flight[0][0] <= next_tick:
@@ -152,37 +154,42 @@ class Session:
                 if t >= end:
                     break
                 next_tick = t + interval
-                refreshes += 1
                 # refresh(t), inlined: the loop's most frequent event
-                m = observed[int(t * CELLS_PER_S)]
+                refreshes += 1
+                m = tick_mids[tick]
+                tick += 1
                 q = self.known_position
-                lean = skew * (q / limit if -limit < q < limit else (1.0 if q > 0 else -1.0))
+                if q != sized_for:  # lean, sizes and the hedge follow the position: worked out again when it moves
+                    sized_for = q
+                    lean = skew * (q / limit if -limit < q < limit else (1.0 if q > 0 else -1.0))
+                    bid_factor, ask_factor = 1.0 - half_spread - lean, 1.0 + half_spread - lean
+                    bid_size = limit - q if limit - q < QUOTE_SIZE else QUOTE_SIZE  # quote_size(BID, q, limit)
+                    ask_size = limit + q if limit + q < QUOTE_SIZE else QUOTE_SIZE  # quote_size(ASK, q, limit)
+                    hedge_due = q >= hedge_at or -q >= hedge_at
                 band = threshold * m
                 if t >= pending_until[BID]:
-                    bid = floor(m * (1.0 - half_spread - lean) / tick_px) * tick_px
+                    bid = floor(m * bid_factor / tick_px) * tick_px
                     now = wanted[BID]
-                    size = limit - q if limit - q < QUOTE_SIZE else QUOTE_SIZE  # quote_size(BID, q, limit)
                     if (
-                        size <= EPS
+                        bid_size <= EPS
                         or now is None
                         or not -band <= bid - now <= band
-                        or size != wanted_qty[BID]
+                        or bid_size != wanted_qty[BID]
                         or t - wanted_at[BID] > tail_age
                     ):
-                        requote(t, BID, bid, size)
+                        requote(t, BID, bid, bid_size)
                 if t >= pending_until[ASK]:
-                    ask = ceil(m * (1.0 + half_spread - lean) / tick_px) * tick_px
+                    ask = ceil(m * ask_factor / tick_px) * tick_px
                     now = wanted[ASK]
-                    size = limit + q if limit + q < QUOTE_SIZE else QUOTE_SIZE  # quote_size(ASK, q, limit)
                     if (
-                        size <= EPS
+                        ask_size <= EPS
                         or now is None
                         or not -band <= ask - now <= band
-                        or size != wanted_qty[ASK]
+                        or ask_size != wanted_qty[ASK]
                         or t - wanted_at[ASK] > tail_age
                     ):
-                        requote(t, ASK, ask, size)
-                if (q >= hedge_at or -q >= hedge_at) and not self.hedging:
+                        requote(t, ASK, ask, ask_size)
+                if hedge_due and not self.hedging:
                     self.after_fill(t)
             else:
                 if t >= end:
@@ -199,6 +206,14 @@ class Session:
         tape.position = self.position
         tape.actions += refreshes
         return tape.tape()
+
+    def tick_mids(self) -> memoryview:
+        """The observed mid at each refresh tick before the window's end (0, then every
+        min_interval, added up as the loop adds them): one read per tick, not a cell's arithmetic."""
+        ticks = np.cumsum(np.full(math.ceil(self.market.window_s / self.interval) + 1, self.interval))
+        ticks = np.concatenate(([0.0], ticks))
+        ticks = ticks[ticks < self.market.window_s]
+        return _floats(self.market.observed_mid[(ticks * CELLS_PER_S).astype(np.int64)])
 
     def market_orders(self) -> tuple[list[float], list[int], list[float], list[float]]:
         times, hit_side, reach_px, reach_bps = market_orders(self.market)
