@@ -148,11 +148,15 @@ class RunFollower:
         self.choosing = False
         if self.sweep is not None:
             return self.sweep.start(self.found)
+        for info in self.found:
+            if info.error is not None:  # its RUN.json, or the run's directory
+                self._error(f"cannot read run {info.run_id}: {info.error}")
         chosen = initial_run(self.found, self.given, finished_ok=False)
-        if chosen is None and self.found:
-            newest = max(self.found, key=RunInfo.start_key)
+        finished = [info for info in self.found if info.finished]
+        if chosen is None and finished:
+            newest = max(finished, key=RunInfo.start_key)
             self._error(
-                f"no run is going on under {self.watcher.root} ({len(self.found)} finished, the newest "
+                f"no run is going on under {self.watcher.root} ({len(finished)} finished, the newest "
                 f"{newest.path}): waiting for one to start; name a run directory to see a finished one"
             )
         return self._start(chosen, self.found) if chosen is not None else None

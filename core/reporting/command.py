@@ -89,8 +89,8 @@ def _read(run_dir: Path) -> RunSnapshot:
 
 
 def _runs_hint(directory: Path) -> str:
-    """Someone who passes the artifact root wants one of the runs in it."""
-    runs = discover_runs(directory)
+    """Someone who passes the artifact root wants one of the runs in it (one it can read)."""
+    runs = [run for run in discover_runs(directory) if run.error is None]
     if not runs:
         return ""
     return f"; it holds {len(runs)} run(s), pass one of them, e.g. {runs[-1].path}"

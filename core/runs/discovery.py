@@ -7,6 +7,7 @@ the run still loads.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
 import time
 from collections.abc import Iterator
@@ -19,11 +20,12 @@ from typing import Any
 from core.errors import ReadError
 from core.records import FINAL_STATUSES, ExitCode, RunStatus, Verdict
 from core.runs import legacy
-from core.runs.jsonio import check_directory, read_object
+from core.runs.jsonio import check_directory, os_read_error, read_object
 from core.runs.latest import mirrored_run
 from core.runs.layout import (
     ITER_FILE_RE,
     RUN_FILE,
+    RUNS_DIR,
     TUNING_REPORT_FILE,
     ignored_name,
     is_stale,
@@ -52,7 +54,12 @@ class RunInfo:
     status: str  # a RunStatus; LEGACY_STATUS; UNKNOWN_STATUS; or what an unknown RUN.json says
     manifest: dict[str, Any] | None
     stale: bool  # running (or legacy) but its heartbeat (its files) stopped: the writer is presumed dead
-    error: ReadError | None = None  # why RUN.json could not be used
+    error: ReadError | None = None  # why RUN.json (or the run's directory) could not be used
+
+    @property
+    def unlisted(self) -> ReadError | None:
+        """Why this process may not list the run's directory (None: it may)."""
+        return self.error if self.error is not None and self.error.path == self.path else None
 
     @property
     def finished(self) -> bool:
@@ -100,14 +107,19 @@ class RunSnapshot:
 
 
 def detect_run(directory: Path | str, now: datetime | None = None, quiet_s: float = LEGACY_QUIET_S) -> RunInfo | None:
-    """What kind of run `directory` holds, or None when it is not a run (or not readable). A
-    `latest` directory of ours is the run it mirrors (core/runs/latest.py)."""
+    """What kind of run `directory` holds, or None when it is not a run. A `latest` directory of
+    ours is the run it mirrors (core/runs/latest.py). A directory in a `runs` folder that this
+    process may not list is a run it cannot read (its error says so); elsewhere such a directory
+    is no run (`soak watch ~` passes ~/.ssh by)."""
     directory = Path(directory)
     directory = mirrored_run(directory) or directory
     try:
         names = set(os.listdir(directory))
-    except OSError:
-        return None
+    except OSError as err:
+        if directory.parent.name != RUNS_DIR or err.errno not in (errno.EACCES, errno.EPERM):
+            return None
+        error = os_read_error(directory, err)
+        return RunInfo(directory, RunKind.NATIVE, directory.name, UNKNOWN_STATUS, None, False, error)
     if RUN_FILE in names:
         return read_manifest(directory, now)
     if TUNING_REPORT_FILE in names or any(ITER_FILE_RE.match(name) for name in names):
@@ -160,8 +172,9 @@ def read_run(directory: Path | str, now: datetime | None = None) -> RunSnapshot:
     directory = Path(directory)
     info = detect_run(directory, now)
     directory = info.path if info is not None else directory
-    if info is None:
+    if info is None or info.unlisted is not None:
         check_directory(directory, missing="no such run directory (missing or deleted)")
+    if info is None:
         raise ReadError(
             directory,
             "wrong_shape",

@@ -191,6 +191,8 @@ class RunWatcher:
         try:
             names = os.listdir(run.path)
         except OSError:
+            if (unlisted := run.info.unlisted) is not None:
+                yield FileUnreadable(run.path, unlisted)
             return
         yield from self._files_changed(run, names)
 

@@ -138,6 +138,29 @@ def test_watching_a_root_whose_runs_have_all_finished_says_so(tmp_path: Path, ca
     assert "no run is going on" in said and "1 finished" in said
 
 
+def test_a_run_it_may_not_list_is_named_and_an_unrelated_directory_is_not(tmp_path: Path, capsys):
+    finished_run(tmp_path)
+    locked = finished_run(tmp_path).path  # runs/<id>: a run, even where it may not look inside
+    private = tmp_path / "private"  # beside runs/: no run of ours, say ~/.ssh under `soak watch ~`
+    private.mkdir()
+    for directory in (locked, private):
+        directory.chmod(0)
+    try:
+        with as_permissions_say():
+            assert watch_headless(tmp_path, io.StringIO(), timeout=0.5) == 2  # still waiting, then gave up
+            found = {info.path: info for info in discovery.iter_runs(tmp_path)}
+            with pytest.raises(ReadError, match="permission denied"):
+                read_run(locked)
+    finally:
+        for directory in (locked, private):
+            directory.chmod(0o700)
+    said = capsys.readouterr().err
+    assert f"cannot read run {locked.name}: {locked}: permission denied" in said
+    assert "1 finished" in said and str(private) not in said
+    assert found[locked].unlisted is not None and found[locked].status == discovery.UNKNOWN_STATUS
+    assert private not in found
+
+
 def test_watching_a_directory_it_may_not_read_is_one_line(tmp_path: Path):
     locked = tmp_path / "locked"
     (locked / "below").mkdir(parents=True)

@@ -231,9 +231,8 @@ class FileProblems(DataTable, can_focus=False):
     def show_problems(self, run: Path | None, problems: Iterable[ReadError]) -> None:
         self.clear()
         for error in sorted(problems, key=lambda error: str(error.path)):
-            self.add_row(
-                fmt.literal(relative_to(error.path, run), style="red"), fmt.literal(error.message), key=str(error.path)
-            )
+            name = "its directory" if error.path == run else relative_to(error.path, run)
+            self.add_row(fmt.literal(name, style="red"), fmt.literal(error.message), key=str(error.path))
         self.display = self.row_count > 0
 
 

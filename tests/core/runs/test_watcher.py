@@ -185,6 +185,19 @@ async def test_a_file_it_may_not_read_is_reported(tmp_path: Path):
     assert error.error.path == path and error.error.kind == "unreadable"
 
 
+async def test_a_run_it_may_not_list_is_reported(tmp_path: Path):
+    run = native_run(tmp_path, "r1", written=1)
+    run.chmod(0)
+    try:
+        with as_permissions_say():
+            async with Recorder(RunWatcher(tmp_path)) as recorder:
+                error = await recorder.wait_for(lambda e: isinstance(e, FileUnreadable))
+    finally:
+        run.chmod(0o700)
+    assert [e.info.path for e in recorder.of(RunDiscovered)] == [run]
+    assert error.run == run and error.error.path == run and error.error.message == "permission denied"
+
+
 async def test_a_run_whose_heartbeat_stops_goes_stale(tmp_path: Path):
     dying = native_run(tmp_path, "dying", written=1, heartbeat_age_s=STALE_AFTER_S - 0.3)
     dead = native_run(tmp_path, "dead", written=1, heartbeat_age_s=STALE_AFTER_S + 60)
